@@ -1,0 +1,62 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "ldn-evidence-network",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ldn-ingest", targets: ["Ingest"]),
+        .executable(name: "ldn-evidence-store", targets: ["EvidenceStore"]),
+        .executable(name: "ldn-query", targets: ["Query"]),
+        .executable(name: "ldn-notifier", targets: ["Notifier"]),
+        .executable(name: "ldn", targets: ["LDNCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: Shared
+        // libzmq from Debian's libzmq3-dev. Not through pkgConfig: libzmq's .pc file adds
+        // krb5 include flags that SwiftPM warns about on every build; zmq.h is on the default path.
+        .systemLibrary(name: "CZMQ", path: "Shared/CZMQ"),
+        .target(name: "ZMQ", dependencies: ["CZMQ"], path: "Shared/ZMQ"),
+        .target(name: "EvidenceModel", path: "Shared/EvidenceModel"),
+        .target(name: "WireProtocol", dependencies: ["EvidenceModel"], path: "Shared/Protocol"),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "ZMQ", "WireProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceKit"),
+        .target(name: "LDNClient", dependencies: ["ZMQ", "WireProtocol"], path: "Shared/Client"),
+
+        // MARK: Services
+        .executableTarget(name: "Ingest", dependencies: ["ServiceKit"], path: "Services/ingest"),
+        .executableTarget(name: "EvidenceStore", dependencies: ["ServiceKit"], path: "Services/evidence-store"),
+        .executableTarget(name: "Query", dependencies: ["ServiceKit"], path: "Services/query"),
+        .executableTarget(name: "Notifier", dependencies: ["ServiceKit"], path: "Services/notifier"),
+        .executableTarget(
+            name: "LDNCommand",
+            dependencies: [
+                "LDNClient", "EvidenceModel", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/ldn"),
+
+        // MARK: Tests
+        .testTarget(name: "ZMQTests", dependencies: ["ZMQ"], path: "Tests/ZMQTests"),
+        .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel"], path: "Tests/EvidenceModelTests"),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient"], path: "Tests/ServiceKitTests"),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["LDNClient", "WireProtocol", "ZMQ"],
+            path: "Tests/EndToEndTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct LDN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ldn",
+        abstract: "The LDN Evidence Network client: load, query and follow evidence on low-dose naltrexone.",
+        discussion: """
+            Endpoints come from flags, then LDN_*_ENDPOINT environment variables, then the local defaults.
+            Exit codes: 0 success; 1 some records rejected or a service is unhealthy; 2 a service could not be reached or a file could not be read.
+            """,
+        subcommands: [Status.self])
+}

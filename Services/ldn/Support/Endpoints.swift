@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import ServiceKit
+
+/// The services a command may talk to. Each option takes a comma-separated list, so that
+/// several replicas can be named.
+struct ServiceEndpoints: ParsableArguments {
+    @Option(help: "Ingest endpoint(s) (env LDN_INGEST_ENDPOINT).")
+    var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
+
+    @Option(help: "Evidence-store endpoint(s) (env LDN_STORE_ENDPOINT).")
+    var store = Setting.string("LDN_STORE_ENDPOINT", default: DefaultEndpoint.storeRequests)
+
+    @Option(help: "Query endpoint(s) (env LDN_QUERY_ENDPOINT).")
+    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
+
+    @Option(help: "Notifier endpoint(s) (env LDN_NOTIFIER_ENDPOINT).")
+    var notifier = Setting.string("LDN_NOTIFIER_ENDPOINT", default: DefaultEndpoint.notifierRequests)
+
+    /// Every (service, endpoint) pair, in the order data flows through the set.
+    var all: [(service: String, endpoint: String, flag: String, variable: String)] {
+        [("ingest", ingest, "--ingest", "LDN_INGEST_ENDPOINT"),
+         ("evidence-store", store, "--store", "LDN_STORE_ENDPOINT"),
+         ("query", query, "--query", "LDN_QUERY_ENDPOINT"),
+         ("notifier", notifier, "--notifier", "LDN_NOTIFIER_ENDPOINT")]
+            .flatMap { service, list, flag, variable in
+                list.split(separator: ",").map { (service, $0.trimmingCharacters(in: .whitespaces), flag, variable) }
+            }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import WireProtocol
+
+/// How the client prints: results on standard output, problems on standard error.
+enum Output {
+    static func json<Value: Encodable>(_ value: Value) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
+    }
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("ldn: " + message + "\n").utf8))
+    }
+
+    /// "3d 4h", "2h 05m", "4m 09s", "12s".
+    static func duration(seconds: Double) -> String {
+        let total = Int(seconds)
+        let (days, hours, minutes, secs) = (total / 86400, total % 86400 / 3600, total % 3600 / 60, total % 60)
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(String(format: "%02d", minutes))m" }
+        if minutes > 0 { return "\(minutes)m \(String(format: "%02d", secs))s" }
+        return "\(secs)s"
+    }
+
+    /// "2 s", "0.5 s".
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+
+    static func requestID() -> String { "ldn-" + UUID().uuidString.lowercased().prefix(18) }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import ServiceKit
+
+struct QueryOptions: ParsableArguments {
+    @Option(help: "Where to answer queries (env LDN_QUERY_BIND).")
+    var bind = Setting.string("LDN_QUERY_BIND", default: DefaultEndpoint.query)
+
+    @Option(help: "The evidence-store's request endpoint, for snapshots and catch-up (env LDN_STORE_ENDPOINT).")
+    var store = Setting.string("LDN_STORE_ENDPOINT", default: DefaultEndpoint.storeRequests)
+
+    @Option(help: "The evidence-store's change feed (env LDN_STORE_FEED_ENDPOINT).")
+    var feed = Setting.string("LDN_STORE_FEED_ENDPOINT", default: DefaultEndpoint.storeFeed)
+
+    @Option(help: "Folder for this replica's own copy (env LDN_DATA_DIR).")
+    var dataDir = Setting.string("LDN_DATA_DIR", default: DefaultEndpoint.dataDirectory)
+}

@@ -1,0 +1,27 @@
+import WireProtocol
+
+/// Why a request got no useful answer.
+public enum ClientError: Error, CustomStringConvertible {
+    /// No reply within the timeout, after every retry.
+    case unreachable(endpoint: String, attempts: Int, timeout: Duration)
+    /// The service answered with an error.
+    case service(ErrorBody)
+    /// The reply could not be read.
+    case badReply(String)
+
+    public var description: String {
+        switch self {
+        case let .unreachable(endpoint, attempts, timeout):
+            "no answer from \(endpoint) after \(attempts) attempt\(attempts == 1 ? "" : "s") of \(timeout.formattedSeconds) each"
+        case .service(let error): error.description
+        case .badReply(let why): "unreadable reply: \(why)"
+        }
+    }
+}
+
+extension Duration {
+    var formattedSeconds: String {
+        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+}

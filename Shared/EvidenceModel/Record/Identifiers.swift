@@ -1,0 +1,69 @@
+/// The identifiers a study is known by. All optional; each is validated when present.
+public struct Identifiers: Sendable, Hashable {
+    /// Digital Object Identifier, lower-cased, without a resolver prefix: `10.1007/s10620-011-1653-7`.
+    public var doi: String?
+    /// PubMed identifier: digits only.
+    public var pmid: String?
+    /// ClinicalTrials.gov registration: `NCT` and eight digits.
+    public var nct: String?
+
+    public init(doi: String? = nil, pmid: String? = nil, nct: String? = nil) {
+        self.doi = doi
+        self.pmid = pmid
+        self.nct = nct
+    }
+
+    public var isEmpty: Bool { doi == nil && pmid == nil && nct == nil }
+
+    /// `https://doi.org/10.1000/X`, `doi:10.1000/x` and ` 10.1000/X ` all become `10.1000/x`
+    /// (DOIs are case-insensitive).
+    public static func normalizeDOI(_ text: String) -> String {
+        var doi = text.trimmingWhitespace().lowercased()
+        for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/",
+                       "doi.org/", "doi:", "doi "] where doi.hasPrefix(prefix) {
+            doi.removeFirst(prefix.count)
+            doi = doi.trimmingWhitespace()
+        }
+        return doi
+    }
+
+    public static func normalizePMID(_ text: String) -> String {
+        var pmid = text.trimmingWhitespace()
+        if pmid.lowercased().hasPrefix("pmid:") { pmid = String(pmid.dropFirst(5)).trimmingWhitespace() }
+        return pmid
+    }
+
+    public static func normalizeNCT(_ text: String) -> String {
+        text.trimmingWhitespace().uppercased()
+    }
+
+    /// `10.` + a registrant code of 4–9 digits (dot-separated parts allowed) + `/` + a suffix.
+    public static func isValidDOI(_ doi: String) -> Bool {
+        let utf8 = Array(doi.utf8)
+        guard utf8.count <= 300, doi.hasPrefix("10."), let slash = utf8.firstIndex(of: UInt8(ascii: "/")) else {
+            return false
+        }
+        let registrant = utf8[3..<slash]
+        let firstPart = registrant.prefix { $0 != UInt8(ascii: ".") }
+        guard (4...9).contains(firstPart.count),
+              registrant.allSatisfy({ $0 == UInt8(ascii: ".") || (48...57).contains($0) }) else { return false }
+        let suffix = utf8[(slash + 1)...]
+        return !suffix.isEmpty && !suffix.contains(where: { $0 <= 0x20 })
+    }
+
+    public static func isValidPMID(_ pmid: String) -> Bool {
+        (1...9).contains(pmid.utf8.count) && pmid.utf8.allSatisfy { (48...57).contains($0) } && !pmid.hasPrefix("0")
+    }
+
+    public static func isValidNCT(_ nct: String) -> Bool {
+        let utf8 = Array(nct.utf8)
+        return utf8.count == 11 && nct.hasPrefix("NCT") && utf8[3...].allSatisfy { (48...57).contains($0) }
+    }
+}
+
+extension String {
+    /// Leading and trailing whitespace removed, inner runs of whitespace made one space.
+    public func trimmingWhitespace() -> String {
+        split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Reads typed values out of parsed JSON, recording every problem with its field path
+/// instead of stopping at the first.
+struct FieldReader {
+    private(set) var errors: [Problem] = []
+    private(set) var warnings: [Problem] = []
+
+    mutating func error(_ path: String, _ message: String) {
+        errors.append(Problem(field: path, message: message))
+    }
+
+    mutating func warning(_ path: String, _ message: String) {
+        warnings.append(Problem(field: path, message: message))
+    }
+
+    /// The members of an object, or nil (and an error) when `value` is not one.
+    /// Members not in `known` are errors, with the nearest known name suggested.
+    mutating func object(_ value: JSONValue, at path: String, known: [String]) -> [String: JSONValue]? {
+        guard case .object(let members) = value else {
+            error(path, "expected an object, found \(value.typeName)")
+            return nil
+        }
+        var result: [String: JSONValue] = [:]
+        for member in members {
+            if known.contains(member.key) {
+                result[member.key] = member.value
+            } else {
+                let hint = suggestions(for: member.key, among: known, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
+                error(child(path, member.key), "unknown field\(hint)")
+            }
+        }
+        return result
+    }
+
+    /// A string with whitespace tidied; nil when absent, null or blank.
+    mutating func string(_ value: JSONValue?, at path: String, maxLength: Int = 2000) -> String? {
+        guard let value, value != .null else { return nil }
+        guard case .string(let text) = value else {
+            error(path, "expected a string, found \(value.typeName)")
+            return nil
+        }
+        let tidy = text.trimmingWhitespace()
+        guard tidy.count <= maxLength else {
+            error(path, "is \(tidy.count) characters long; at most \(maxLength) are allowed")
+            return nil
+        }
+        return tidy.isEmpty ? nil : tidy
+    }
+
+    /// Like `string`, but keeps paragraphs: only leading and trailing whitespace is removed.
+    mutating func text(_ value: JSONValue?, at path: String, maxLength: Int) -> String? {
+        guard let value, value != .null else { return nil }
+        guard case .string(let text) = value else {
+            error(path, "expected a string, found \(value.typeName)")
+            return nil
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.count <= maxLength else {
+            error(path, "is \(trimmed.count) characters long; at most \(maxLength) are allowed")
+            return nil
+        }
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    mutating func number(_ value: JSONValue?, at path: String) -> Double? {
+        guard let value, value != .null else { return nil }
+        guard case .number(let number) = value else {
+            error(path, "expected a number, found \(value.typeName)")
+            return nil
+        }
+        return number
+    }
+
+    mutating func integer(_ value: JSONValue?, at path: String) -> Int? {
+        guard let number = number(value, at: path) else { return nil }
+        guard number == number.rounded(), abs(number) < 1e12 else {
+            error(path, "expected a whole number, found \(number)")
+            return nil
+        }
+        return Int(number)
+    }
+
+    /// A whole number that may not be negative.
+    mutating func count(_ value: JSONValue?, at path: String) -> Int? {
+        guard let count = integer(value, at: path) else { return nil }
+        guard count >= 0 else {
+            error(path, "must not be negative, found \(count)")
+            return nil
+        }
+        return count
+    }
+
+    mutating func array(_ value: JSONValue?, at path: String) -> [JSONValue] {
+        guard let value, value != .null else { return [] }
+        guard case .array(let elements) = value else {
+            error(path, "expected an array, found \(value.typeName)")
+            return []
+        }
+        return elements
+    }
+
+    /// An array of strings; a single string is taken as a one-element array.
+    mutating func strings(_ value: JSONValue?, at path: String, maxCount: Int = 200) -> [String] {
+        if case .string = value {
+            return string(value, at: path).map { [$0] } ?? []
+        }
+        let elements = array(value, at: path)
+        guard elements.count <= maxCount else {
+            error(path, "has \(elements.count) entries; at most \(maxCount) are allowed")
+            return []
+        }
+        return elements.enumerated().compactMap { index, element in string(element, at: "\(path)[\(index)]") }
+    }
+
+    /// One of an enumeration's values, matched ignoring case, spaces and hyphens.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(
+        _ value: JSONValue?, at path: String, _: Choice.Type
+    ) -> Choice? where Choice.RawValue == String {
+        guard let text = string(value, at: path) else { return nil }
+        if let match = Choice.allCases.first(where: { $0.rawValue == text || $0.rawValue.folded == text.folded }) {
+            return match
+        }
+        let allowed = Choice.allCases.map(\.rawValue)
+        error(path, "\"\(text)\" is not one of: \(allowed.joined(separator: ", "))")
+        return nil
+    }
+
+    mutating func require<Value>(_ value: Value?, present: JSONValue?, at path: String) -> Value? {
+        guard value == nil else { return value }
+        switch present {
+        case nil, .null?: error(path, "is required")
+        case .string?: error(path, "is required and must not be blank")
+        default: break  // a value of the wrong type, already reported
+        }
+        return nil
+    }
+
+    func child(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+extension String {
+    /// Text reduced for matching: lower case, accents and apostrophes removed, every other
+    /// run of non-alphanumerics one space. "Crohn’s  Disease" and "crohns disease" fold alike.
+    public var folded: String {
+        let plain = folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
+        var out = ""
+        out.reserveCapacity(plain.utf8.count)
+        var pendingSpace = false
+        for scalar in plain.unicodeScalars {
+            if scalar == "'" || scalar == "\u{2019}" || scalar == "\u{02BC}" || scalar == "`" { continue }
+            if CharacterSet.alphanumerics.contains(scalar) {
+                if pendingSpace && !out.isEmpty { out.append(" ") }
+                pendingSpace = false
+                out.unicodeScalars.append(scalar)
+            } else {
+                pendingSpace = true
+            }
+        }
+        return out
+    }
+}
+
+/// Edit distance, for "did you mean" suggestions.
+func levenshtein(_ a: String, _ b: String) -> Int {
+    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}
+
+/// The candidates closest to `text`, best first: those within a third of its length in edits,
+/// or that start with it.
+public func suggestions(for text: String, among candidates: [String], limit: Int = 3) -> [String] {
+    let key = text.folded
+    guard !key.isEmpty else { return [] }
+    let scored = candidates.map { candidate -> (String, Int) in
+        let folded = candidate.folded
+        return (candidate, folded.hasPrefix(key) ? 0 : levenshtein(key, folded))
+    }
+    let allowed = max(2, key.count / 3)
+    return scored.filter { $0.1 <= allowed }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Logging
+
+/// Flags every service takes.
+public struct CommonOptions: ParsableArguments, Sendable {
+    @Option(help: "Log lines as text or json (env LDN_LOG_FORMAT).")
+    public var logFormat: LogFormat = LogFormat(rawValue: Setting.string("LDN_LOG_FORMAT", default: "text")) ?? .text
+
+    @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical (env LDN_LOG_LEVEL).")
+    public var logLevel: Logger.Level = Logger.Level(rawValue: Setting.string("LDN_LOG_LEVEL", default: "info")) ?? .info
+
+    @Option(help: "Seconds between throughput lines in the log; 0 turns them off (env LDN_STATS_INTERVAL).")
+    public var statsInterval: Double = Setting.double("LDN_STATS_INTERVAL", default: 10)
+
+    @Option(help: "Largest request accepted, in bytes; larger ones are answered too_large (env LDN_MAX_MESSAGE_BYTES).")
+    public var maxMessageBytes: Int = Setting.int("LDN_MAX_MESSAGE_BYTES", default: 16 << 20)
+
+    public init() {}
+
+    public func validate() throws {
+        guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more seconds") }
+        guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WireProtocol
+import ZMQ
+
+/// What a service's builder gets: the process's ZeroMQ context, its state for `status`,
+/// its logger and the common options.
+public struct ServiceRuntime: Sendable {
+    public let context: Context
+    public let state: ServiceState
+    public let logger: Logger
+    public let options: CommonOptions
+
+    public init(service: String, options: CommonOptions, context: Context? = nil, logger: Logger? = nil) throws {
+        self.context = try context ?? Context()
+        self.state = ServiceState(service: service)
+        self.logger = logger ?? Logger(label: "ldn.\(service)")
+        self.options = options
+    }
+}
+
+/// Runs a service process: logging set up once, the services in a `ServiceGroup` that
+/// drains them on SIGTERM or SIGINT, one line at start and one at the end.
+/// Returns normally after a clean shutdown (exit 0); exits 1 after a failure, which is logged.
+public enum ServiceRunner {
+    public static func run(service: String, options: CommonOptions,
+                           build: (ServiceRuntime) throws -> [any Service]) async throws {
+        let format = options.logFormat, level = options.logLevel
+        LoggingSystem.bootstrap { _ in LineLogHandler(service: service, format: format, level: level) }
+        let runtime = try ServiceRuntime(service: service, options: options)
+        let logger = runtime.logger
+        logger.info("starting", metadata: ["version": "\(LDNVersion.current)", "pid": "\(getpid())",
+                                           "libzmq": "\(Context.libraryVersion)"])
+        do {
+            var services = try build(runtime)
+            if options.statsInterval > 0 {
+                services.append(ThroughputLogger(stats: runtime.state.stats, interval: .seconds(options.statsInterval),
+                                                 logger: logger))
+            }
+            var groupLogger = logger
+            groupLogger.logLevel = min(level, .notice)
+            let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger)
+            try await group.run()
+        } catch {
+            logger.critical("stopped after a failure", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        runtime.context.shutdown()
+        logger.info("stopped cleanly", metadata: ["uptime_s": "\(Int(runtime.state.uptime.milliseconds / 1000))"])
+    }
+}

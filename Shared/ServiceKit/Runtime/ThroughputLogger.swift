@@ -1,0 +1,36 @@
+import Logging
+import ServiceLifecycle
+
+/// Logs one `throughput` line per interval while there is traffic: requests, errors, rate,
+/// p50/p99 latency and every counter that moved. Per-request lines stay at debug, so a
+/// busy service's log remains readable.
+struct ThroughputLogger: Service {
+    let stats: ServiceStats
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: interval)
+                report(stats.takeWindow())
+            }
+        }
+    }
+
+    private func report(_ window: ServiceStats.Window) {
+        guard window.requests > 0 || !window.counters.isEmpty else { return }
+        let seconds = max((ContinuousClock.now - window.started).milliseconds / 1000, 0.001)
+        var metadata: Logger.Metadata = [
+            "requests": "\(window.requests)",
+            "errors": "\(window.errors)",
+            "per_second": "\(Int((Double(window.requests) / seconds).rounded()))",
+            "p50_ms": "\(rounded(window.percentileMilliseconds(0.50)))",
+            "p99_ms": "\(rounded(window.percentileMilliseconds(0.99)))",
+        ]
+        for (name, value) in window.counters { metadata[name] = "\(value)" }
+        logger.info("throughput", metadata: metadata)
+    }
+
+    private func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}

@@ -1,0 +1,12 @@
+import WireProtocol
+
+extension Routes {
+    /// Answers `status` from the service's state; `extend` adds what this service reports.
+    public mutating func addStatus(_ state: ServiceState, extend: @escaping @Sendable (inout StatusReply) async -> Void = { _ in }) {
+        on(MessageType.status) { request in
+            var status = state.status()
+            await extend(&status)
+            return .ok(request, status)
+        }
+    }
+}

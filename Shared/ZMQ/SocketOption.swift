@@ -1,0 +1,72 @@
+import CZMQ
+import Foundation
+
+/// The socket options the services use, typed. Durations are in milliseconds, as libzmq takes them.
+public enum SocketOption: Sendable {
+    /// How long `close` keeps unsent messages; 0 drops them at once.
+    case linger(milliseconds: Int32)
+    case sendTimeout(milliseconds: Int32)
+    case receiveTimeout(milliseconds: Int32)
+    /// Messages queued per peer before sends block (or PUB drops).
+    case sendHighWaterMark(Int32)
+    case receiveHighWaterMark(Int32)
+    /// Larger incoming messages are dropped and their sender disconnected.
+    case maxMessageSize(bytes: Int64)
+    /// A ROUTER reports `EHOSTUNREACH` for an unknown peer instead of silently dropping.
+    case routerMandatory(Bool)
+    case identity(Data)
+    case subscribe(Data)
+    case unsubscribe(Data)
+    /// Queue messages only to completed connections.
+    case immediate(Bool)
+    case reconnectInterval(milliseconds: Int32)
+    case reconnectIntervalMax(milliseconds: Int32)
+    case curveServer(Bool)
+    /// Z85-encoded 40-character keys, as `Curve.keyPair()` makes them.
+    case curvePublicKey(String)
+    case curveSecretKey(String)
+    case curveServerKey(String)
+}
+
+extension Socket {
+    public func set(_ option: SocketOption) throws {
+        switch option {
+        case .linger(let ms): try set(ZMQ_LINGER, "ZMQ_LINGER", int32: ms)
+        case .sendTimeout(let ms): try set(ZMQ_SNDTIMEO, "ZMQ_SNDTIMEO", int32: ms)
+        case .receiveTimeout(let ms): try set(ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", int32: ms)
+        case .sendHighWaterMark(let n): try set(ZMQ_SNDHWM, "ZMQ_SNDHWM", int32: n)
+        case .receiveHighWaterMark(let n): try set(ZMQ_RCVHWM, "ZMQ_RCVHWM", int32: n)
+        case .maxMessageSize(let bytes):
+            var value = bytes
+            try check("setsockopt ZMQ_MAXMSGSIZE") {
+                zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size)
+            }
+        case .routerMandatory(let on): try set(ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", int32: on ? 1 : 0)
+        case .identity(let id): try set(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", bytes: id)
+        case .subscribe(let prefix): try set(ZMQ_SUBSCRIBE, "ZMQ_SUBSCRIBE", bytes: prefix)
+        case .unsubscribe(let prefix): try set(ZMQ_UNSUBSCRIBE, "ZMQ_UNSUBSCRIBE", bytes: prefix)
+        case .immediate(let on): try set(ZMQ_IMMEDIATE, "ZMQ_IMMEDIATE", int32: on ? 1 : 0)
+        case .reconnectInterval(let ms): try set(ZMQ_RECONNECT_IVL, "ZMQ_RECONNECT_IVL", int32: ms)
+        case .reconnectIntervalMax(let ms): try set(ZMQ_RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", int32: ms)
+        case .curveServer(let on): try set(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", int32: on ? 1 : 0)
+        case .curvePublicKey(let key): try set(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", bytes: Data(key.utf8))
+        case .curveSecretKey(let key): try set(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: Data(key.utf8))
+        case .curveServerKey(let key): try set(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", bytes: Data(key.utf8))
+        }
+    }
+
+    public func set(_ options: [SocketOption]) throws {
+        for option in options { try set(option) }
+    }
+
+    private func set(_ option: Int32, _ name: String, int32 value: Int32) throws {
+        var value = value
+        try check("setsockopt \(name)") { zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size) }
+    }
+
+    private func set(_ option: Int32, _ name: String, bytes: Data) throws {
+        try check("setsockopt \(name)") {
+            bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import Synchronization
+
+/// Runs one socket on its own thread and bridges it to async code (zguide: one socket per thread).
+///
+/// A blocking `zmq_poll` must never run on Swift's cooperative pool: on two cores it starves
+/// every task. The pump's thread owns the socket; received messages arrive in `incoming`,
+/// and `send(_:)` queues messages from any task and wakes the thread through an eventfd.
+/// At most `incomingLimit` received messages wait unconsumed; beyond that the thread stops
+/// reading, so libzmq's high-water marks push back on the peers instead of memory growing.
+public final class SocketPump: Sendable {
+    public let name: String
+    private let incomingLimit: Int
+    private let drainTimeout: Duration
+    private let wakeup: Wakeup
+    private let state = Mutex(State())
+    private let stream: AsyncStream<Multipart>
+    private let continuation: AsyncStream<Multipart>.Continuation
+    private let onError: @Sendable (ZMQError) -> Void
+
+    private struct State {
+        var outbox: [Multipart] = []
+        var queuedIncoming = 0
+        var readPaused = false
+        var stopping = false
+        var finished = false
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
+        var lastEndpoint = ""
+    }
+
+    private init(name: String, incomingLimit: Int, drainTimeout: Duration,
+                 onError: @escaping @Sendable (ZMQError) -> Void) throws {
+        self.name = name
+        self.incomingLimit = incomingLimit
+        self.drainTimeout = drainTimeout
+        self.onError = onError
+        self.wakeup = try Wakeup()
+        (stream, continuation) = AsyncStream.makeStream(of: Multipart.self)
+    }
+
+    deinit { wakeup.close() }
+
+    /// Starts the thread, which calls `open` to create, configure and bind or connect its socket.
+    /// Throws what `open` throws (a port in use, say), after the thread has ended.
+    ///
+    /// - Parameters:
+    ///   - drainTimeout: how long `stop()` keeps trying to send queued messages.
+    ///   - onError: failures the thread cannot hand to a caller, such as an unroutable reply.
+    public static func start(
+        name: String,
+        context: Context,
+        incomingLimit: Int = 1024,
+        drainTimeout: Duration = .seconds(1),
+        onError: @escaping @Sendable (ZMQError) -> Void = { _ in },
+        open: @escaping @Sendable (Context) throws -> Socket
+    ) async throws -> SocketPump {
+        let pump = try SocketPump(name: name, incomingLimit: incomingLimit,
+                                  drainTimeout: drainTimeout, onError: onError)
+        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, Error>) in
+            let thread = Thread {
+                let socket: Socket
+                do {
+                    socket = try open(context)
+                } catch {
+                    pump.finish()
+                    ready.resume(throwing: error)
+                    return
+                }
+                let endpoint = (try? socket.lastEndpoint) ?? ""
+                pump.state.withLock { $0.lastEndpoint = endpoint }
+                ready.resume()
+                pump.run(socket)
+                socket.close()
+                pump.finish()
+            }
+            thread.name = name
+            thread.start()
+        }
+        return pump
+    }
+
+    /// The endpoint the socket last bound or connected, with the real port when `:*` was asked for.
+    public var lastEndpoint: String { state.withLock { $0.lastEndpoint } }
+
+    /// Messages received, in order. Iterate from one task only.
+    public var incoming: Incoming { Incoming(pump: self) }
+
+    /// Queues a message; the socket thread sends it. Ignored once stopping.
+    public func send(_ message: Multipart) {
+        let mustWake = state.withLock { state -> Bool in
+            guard !state.stopping else { return false }
+            state.outbox.append(message)
+            return state.outbox.count == 1
+        }
+        if mustWake { wakeup.signal() }
+    }
+
+    /// Stops reading, sends what is queued (for at most `drainTimeout`), closes the socket
+    /// and returns once the thread has ended. `incoming` then finishes.
+    public func stop() async {
+        let finished = state.withLock { state -> Bool in
+            state.stopping = true
+            return state.finished
+        }
+        if finished { return }
+        wakeup.signal()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let alreadyDone = state.withLock { state -> Bool in
+                if state.finished { return true }
+                state.finishWaiters.append(done)
+                return false
+            }
+            if alreadyDone { done.resume() }
+        }
+    }
+
+    // MARK: - The socket thread
+
+    private func run(_ socket: Socket) {
+        var poller = Poller()
+        let socketItem = poller.add(socket, events: [])
+        let wakeupItem = poller.add(fileDescriptor: wakeup.fileDescriptor)
+        var unsent: [Multipart] = []
+        var stopDeadline: ContinuousClock.Instant?
+
+        while true {
+            let (fresh, stopping, mayRead) = state.withLock { state in
+                let fresh = state.outbox
+                state.outbox.removeAll(keepingCapacity: true)
+                let mayRead = !state.stopping && state.queuedIncoming < incomingLimit
+                state.readPaused = !mayRead
+                return (fresh, state.stopping, mayRead)
+            }
+            unsent.append(contentsOf: fresh)
+            guard sendQueued(&unsent, on: socket) else { return }
+
+            if stopping {
+                let deadline = stopDeadline ?? ContinuousClock.now + drainTimeout
+                stopDeadline = deadline
+                if unsent.isEmpty || ContinuousClock.now >= deadline { return }
+            }
+
+            var events: PollEvents = []
+            if mayRead { events.insert(.readable) }
+            if !unsent.isEmpty { events.insert(.writable) }
+            poller.setEvents(events, at: socketItem)
+            do {
+                try poller.poll(timeoutMilliseconds: stopping ? 10 : -1)
+            } catch {
+                report(error)
+                return
+            }
+            if poller.events(at: wakeupItem).contains(.readable) { wakeup.drain() }
+            if poller.events(at: socketItem).contains(.readable) {
+                guard receiveAvailable(from: socket) else { return }
+            }
+        }
+    }
+
+    /// Sends queued messages until the socket would block. Returns false when the context ended.
+    private func sendQueued(_ unsent: inout [Multipart], on socket: Socket) -> Bool {
+        var sent = 0
+        defer { unsent.removeFirst(sent) }
+        while sent < unsent.count {
+            do {
+                guard try socket.send(unsent[sent], dontWait: true) else { return true }
+            } catch let error as ZMQError where error.isContextTerminated {
+                return false
+            } catch {
+                report(error)  // e.g. a reply to a peer that has gone: dropped, and said so
+            }
+            sent += 1
+        }
+        return true
+    }
+
+    /// Receives what is waiting, up to the unconsumed limit. Returns false when the context ended.
+    private func receiveAvailable(from socket: Socket) -> Bool {
+        for _ in 0..<256 {
+            let room = state.withLock { state -> Bool in
+                guard state.queuedIncoming < incomingLimit else { return false }
+                state.queuedIncoming += 1
+                return true
+            }
+            guard room else { return true }
+            do {
+                guard let message = try socket.receive(dontWait: true) else {
+                    state.withLock { $0.queuedIncoming -= 1 }
+                    return true
+                }
+                continuation.yield(message)
+            } catch {
+                state.withLock { $0.queuedIncoming -= 1 }
+                report(error)
+                return !((error as? ZMQError)?.isContextTerminated ?? false)
+            }
+        }
+        return true
+    }
+
+    private func report(_ error: any Error) {
+        guard let error = error as? ZMQError, !error.isContextTerminated else { return }
+        onError(error)
+    }
+
+    private func finish() {
+        continuation.finish()
+        let waiters = state.withLock { state in
+            state.finished = true
+            state.stopping = true
+            return state.finishWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    fileprivate func didConsume() {
+        let mustWake = state.withLock { state -> Bool in
+            state.queuedIncoming -= 1
+            guard state.readPaused && state.queuedIncoming < incomingLimit else { return false }
+            state.readPaused = false
+            return true
+        }
+        if mustWake { wakeup.signal() }
+    }
+
+    /// The received messages of a pump; consuming one lets the thread read another.
+    public struct Incoming: AsyncSequence, Sendable {
+        public typealias Element = Multipart
+        let pump: SocketPump
+
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(base: pump.stream.makeAsyncIterator(), pump: pump)
+        }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            var base: AsyncStream<Multipart>.Iterator
+            let pump: SocketPump
+
+            public mutating func next() async -> Multipart? {
+                guard let message = await base.next() else { return nil }
+                pump.didConsume()
+                return message
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Testing
+@testable import EvidenceModel
+
+@Suite("Condition vocabulary, dedup key and certainty rule")
+struct VocabularyTests {
+    @Test("Names, synonyms, MeSH headings and abbreviations map to one code", arguments: [
+        ("Crohn's disease", "crohns"), ("Crohn disease", "crohns"), ("regional enteritis", "crohns"),
+        ("CROHN’S DISEASE", "crohns"), ("crohns", "crohns"),
+        ("Colitis, Ulcerative", "ulcerative-colitis"), ("UC", "ulcerative-colitis"),
+        ("Inflammatory Bowel Diseases", "ibd"),
+        ("MS", "ms"), ("primary progressive multiple sclerosis", "ms"), ("Multiple Sclerosis, Relapsing-Remitting", "ms"),
+        ("fibromyalgia syndrome", "fibromyalgia"),
+        ("Complex Regional Pain Syndromes", "crps"), ("chronic regional pain syndrome", "crps"), ("RSD", "crps"),
+        ("chronic pain", "chronic-pain"), ("non-cancer centralized pain conditions", "chronic-pain"),
+        ("painful diabetic neuropathy", "diabetic-neuropathy"),
+        ("Long COVID", "long-covid"), ("post-COVID-19 condition", "long-covid"), ("PASC", "long-covid"),
+        ("ME/CFS", "me-cfs"),
+    ])
+    func mapsConditions(text: String, code: String) {
+        #expect(ConditionVocabulary.code(for: text) == code)
+    }
+
+    @Test("Unknown conditions are kept as other:<text>, and stay so when normalised again")
+    func otherFallback() {
+        #expect(ConditionVocabulary.code(for: "Hailey-Hailey disease") == "other:hailey-hailey disease")
+        #expect(ConditionVocabulary.code(for: "other:hailey-hailey disease") == "other:hailey-hailey disease")
+        #expect(ConditionVocabulary.displayName(code: "other:hailey-hailey disease") == "hailey-hailey disease")
+    }
+
+    @Test("Misspelt conditions get did-you-mean suggestions")
+    func suggestions() {
+        #expect(ConditionVocabulary.suggestions(for: "fibromialgia") == ["fibromyalgia"])
+        #expect(ConditionVocabulary.suggestions(for: "crohn's diseas").first == "crohns")
+        #expect(ConditionVocabulary.suggestions(for: "zzzzzzzz").isEmpty)
+    }
+
+    @Test("Dedup key prefers DOI, then PMID, then NCT id, then title, year and first author")
+    func dedupKey() {
+        var record = EvidenceRecord(title: "Low-Dose Naltrexone for Fibromyalgia: A Pilot!", year: 2009,
+                                    conditions: ["fibromyalgia"], design: .crossoverRCT, authors: ["Younger J", "Mackey S"],
+                                    identifiers: Identifiers(doi: "10.1111/j.1526-4637.2009.00613.x", pmid: "19453963", nct: "NCT00568555"))
+        #expect(record.dedupKey == "doi:10.1111/j.1526-4637.2009.00613.x")
+        record.identifiers.doi = nil
+        #expect(record.dedupKey == "pmid:19453963")
+        record.identifiers.pmid = nil
+        #expect(record.dedupKey == "nct:NCT00568555")
+        record.identifiers.nct = nil
+        #expect(record.dedupKey == "title:low dose naltrexone for fibromyalgia a pilot|2009|younger")
+        record.authors = ["Younger, Jarred"]
+        #expect(record.dedupKey == "title:low dose naltrexone for fibromyalgia a pilot|2009|younger")
+    }
+
+    @Test("Certainty when not given: GRADE's start for the design, one lower under 100 participants or unknown", arguments: [
+        (StudyDesign.rct, 99 as Int?, Certainty.moderate), (.rct, 100, .high), (.metaAnalysis, nil, .moderate),
+        (.cohort, 341, .low), (.openLabel, 17, .veryLow), (.caseReport, 2, .veryLow), (.crossoverRCT, 31, .moderate),
+    ])
+    func derivedCertainty(design: StudyDesign, participants: Int?, expected: Certainty) {
+        #expect(Certainty.derived(design: design, participants: participants) == expected)
+    }
+}

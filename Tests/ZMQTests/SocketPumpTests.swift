@@ -1,0 +1,120 @@
+import Foundation
+import Synchronization
+import Testing
+import ZMQ
+
+@Suite("SocketPump: sockets on their own threads, bridged to async code")
+struct SocketPumpTests {
+    let context: Context
+    init() throws { context = try Context() }
+
+    /// A ROUTER pump that answers every request with "echo:" + its last frame.
+    func echoServer() async throws -> (SocketPump, String) {
+        let endpoint = Mutex("")
+        let pump = try await SocketPump.start(name: "echo", context: context) { context in
+            let router = try context.socket(.router)
+            try router.set(.linger(milliseconds: 0))
+            let bound = try bindEphemeral(router)
+            endpoint.withLock { $0 = bound }
+            return router
+        }
+        return (pump, endpoint.withLock { $0 })
+    }
+
+    @Test("Requests arrive on `incoming`; replies queued with send(_:) reach the peer")
+    func roundTrip() async throws {
+        let (server, endpoint) = try await echoServer()
+        let serving = Task {
+            for await request in server.incoming {
+                server.send([request[0], Data("echo:".utf8) + request.last!])
+            }
+        }
+        let client = try socket(context, .dealer)
+        try client.connect(endpoint)
+        for index in 0..<50 { try client.send(frames("m\(index)")) }
+        for index in 0..<50 { #expect(strings(try client.receive()) == ["echo:m\(index)"]) }
+        await server.stop()
+        await serving.value  // incoming finished when the pump stopped
+    }
+
+    @Test("A socket that cannot open makes start throw, with libzmq's reason")
+    func startFailure() async throws {
+        let (first, endpoint) = try await echoServer()
+        let error = await #expect(throws: ZMQError.self) {
+            _ = try await SocketPump.start(name: "clash", context: context) { context in
+                let router = try context.socket(.router)
+                try router.set(.linger(milliseconds: 0))
+                try router.bind(endpoint)
+                return router
+            }
+        }
+        #expect(error?.code == EADDRINUSE)
+        await first.stop()
+    }
+
+    @Test("A blocked socket thread leaves the cooperative pool free")
+    func doesNotStarvePool() async throws {
+        let pumps = try await withThrowingTaskGroup(of: SocketPump.self) { group in
+            for _ in 0..<4 { group.addTask { try await self.echoServer().0 } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let started = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(ContinuousClock.now - started < .milliseconds(500))
+        for pump in pumps { await pump.stop() }
+    }
+
+    @Test("With few messages consumed, the pump stops reading; nothing is lost or reordered")
+    func backpressure() async throws {
+        let endpoint = Mutex("")
+        let pull = try await SocketPump.start(name: "pull", context: context, incomingLimit: 4) { context in
+            let socket = try context.socket(.pull)
+            try socket.set([.linger(milliseconds: 0), .receiveHighWaterMark(4)])
+            let bound = try bindEphemeral(socket)
+            endpoint.withLock { $0 = bound }
+            return socket
+        }
+        // A sender on its own thread, blocking on its high-water mark; 64 KiB messages
+        // so that the kernel's socket buffers cannot absorb them all.
+        let count = 300
+        let sent = Atomic(0)
+        let context = self.context
+        let address = endpoint.withLock { $0 }
+        let sender = Thread {
+            guard let push = try? socket(context, .push) else { return }
+            // Linger, so that closing the socket after the last send does not drop queued messages.
+            try? push.set([.sendHighWaterMark(4), .linger(milliseconds: 5000)])
+            try? push.connect(address)
+            for index in 0..<count {
+                guard (try? push.send([Data("\(index)".utf8), Data(count: 65536)])) == true else { return }
+                sent.add(1, ordering: .relaxed)
+            }
+        }
+        sender.start()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sent.load(ordering: .relaxed) < count, "the reader held back, so the sender waits")
+
+        var received: [String] = []
+        for await message in pull.incoming {
+            received.append(String(decoding: message[0], as: UTF8.self))
+            if received.count == count { break }
+        }
+        #expect(received == (0..<count).map(String.init))
+        await pull.stop()
+    }
+
+    @Test("stop() sends what was queued before closing")
+    func stopDrains() async throws {
+        let pull = try socket(context, .pull)
+        let endpoint = try bindEphemeral(pull)
+        let push = try await SocketPump.start(name: "push", context: context) { context in
+            let socket = try context.socket(.push)
+            try socket.set(.linger(milliseconds: 0))
+            try socket.connect(endpoint)
+            return socket
+        }
+        for index in 0..<20 { push.send(frames("\(index)")) }
+        await push.stop()
+        for index in 0..<20 { #expect(strings(try pull.receive()) == ["\(index)"]) }
+    }
+}
