@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: Shared
@@ -34,28 +35,39 @@ let package = Package(
             ],
             path: "Shared/ServiceKit"),
         .target(name: "LDNClient", dependencies: ["ZMQ", "WireProtocol"], path: "Shared/Client"),
+        .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/Formats"),
 
         // MARK: Services
         .executableTarget(name: "Ingest", dependencies: ["ServiceKit"], path: "Services/ingest"),
-        .executableTarget(name: "EvidenceStore", dependencies: ["ServiceKit"], path: "Services/evidence-store"),
+        .target(
+            name: "EvidenceStorage",
+            dependencies: ["WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Services/evidence-store/Storage"),
+        .executableTarget(name: "EvidenceStore", dependencies: ["ServiceKit", "EvidenceStorage"],
+                          path: "Services/evidence-store/Server"),
         .executableTarget(name: "Query", dependencies: ["ServiceKit"], path: "Services/query"),
         .executableTarget(name: "Notifier", dependencies: ["ServiceKit"], path: "Services/notifier"),
         .executableTarget(
             name: "LDNCommand",
             dependencies: [
-                "LDNClient", "EvidenceModel", "ServiceKit",
+                "LDNClient", "EvidenceModel", "EvidenceFormats", "ServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/ldn"),
+
+        // MARK: Benchmarks
+        .target(name: "SyntheticData", dependencies: ["EvidenceModel"], path: "Benchmarks/SyntheticData"),
 
         // MARK: Tests
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage"], path: "Tests/EvidenceStorageTests"),
+        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats"], path: "Tests/EvidenceFormatsTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LDNClient", "WireProtocol", "ZMQ"],
+            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel"],
             path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

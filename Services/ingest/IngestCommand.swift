@@ -13,7 +13,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceRunner.run(service: "ingest", options: common) { runtime in
-            try makeIngest(ingest, runtime)
+            try await makeIngest(ingest, runtime)
         }
     }
 }

@@ -1,9 +1,16 @@
 import ServiceKit
 import ServiceLifecycle
 
-/// Builds the ingest service's services from its options; the command and the tests both call it.
-func makeIngest(_ options: IngestOptions, _ runtime: ServiceRuntime) throws -> [any Service] {
+/// Builds ingest's services from its options; the command and the tests both call it.
+func makeIngest(_ options: IngestOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
+    let store = try await ServiceClient(endpoint: options.store, name: "ingest-store",
+                                        attemptTimeout: .seconds(options.storeTimeout), runtime: runtime)
     var routes = Routes()
     routes.addStatus(runtime.state)
-    return [RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)]
+    IngestRoutes(store: store, maxBatchRecords: options.maxBatchRecords, stats: runtime.state.stats,
+                 logger: runtime.logger).add(to: &routes)
+    let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
+    runtime.logger.info("forwarding to the store", metadata: ["endpoint": "\(options.store)"])
+    // Shut down in reverse: stop taking submissions and finish them while the store link is still up.
+    return [store, server]
 }

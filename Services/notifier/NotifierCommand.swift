@@ -13,7 +13,7 @@ struct NotifierCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceRunner.run(service: "notifier", options: common) { runtime in
-            try makeNotifier(notifier, runtime)
+            try await makeNotifier(notifier, runtime)
         }
     }
 }

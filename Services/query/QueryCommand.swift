@@ -13,7 +13,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceRunner.run(service: "query", options: common) { runtime in
-            try makeQuery(query, runtime)
+            try await makeQuery(query, runtime)
         }
     }
 }

@@ -4,9 +4,11 @@ import ZMQ
 
 /// A blocking connection to one service, for command-line tools and tests (one thread).
 ///
-/// Lazy Pirate (zguide): wait for the reply with a timeout; on timeout close the socket,
-/// open a new one and resend the same request — with the same request id, so the service
-/// can recognise the retry — and give up after `retries` resends.
+/// Lazy Pirate (zguide): wait for replies with a timeout; when the oldest outstanding
+/// request times out, close the socket, open a new one and resend every outstanding
+/// request — with the same request ids, so the service recognises the retries — and give
+/// up after `retries` consecutive timeouts. An `unavailable` answer (the service's own
+/// dependency is down) is retried the same way after the hinted wait.
 public final class Connection {
     public let endpoint: String
     public let timeout: Duration
@@ -25,32 +27,70 @@ public final class Connection {
 
     /// Sends `request` and returns the service's reply (which may be an error reply).
     public func send(_ request: Request) throws(ClientError) -> Reply {
-        for _ in 0...retries {
-            do {
-                let socket = try openSocket()
-                try socket.sendRequest(request)
-                if let reply = try awaitReply(to: request.id, on: socket, until: .now + timeout) { return reply }
-            } catch let error as ZMQError {
-                throw .badReply(error.description)
-            } catch {
-                throw .badReply("\(error)")
-            }
-            reset()  // a REQ-style socket may hold a late reply; start clean
-        }
-        throw .unreachable(endpoint: endpoint, attempts: retries + 1, timeout: timeout)
+        var answer: Reply?
+        try send([request], window: 1) { _, reply in answer = reply }
+        return answer!
     }
 
     /// Sends `request` and decodes a successful reply's body; an error reply throws `.service`.
     public func call<Body: Decodable>(_ request: Request, as type: Body.Type) throws(ClientError) -> Body {
         let reply = try send(request)
-        guard reply.isOK else {
-            throw .service((try? WireJSON.decode(ErrorBody.self, from: reply.body))
-                ?? ErrorBody(code: .internal, message: String(decoding: reply.body, as: UTF8.self)))
-        }
+        guard reply.isOK else { throw .service(reply.errorBody) }
         do {
             return try WireJSON.decode(type, from: reply.body)
         } catch {
             throw .badReply("\(request.type) reply: \(error)")
+        }
+    }
+
+    /// Sends every request, keeping at most `window` in flight, and hands each reply to
+    /// `onReply` with the request's position, in the order replies arrive.
+    public func send(_ requests: [Request], window: Int, onReply: (Int, Reply) -> Void) throws(ClientError) {
+        var next = 0
+        var inFlight: [(id: String, index: Int, sentAt: ContinuousClock.Instant)] = []
+        var timeouts = 0
+        do {
+            while next < requests.count || !inFlight.isEmpty {
+                let socket = try openSocket()
+                while inFlight.count < window, next < requests.count {
+                    try socket.sendRequest(requests[next])
+                    inFlight.append((requests[next].id, next, .now))
+                    next += 1
+                }
+                let oldest = inFlight[0]
+                var poller = Poller()
+                poller.add(socket)
+                if try poller.poll(timeout: oldest.sentAt + timeout - .now) > 0 {
+                    guard let reply = try socket.receiveAnyReply(),
+                          let position = inFlight.firstIndex(where: { $0.id == reply.requestID }) else { continue }
+                    let index = inFlight[position].index
+                    if !reply.isOK, reply.errorBody.code == .unavailable, timeouts < retries {
+                        timeouts += 1
+                        Thread.sleep(forTimeInterval: Double(reply.errorBody.retryAfterMs ?? 500) / 1000)
+                        try socket.sendRequest(requests[index])
+                        inFlight[position].sentAt = .now
+                        continue
+                    }
+                    inFlight.remove(at: position)
+                    timeouts = 0
+                    onReply(index, reply)
+                } else if ContinuousClock.now >= oldest.sentAt + timeout {
+                    timeouts += 1
+                    guard timeouts <= retries else {
+                        throw ClientError.unreachable(endpoint: endpoint, attempts: retries + 1, timeout: timeout)
+                    }
+                    reset()
+                    let fresh = try openSocket()
+                    for position in inFlight.indices {
+                        try fresh.sendRequest(requests[inFlight[position].index])
+                        inFlight[position].sentAt = .now
+                    }
+                }
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .badReply("\(error)")
         }
     }
 
@@ -67,14 +107,12 @@ public final class Connection {
         socket?.close()
         socket = nil
     }
+}
 
-    /// Waits for the reply carrying `id`, dropping late replies to earlier attempts.
-    private func awaitReply(to id: String, on socket: Socket, until deadline: ContinuousClock.Instant) throws -> Reply? {
-        var poller = Poller()
-        poller.add(socket)
-        while case let remaining = deadline - .now, remaining > .zero {
-            if try poller.poll(timeout: remaining) > 0, let reply = try socket.receiveReply(to: id) { return reply }
-        }
-        return nil
+extension Reply {
+    /// The error of an error reply (or a stand-in when its body is unreadable).
+    public var errorBody: ErrorBody {
+        (try? WireJSON.decode(ErrorBody.self, from: body))
+            ?? ErrorBody(code: .internal, message: String(decoding: body, as: UTF8.self))
     }
 }

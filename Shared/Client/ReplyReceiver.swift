@@ -8,12 +8,16 @@ extension Socket {
         try send([Data()] + request.frames)
     }
 
-    /// Reads one waiting reply; nil when none is waiting or it answers another request
-    /// (a late reply to an earlier attempt).
-    func receiveReply(to id: String) throws -> Reply? {
+    /// Reads one waiting reply, whichever request it answers; nil when none is waiting.
+    func receiveAnyReply() throws -> Reply? {
         guard let frames = try receive(dontWait: true) else { return nil }
         let body = frames.first?.isEmpty == true ? frames.dropFirst() : frames[...]
-        guard let reply = Reply.parse(body), reply.requestID == id else { return nil }
+        return Reply.parse(body)
+    }
+
+    /// Reads one waiting reply; nil when none is waiting or it answers another request.
+    func receiveReply(to id: String) throws -> Reply? {
+        guard let reply = try receiveAnyReply(), reply.requestID == id else { return nil }
         return reply
     }
 }

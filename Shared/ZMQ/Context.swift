@@ -18,7 +18,7 @@ public final class Context: @unchecked Sendable {
 
     public func socket(_ type: SocketType) throws -> Socket {
         guard let socket = zmq_socket(handle, type.rawValue) else { throw ZMQError("zmq_socket(\(type))") }
-        return Socket(handle: socket, type: type)
+        return Socket(handle: socket, type: type, context: self)
     }
 
     deinit {

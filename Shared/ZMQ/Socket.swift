@@ -9,13 +9,16 @@ public typealias Multipart = [Data]
 public final class Socket {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
+    /// Kept alive while the socket is: terminating a context waits for its sockets to close.
+    private let context: Context
     /// Reused for every received frame, so receiving allocates only the frame's `Data`.
     private let frame = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
     private var isClosed = false
 
-    init(handle: UnsafeMutableRawPointer, type: SocketType) {
+    init(handle: UnsafeMutableRawPointer, type: SocketType, context: Context) {
         self.handle = handle
         self.type = type
+        self.context = context
     }
 
     deinit { close() }

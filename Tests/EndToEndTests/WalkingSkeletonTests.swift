@@ -31,7 +31,7 @@ struct WalkingSkeletonTests {
     @Test("SIGINT stops a service cleanly too")
     func interrupt() async throws {
         let set = try await LocalSet.start(["query"])
-        let query = try #require(set.processes["query"])
+        let query = try #require(set.process("query"))
         query.signal(SIGINT)
         #expect(try await query.waitForExit() == 0)
         #expect(query.log.contains { $0.contains("query info stopped cleanly") })
@@ -66,7 +66,7 @@ struct WalkingSkeletonTests {
         let set = try await LocalSet.start(["evidence-store"])
         let second = try ServiceProcess("ldn-evidence-store", ["--bind", set.store, "--data-dir", set.dataRoot.appendingPathComponent("other").path])
         #expect(try await second.waitForExit() == 1)
-        let line = try await second.waitForLine("stopped after a failure")
+        let line = try await second.waitForLine("cannot start")
         #expect(line.contains("critical") && line.contains("Address already in use") && line.contains(set.store))
         _ = try await set.stop()
     }

@@ -64,6 +64,7 @@ struct RecordIntakeTests {
         #expect(fields == ["title", "titel", "year", "design", "identifiers.doi", "identifiers.pmid",
                            "identifiers.nct", "participants", "dose_mg", "outcomes[1].direction",
                            "outcomes[1].effect.ci_low", "outcomes[1].effect.p"])
+        #expect(evaluation.errors.count == fields.count, "one message per problem: \(evaluation.errors)")
         let messages = Dictionary(evaluation.errors.map { ($0.field, $0.message) }, uniquingKeysWith: { a, _ in a })
         #expect(messages["titel"] == "unknown field (did you mean \"title\"?)")
         #expect(messages["identifiers.nct"] == "\"NCT123\" is not a ClinicalTrials.gov id (expected NCT and 8 digits)")

@@ -24,14 +24,10 @@ struct RunningServer {
         extra(&routes)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let server = RequestServer(endpoint: "tcp://127.0.0.1:*", context: context, state: state, routes: routes,
-                                   logger: logger, maxMessageBytes: maxMessageBytes)
+        let server = try await RequestServer(endpoint: "tcp://127.0.0.1:*", context: context, state: state, routes: routes,
+                                             logger: logger, maxMessageBytes: maxMessageBytes)
         let group = ServiceGroup(services: [server], logger: logger)
         let task = Task { try await group.run() }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while state.boundEndpoints["requests"] == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
         let endpoint = try #require(state.boundEndpoints["requests"])
         return RunningServer(context: context, state: state, group: group, task: task, endpoint: endpoint)
     }

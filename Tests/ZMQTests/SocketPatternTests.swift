@@ -171,3 +171,13 @@ struct SocketPatternTests {
         #expect(strings(try server.receive()) == ["secret"])
     }
 }
+
+@Suite("Socket lifetime")
+struct SocketLifetimeTests {
+    @Test("A socket keeps its context alive, so a context made in passing cannot deadlock on terminate")
+    func socketRetainsContext() throws {
+        let socket = try Context().socket(.pair)  // the only reference to this context is the socket's
+        try socket.bind("inproc://lifetime")
+        socket.close()
+    }
+}

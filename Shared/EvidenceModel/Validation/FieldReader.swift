@@ -130,8 +130,8 @@ struct FieldReader {
         guard value == nil else { return value }
         switch present {
         case nil, .null?: error(path, "is required")
-        case .string?: error(path, "is required and must not be blank")
-        default: break  // a value of the wrong type, already reported
+        case .string(let text)? where text.trimmingWhitespace().isEmpty: error(path, "is required and must not be blank")
+        default: break  // a value of the wrong type or outside the allowed ones, already reported
         }
         return nil
     }

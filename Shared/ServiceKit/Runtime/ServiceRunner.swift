@@ -26,15 +26,21 @@ public struct ServiceRuntime: Sendable {
 /// Returns normally after a clean shutdown (exit 0); exits 1 after a failure, which is logged.
 public enum ServiceRunner {
     public static func run(service: String, options: CommonOptions,
-                           build: (ServiceRuntime) throws -> [any Service]) async throws {
+                           build: (ServiceRuntime) async throws -> [any Service]) async throws {
         let format = options.logFormat, level = options.logLevel
         LoggingSystem.bootstrap { _ in LineLogHandler(service: service, format: format, level: level) }
         let runtime = try ServiceRuntime(service: service, options: options)
         let logger = runtime.logger
         logger.info("starting", metadata: ["version": "\(LDNVersion.current)", "pid": "\(getpid())",
                                            "libzmq": "\(Context.libraryVersion)"])
+        var services: [any Service]
         do {
-            var services = try build(runtime)
+            services = try await build(runtime)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        do {
             if options.statsInterval > 0 {
                 services.append(ThroughputLogger(stats: runtime.state.stats, interval: .seconds(options.statsInterval),
                                                  logger: logger))

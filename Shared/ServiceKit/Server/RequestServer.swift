@@ -10,37 +10,26 @@ import ZMQ
 /// once; on graceful shutdown it stops reading, finishes and answers what it took, then closes.
 public struct RequestServer: Service {
     let role: String
-    let endpoint: String
-    let context: Context
     let state: ServiceState
     let routes: Routes
     let logger: Logger
     let maxMessageBytes: Int
     let maxInFlight: Int
+    let pump: SocketPump
 
+    /// Binds the endpoint now, so that a port in use stops the service before it starts.
     public init(role: String = "requests", endpoint: String, context: Context, state: ServiceState, routes: Routes,
-                logger: Logger, maxMessageBytes: Int, maxInFlight: Int = 256) {
+                logger: Logger, maxMessageBytes: Int, maxInFlight: Int = 256) async throws {
         self.role = role
-        self.endpoint = endpoint
-        self.context = context
         self.state = state
         self.routes = routes
         self.logger = logger
         self.maxMessageBytes = maxMessageBytes
         self.maxInFlight = maxInFlight
-    }
-
-    /// A server for one of this process's endpoints, with the process's context, state, logger and limits.
-    public init(role: String = "requests", endpoint: String, runtime: ServiceRuntime, routes: Routes) {
-        self.init(role: role, endpoint: endpoint, context: runtime.context, state: runtime.state, routes: routes,
-                  logger: runtime.logger, maxMessageBytes: runtime.options.maxMessageBytes)
-    }
-
-    public func run() async throws {
-        let pump = try await SocketPump.start(
+        pump = try await SocketPump.start(
             name: "\(state.service)-\(role)", context: context,
             onError: { [logger] error in logger.debug("reply not delivered", metadata: ["error": "\(error)"]) }
-        ) { [endpoint, maxMessageBytes] context in
+        ) { context in
             let socket = try context.socket(.router)
             // Frames far beyond the limit are dropped by libzmq itself (with the connection);
             // anything between is read and answered `too_large`.
@@ -49,10 +38,17 @@ public struct RequestServer: Service {
             try socket.bind(endpoint)
             return socket
         }
-        let bound = pump.lastEndpoint
-        state.setEndpoint(role, bound)
-        logger.info("listening", metadata: ["endpoint": "\(bound)", "role": "\(role)", "socket": "ROUTER"])
+        state.setEndpoint(role, pump.lastEndpoint)
+        logger.info("listening", metadata: ["endpoint": "\(pump.lastEndpoint)", "role": "\(role)", "socket": "ROUTER"])
+    }
 
+    /// A server for one of this process's endpoints, with the process's context, state, logger and limits.
+    public init(role: String = "requests", endpoint: String, runtime: ServiceRuntime, routes: Routes) async throws {
+        try await self.init(role: role, endpoint: endpoint, context: runtime.context, state: runtime.state, routes: routes,
+                            logger: runtime.logger, maxMessageBytes: runtime.options.maxMessageBytes)
+    }
+
+    public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for await message in pump.incoming.cancelOnGracefulShutdown() {
@@ -60,7 +56,7 @@ public struct RequestServer: Service {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await self.answer(message, via: pump) }
+                group.addTask { await self.answer(message) }
                 running += 1
             }
             logger.info("draining", metadata: ["role": "\(role)"])
@@ -68,7 +64,7 @@ public struct RequestServer: Service {
         await pump.stop()
     }
 
-    private func answer(_ message: Multipart, via pump: SocketPump) async {
+    private func answer(_ message: Multipart) async {
         let started = ContinuousClock.now
         let routingCount = message.count > 1 && message[1].isEmpty ? 2 : 1
         let routing = Array(message.prefix(routingCount))

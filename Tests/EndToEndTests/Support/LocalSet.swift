@@ -1,39 +1,70 @@
 import Foundation
+import Synchronization
 
 /// The four services started as real processes on free loopback ports, each with its
-/// own data folder under a fresh temporary directory.
+/// own data folder under a fresh temporary directory. Services can be killed and
+/// restarted with the same settings, as an operator would.
 final class LocalSet: Sendable {
     let ingest: String, store: String, feed: String, query: String, notifier: String, stream: String
     let dataRoot: URL
-    let processes: [String: ServiceProcess]
+    private let commands: [String: (executable: String, arguments: [String])]
+    private let environment: [String: String]
+    private let running = Mutex<[String: ServiceProcess]>([:])
 
-    static func start(_ services: Set<String> = ["evidence-store", "ingest", "query", "notifier"],
-                      environment: [String: String] = [:]) async throws -> LocalSet {
-        let set = try LocalSet(services: services, environment: environment)
-        for process in set.processes.values { try await process.waitForLine("listening", "role=requests") }
+    static let allServices: [String] = ["evidence-store", "ingest", "query", "notifier"]
+
+    static func start(_ services: [String] = allServices, environment: [String: String] = [:],
+                      extraArguments: [String: [String]] = [:]) async throws -> LocalSet {
+        let set = try LocalSet(environment: environment, extraArguments: extraArguments)
+        for service in services { try await set.start(service) }
         return set
     }
 
-    private init(services: Set<String>, environment: [String: String]) throws {
+    private init(environment: [String: String], extraArguments: [String: [String]]) throws {
         (ingest, store, feed, query, notifier, stream) =
             (try freeEndpoint(), try freeEndpoint(), try freeEndpoint(), try freeEndpoint(), try freeEndpoint(), try freeEndpoint())
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         dataRoot = root
+        self.environment = environment
         let data = { (name: String) in root.appendingPathComponent(name).path }
-        let arguments: [String: (String, [String])] = [
-            "evidence-store": ("ldn-evidence-store", ["--bind", store, "--data-dir", data("store")]),
+        var commands: [String: (String, [String])] = [
+            "evidence-store": ("ldn-evidence-store", ["--bind", store, "--feed-bind", feed, "--data-dir", data("store")]),
             "ingest": ("ldn-ingest", ["--bind", ingest, "--store", store]),
             "query": ("ldn-query", ["--bind", query, "--store", store, "--feed", feed, "--data-dir", data("query")]),
             "notifier": ("ldn-notifier", ["--bind", notifier, "--stream-bind", stream, "--store", store, "--feed", feed,
                                           "--data-dir", data("notifier")]),
         ]
-        var processes: [String: ServiceProcess] = [:]
-        for service in services {
-            let (executable, args) = arguments[service]!
-            processes[service] = try ServiceProcess(executable, args, environment: environment)
-        }
-        self.processes = processes
+        for (service, extra) in extraArguments { commands[service]!.1 += extra }
+        self.commands = commands
+    }
+
+    /// Starts a service (again) with its settings and waits until it listens.
+    @discardableResult
+    func start(_ service: String, extraArguments: [String] = []) async throws -> ServiceProcess {
+        let (executable, arguments) = commands[service]!
+        let process = try ServiceProcess(executable, arguments + extraArguments, environment: environment)
+        running.withLock { $0[service] = process }
+        try await process.waitForLine("listening", "role=requests")
+        return process
+    }
+
+    func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
+
+    /// A second instance of a service on its own port, sharing the rest of the settings.
+    func startExtra(_ service: String, bind: String) async throws -> ServiceProcess {
+        var (executable, arguments) = commands[service]!
+        if let index = arguments.firstIndex(of: "--bind") { arguments[index + 1] = bind }
+        let process = try ServiceProcess(executable, arguments, environment: environment)
+        try await process.waitForLine("listening", "role=requests")
+        return process
+    }
+
+    /// SIGKILL: no drain, no clean shutdown, as in a crash.
+    func kill9(_ service: String) async throws {
+        guard let process = process(service) else { return }
+        process.signal(SIGKILL)
+        _ = try await process.waitForExit()
     }
 
     /// Flags that point `ldn` at this set.
@@ -41,11 +72,13 @@ final class LocalSet: Sendable {
         ["--ingest", ingest, "--store", store, "--query", query, "--notifier", notifier]
     }
 
-    /// SIGTERM to every service; returns each one's exit status.
+    /// SIGTERM to every running service; returns each one's exit status.
     func stop() async throws -> [String: Int32] {
         var statuses: [String: Int32] = [:]
-        for (name, process) in processes { statuses[name] = try await process.stop() }
+        for (name, process) in running.withLock({ $0 }) { statuses[name] = try await process.stop() }
         try? FileManager.default.removeItem(at: dataRoot)
         return statuses
     }
+
+    var processes: [String: ServiceProcess] { running.withLock { $0 } }
 }

@@ -13,7 +13,7 @@ struct StoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceRunner.run(service: "evidence-store", options: common) { runtime in
-            try makeStore(store, runtime)
+            try await makeStore(store, runtime)
         }
     }
 }

@@ -1,0 +1,44 @@
+import EvidenceModel
+import EvidenceStorage
+import Foundation
+import ServiceKit
+import ServiceLifecycle
+import WireProtocol
+import ZMQ
+
+/// The change feed: a PUB socket on which every committed change is published, after its
+/// commit and in sequence order. Each change goes out on the topic `all` and on
+/// `condition/<code>` for each of its conditions. Subscribers that fall behind by more
+/// than the high-water mark lose messages (PUB never blocks the writer); sequence numbers
+/// let them notice and catch up with `changes`.
+final class FeedPublisher: Service, Sendable {
+    static let allTopic = Data("all".utf8)
+    private let pump: SocketPump
+
+    init(endpoint: String, highWaterMark: Int, runtime: ServiceRuntime) async throws {
+        pump = try await SocketPump.start(name: "evidence-store-feed", context: runtime.context) { context in
+            let socket = try context.socket(.pub)
+            try socket.set([.linger(milliseconds: 500), .sendHighWaterMark(Int32(clamping: highWaterMark))])
+            try socket.bind(endpoint)
+            return socket
+        }
+        runtime.state.setEndpoint("feed", pump.lastEndpoint)
+        runtime.logger.info("listening", metadata: ["endpoint": "\(pump.lastEndpoint)", "role": "feed", "socket": "PUB"])
+    }
+
+    func publish(_ changes: [StoredChange]) {
+        for (header, body) in changes {
+            let frames = [Wire.versionFrame, Data(MessageType.change.utf8), WireJSON.encode(header), body]
+            pump.send([Self.allTopic] + frames)
+            for code in EvidenceRecord.conditionCodes(inCanonical: body) {
+                pump.send([Data("condition/\(code)".utf8)] + frames)
+            }
+        }
+    }
+
+    /// Stays up until shutdown, then sends what is queued and closes.
+    func run() async throws {
+        try? await gracefulShutdown()
+        await pump.stop()
+    }
+}

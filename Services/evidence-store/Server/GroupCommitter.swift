@@ -1,0 +1,128 @@
+import EvidenceStorage
+import Foundation
+import Logging
+import ServiceKit
+import ServiceLifecycle
+import Synchronization
+import WireProtocol
+
+/// The single writer's queue (group commit). Requests wait here; the committer takes
+/// everything that arrived while the previous transaction was being written, up to a
+/// bound, commits it in one transaction (one fsync), answers each request, and then
+/// publishes the changes. No timer: under load, batches grow by themselves; when idle, a
+/// lone request commits at once.
+final class GroupCommitter: Service, Sendable {
+    typealias Answer = Result<Data, ErrorBody>
+
+    private let database: EvidenceDatabase
+    private let feed: FeedPublisher
+    private let maxBatchRecords: Int
+    private let logger: Logger
+    private let stats: ServiceStats
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    private struct State {
+        var queue: [PendingWrite] = []
+        /// Everyone waiting for a request id's answer: a retry that arrives while the
+        /// original is still queued waits for the same commit instead of writing twice.
+        var waiters: [String: [CheckedContinuation<Answer, Never>]] = [:]
+        var batches = 0
+        var records = 0
+    }
+
+    init(database: EvidenceDatabase, feed: FeedPublisher, maxBatchRecords: Int, runtime: ServiceRuntime) {
+        self.database = database
+        self.feed = feed
+        self.maxBatchRecords = maxBatchRecords
+        self.logger = runtime.logger
+        self.stats = runtime.state.stats
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a request and returns its answer once committed.
+    func submit(_ write: PendingWrite) async -> Answer {
+        await withCheckedContinuation { continuation in
+            let isNew = state.withLock { state -> Bool in
+                if state.waiters[write.requestID] != nil {
+                    state.waiters[write.requestID]!.append(continuation)
+                    return false
+                }
+                state.waiters[write.requestID] = [continuation]
+                state.queue.append(write)
+                return true
+            }
+            if isNew { wake.yield() }
+        }
+    }
+
+    /// Commit batches and mean records per batch since start, for `status`.
+    var batchStatistics: (batches: Int, meanRecords: Double) {
+        state.withLock { ($0.batches, $0.batches == 0 ? 0 : Double($0.records) / Double($0.batches)) }
+    }
+
+    func run() async throws {
+        for await _ in wakeups.cancelOnGracefulShutdown() {
+            await commitQueued()
+        }
+        await commitQueued()  // what the request server handed over while draining
+    }
+
+    private func commitQueued() async {
+        while true {
+            let batch = state.withLock { state -> [PendingWrite] in
+                var taken = 0, records = 0
+                while taken < state.queue.count, taken == 0 || records + state.queue[taken].recordCount <= maxBatchRecords {
+                    records += state.queue[taken].recordCount
+                    taken += 1
+                }
+                defer { state.queue.removeFirst(taken) }
+                return Array(state.queue.prefix(taken))
+            }
+            guard !batch.isEmpty else { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [PendingWrite]) async {
+        let started = ContinuousClock.now
+        do {
+            let outcomes = try await database.commit(batch)
+            let records = outcomes.reduce(0) { $0 + $1.changes.count }
+            state.withLock { state in
+                state.batches += 1
+                state.records += batch.reduce(0) { $0 + $1.recordCount }
+            }
+            for outcome in outcomes { answer(outcome.requestID, with: outcome.reply) }
+            feed.publish(outcomes.flatMap(\.changes))
+            stats.add("records.committed", records)
+            if let last = outcomes.last(where: { !$0.changes.isEmpty })?.changes.last {
+                logger.debug("committed", metadata: ["requests": "\(batch.count)", "changes": "\(records)",
+                                                     "seq": "\(last.header.seq)",
+                                                     "ms": "\((ContinuousClock.now - started).milliseconds)"])
+            }
+            for outcome in outcomes where outcome.replayed {
+                logger.debug("request replayed", metadata: ["request.id": "\(outcome.requestID)"])
+            }
+        } catch {
+            logger.error("commit failed", metadata: ["requests": "\(batch.count)", "error": "\(error)"])
+            let failure = ErrorBody(code: .unavailable, message: "the store could not commit: \(error)", retryAfterMs: 1000)
+            for write in batch { answer(write.requestID, with: .failure(failure)) }
+        }
+    }
+
+    private func answer(_ requestID: String, with answer: Answer) {
+        let waiters = state.withLock { $0.waiters.removeValue(forKey: requestID) ?? [] }
+        for waiter in waiters { waiter.resume(returning: answer) }
+    }
+}
+
+extension PendingWrite {
+    var recordCount: Int {
+        switch operation {
+        case .write(let items, _): max(items.count, 1)
+        case .retract: 1
+        }
+    }
+}

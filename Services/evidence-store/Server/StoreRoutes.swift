@@ -1,0 +1,90 @@
+import EvidenceStorage
+import Foundation
+import ServiceKit
+import WireProtocol
+
+/// The store's message types. Writes go through the group committer; reads go straight
+/// to the database's readers (WAL: they never wait for the writer).
+struct StoreRoutes {
+    let database: EvidenceDatabase
+    let committer: GroupCommitter
+    static let defaultPage = 1000
+    static let maximumPage = 5000
+
+    func add(to routes: inout Routes) {
+        routes.on(MessageType.write, write)
+        routes.on(MessageType.retract, retract)
+        routes.on(MessageType.get, get)
+        routes.on(MessageType.changes, changes)
+        routes.on(MessageType.snapshot, snapshot)
+    }
+
+    @Sendable func write(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(WriteRequest.self)
+        guard body.records.count == request.attachments.count else {
+            throw ErrorBody(code: .invalidRequest,
+                            message: "write lists \(body.records.count) records but carries \(request.attachments.count) attachments")
+        }
+        return try await commit(request, .write(items: body.records, bodies: request.attachments))
+    }
+
+    @Sendable func retract(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(RetractRequest.self)
+        guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ErrorBody(code: .invalidRequest, message: "a retraction needs a reason")
+        }
+        return try await commit(request, .retract(id: body.id, reason: body.reason))
+    }
+
+    private func commit(_ request: Request, _ operation: PendingWrite.Operation) async throws -> Reply {
+        let answer = await committer.submit(PendingWrite(requestID: request.id, operation: operation))
+        return Reply(type: request.type, requestID: request.id, body: try answer.get())
+    }
+
+    @Sendable func get(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(GetRequest.self)
+        let references: [RecordReference] = [body.id.map(RecordReference.id), body.doi.map(RecordReference.doi),
+                                             body.pmid.map(RecordReference.pmid), body.nct.map(RecordReference.nct),
+                                             body.key.map(RecordReference.key)].compactMap { $0 }
+        guard references.count == 1 else {
+            throw ErrorBody(code: .invalidRequest, message: "get takes exactly one of id, doi, pmid, nct, key")
+        }
+        guard let found = try await database.record(references[0], history: body.history ?? false) else {
+            throw ErrorBody(code: .notFound, message: "no record with \(describe(body))")
+        }
+        return .ok(request, GetReply(current: found.current.header, history: body.history == true ? found.history.map(\.header) : nil),
+                   attachments: [found.current.body] + found.history.map(\.body))
+    }
+
+    @Sendable func changes(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(ChangesRequest.self)
+        let page = try await database.changes(after: body.after, limit: try Self.pageSize(body.limit))
+        return .ok(request, ChangesReply(changes: page.changes.map(\.header), head: page.head),
+                   attachments: page.changes.map(\.body))
+    }
+
+    @Sendable func snapshot(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(SnapshotRequest.self)
+        let limit = try Self.pageSize(body.limit)
+        let page = try await database.snapshot(afterID: body.afterID, limit: limit)
+        let next = page.records.count == limit ? page.records.last?.header.recordID : nil
+        return .ok(request, SnapshotReply(records: page.records.map(\.header), seq: page.head, nextAfterID: next),
+                   attachments: page.records.map(\.body))
+    }
+
+    static func pageSize(_ limit: Int?) throws(ErrorBody) -> Int {
+        let size = limit ?? defaultPage
+        guard (1...maximumPage).contains(size) else {
+            throw ErrorBody(code: .invalidRequest, message: "limit must be between 1 and \(maximumPage)")
+        }
+        return size
+    }
+
+    private func describe(_ body: GetRequest) -> String {
+        if let id = body.id { return "id \(id)" }
+        if let doi = body.doi { return "DOI \(doi)" }
+        if let pmid = body.pmid { return "PMID \(pmid)" }
+        if let nct = body.nct { return "NCT id \(nct)" }
+        return "key \(body.key ?? "")"
+    }
+}

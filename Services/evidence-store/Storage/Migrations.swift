@@ -1,0 +1,54 @@
+import GRDB
+
+/// The store's schema, one named migration per release that changed it. Shipped
+/// migrations are never edited: a change is a new migration.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // One row per study: its identifiers and a pointer to its current change.
+            try db.execute(sql: """
+                CREATE TABLE records (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    doi TEXT,
+                    pmid TEXT,
+                    nct TEXT,
+                    version INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    hash INTEGER NOT NULL,
+                    head_seq INTEGER NOT NULL
+                );
+                CREATE INDEX records_doi ON records(doi) WHERE doi IS NOT NULL;
+                CREATE INDEX records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
+                CREATE INDEX records_nct ON records(nct) WHERE nct IS NOT NULL;
+
+                -- The change log: every insert, new version and retraction, with the record's
+                -- JSON as it was. seq is the sequence number replicas and the notifier follow.
+                CREATE TABLE changes (
+                    seq INTEGER PRIMARY KEY,
+                    record_id INTEGER NOT NULL REFERENCES records(id),
+                    version INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    request_id TEXT,
+                    reason TEXT,
+                    provenance TEXT,
+                    committed_at INTEGER NOT NULL
+                );
+                CREATE INDEX changes_record ON changes(record_id, seq);
+
+                -- Replies already given, by request id, so that a retried request gets the
+                -- same answer and changes nothing. Pruned after the retention period.
+                CREATE TABLE requests (
+                    id TEXT PRIMARY KEY,
+                    reply BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX requests_created ON requests(created_at);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import WireProtocol
+
+/// A record's state at one change, with its JSON.
+public typealias StoredChange = (header: ChangeHeader, body: Data)
+
+extension ChangeHeader {
+    /// Columns every read selects, in the order `init(row:)` reads them.
+    static let columns = """
+        c.seq, c.kind, c.record_id, r.key, c.version, c.status, c.committed_at, c.request_id, c.reason, c.provenance, c.body
+        """
+
+    init(row: Row) {
+        let provenance: String? = row[9]
+        self.init(seq: row[0], kind: ChangeKind(rawValue: row[1]) ?? .insert, recordID: row[2], key: row[3],
+                  version: row[4], status: RecordStatus(rawValue: row[5]) ?? .active,
+                  committedAt: Date(timeIntervalSince1970: Double(row[6] as Int64) / 1000),
+                  requestID: row[7], reason: row[8],
+                  provenance: provenance.flatMap { try? WireJSON.decode(Provenance.self, from: Data($0.utf8)) })
+    }
+
+    static func fetch(seq: Int64, in db: Database) throws -> ChangeHeader {
+        let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM changes c JOIN records r ON r.id = c.record_id WHERE c.seq = ?",
+                                   arguments: [seq])
+        return ChangeHeader(row: row!)
+    }
+}
+
+/// A reference to one record, as `get` takes it.
+public enum RecordReference: Sendable {
+    case id(Int64), key(String), doi(String), pmid(String), nct(String)
+}
+
+extension EvidenceDatabase {
+    /// The last sequence number committed (0 for an empty store).
+    public func head() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM changes") ?? 0 }
+    }
+
+    /// A record's current state, and with `history` every change to it, oldest first.
+    public func record(_ reference: RecordReference, history: Bool) async throws -> (current: StoredChange, history: [StoredChange])? {
+        let (column, value): (String, DatabaseValue) = switch reference {
+        case .id(let id): ("r.id", id.databaseValue)
+        case .key(let key): ("r.key", key.databaseValue)
+        case .doi(let doi): ("r.doi", doi.databaseValue)
+        case .pmid(let pmid): ("r.pmid", pmid.databaseValue)
+        case .nct(let nct): ("r.nct", nct.databaseValue)
+        }
+        return try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT \(ChangeHeader.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
+                WHERE \(column) = ? ORDER BY r.id LIMIT 1
+                """, arguments: [value]) else { return nil }
+            let current = (ChangeHeader(row: row), row[10] as Data)
+            guard history else { return (current, []) }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(ChangeHeader.columns) FROM changes c JOIN records r ON r.id = c.record_id
+                WHERE c.record_id = ? ORDER BY c.seq
+                """, arguments: [current.0.recordID])
+            return (current, rows.map { (ChangeHeader(row: $0), $0[10] as Data) })
+        }
+    }
+
+    /// Changes after `seq`, oldest first, and the head when they were read.
+    public func changes(after seq: Int64, limit: Int) async throws -> (changes: [StoredChange], head: Int64) {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(ChangeHeader.columns) FROM changes c JOIN records r ON r.id = c.record_id
+                WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+                """, arguments: [seq, limit])
+            let head = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM changes") ?? 0
+            return (rows.map { (ChangeHeader(row: $0), $0[10] as Data) }, head)
+        }
+    }
+
+    /// Each record's current change, by record id after `afterID`, and the head when read
+    /// (the page is consistent at that sequence number: it is read in one transaction).
+    public func snapshot(afterID: Int64, limit: Int) async throws -> (records: [StoredChange], head: Int64) {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(ChangeHeader.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
+                WHERE r.id > ? ORDER BY r.id LIMIT ?
+                """, arguments: [afterID, limit])
+            let head = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM changes") ?? 0
+            return (rows.map { (ChangeHeader(row: $0), $0[10] as Data) }, head)
+        }
+    }
+
+    public struct Counts: Sendable {
+        public var records: Int
+        public var retracted: Int
+        public var changes: Int
+        public var head: Int64
+    }
+
+    public func counts() async throws -> Counts {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM records WHERE status = 'retracted'),
+                       (SELECT COUNT(*) FROM changes), (SELECT COALESCE(MAX(seq), 0) FROM changes)
+                """)!
+            return Counts(records: row[0], retracted: row[1], changes: row[2], head: row[3])
+        }
+    }
+}

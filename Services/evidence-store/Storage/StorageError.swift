@@ -1,0 +1,23 @@
+/// Why the store cannot start or cannot write. Each reads as one sentence an operator can act on.
+public enum StorageError: Error, CustomStringConvertible {
+    case directoryNotWritable(path: String, reason: String)
+    case directoryInUse(path: String)
+    case cannotOpen(path: String, reason: String)
+    case damaged(path: String, problem: String)
+    case newerSchema(path: String, unknown: [String])
+
+    public var description: String {
+        switch self {
+        case let .directoryNotWritable(path, reason):
+            "data directory \(path) is not writable (\(reason)); fix its permissions or point --data-dir / LDN_DATA_DIR elsewhere"
+        case let .directoryInUse(path):
+            "data directory \(path) is in use by another evidence-store; there must be exactly one writer"
+        case let .cannotOpen(path, reason):
+            "cannot open database \(path): \(reason)"
+        case let .damaged(path, problem):
+            "database \(path) is damaged (\(problem)); restore it from a backup"
+        case let .newerSchema(path, unknown):
+            "database \(path) was written by a newer evidence-store (unknown migrations: \(unknown.joined(separator: ", "))); upgrade this one"
+        }
+    }
+}

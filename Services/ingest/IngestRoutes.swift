@@ -1,0 +1,87 @@
+import EvidenceModel
+import Foundation
+import Logging
+import ServiceKit
+import WireProtocol
+
+/// Ingest's message types. `submit` judges each attached record on its own, forwards the
+/// valid ones to the store under the client's request id (so a client's retry, through
+/// this or another ingest, is recognised by the store), and answers per record.
+struct IngestRoutes {
+    let store: ServiceClient
+    let maxBatchRecords: Int
+    let stats: ServiceStats
+    let logger: Logger
+
+    func add(to routes: inout Routes) {
+        routes.on(MessageType.submit, submit)
+        routes.on(MessageType.retract, retract)
+    }
+
+    @Sendable func submit(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(SubmitRequest.self)
+        guard !request.attachments.isEmpty else {
+            throw ErrorBody(code: .invalidRequest, message: "submit carries no records: attach one JSON record per frame")
+        }
+        guard request.attachments.count <= maxBatchRecords else {
+            throw ErrorBody(code: .tooLarge, message: "\(request.attachments.count) records in one submit; at most \(maxBatchRecords) are accepted, send smaller batches")
+        }
+
+        var results = [RecordResult?](repeating: nil, count: request.attachments.count)
+        var items: [WriteItem] = [], bodies: [Data] = [], sources: [(index: Int, warnings: [Problem])] = []
+        for (index, data) in request.attachments.enumerated() {
+            let evaluation = RecordIntake.evaluate(data)
+            guard let record = evaluation.record else {
+                results[index] = RecordResult(index: index, outcome: .rejected, errors: evaluation.errors,
+                                              warnings: evaluation.warnings.nilIfEmpty)
+                continue
+            }
+            let canonical = record.jsonData
+            var provenance = body.provenance.flatMap { index < $0.count ? $0[index] : nil } ?? Provenance()
+            provenance.submittedBy = provenance.submittedBy ?? body.submitter
+            items.append(WriteItem(record, canonical: canonical, provenance: provenance))
+            bodies.append(canonical)
+            sources.append((index, evaluation.warnings))
+        }
+
+        if !items.isEmpty {
+            let written = try await store.call(Request(type: MessageType.write, id: request.id,
+                                                       body: WriteRequest(records: items), attachments: bodies),
+                                               as: WriteReply.self)
+            guard written.results.count == items.count else {
+                throw ErrorBody(code: .invalidRequest, message: "request id \(request.id) was already used for a different submission; use a new id per batch")
+            }
+            for (result, source) in zip(written.results, sources) {
+                var result = result
+                result.index = source.index
+                result.warnings = source.warnings.nilIfEmpty
+                results[source.index] = result
+            }
+        }
+        let reply = SubmitReply(results: results.map { $0! })
+        for outcome in RecordOutcome.allCases {
+            let count = reply.results.count { $0.outcome == outcome }
+            if count > 0 { stats.add("records.\(outcome.rawValue)", count) }
+        }
+        logger.debug("submitted", metadata: ["request.id": "\(request.id)", "records": "\(reply.results.count)",
+                                             "accepted": "\(reply.accepted)", "duplicate": "\(reply.duplicate)",
+                                             "updated": "\(reply.updated)", "rejected": "\(reply.rejected)"])
+        for result in reply.results {
+            logger.trace("record", metadata: ["request.id": "\(request.id)", "record.key": "\(result.key ?? "-")",
+                                              "outcome": "\(result.outcome.rawValue)", "seq": "\(result.seq.map(String.init) ?? "-")"])
+        }
+        return .ok(request, reply)
+    }
+
+    /// Retractions are writes, so they enter through ingest like submissions.
+    @Sendable func retract(_ request: Request) async throws -> Reply {
+        _ = try request.decodeBody(RetractRequest.self)
+        let reply = try await store.send(request)
+        logger.debug("retract forwarded", metadata: ["request.id": "\(request.id)", "ok": "\(reply.isOK)"])
+        return reply
+    }
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
+}

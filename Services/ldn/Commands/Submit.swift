@@ -1,0 +1,101 @@
+import ArgumentParser
+import EvidenceFormats
+import EvidenceModel
+import Foundation
+import LDNClient
+import ServiceKit
+import WireProtocol
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load studies from JSON, JSON Lines or CSV files.",
+        discussion: """
+            The format comes from each file's extension (.json, .jsonl/.ndjson, .csv) or its content; --format overrides.
+            CSV files have a header row; columns: \(CSVRecords.columns.joined(separator: ", ")). \
+            authors, conditions and adverse_events take several values separated by ';'; outcomes is a JSON array.
+            Batches are retried with the same request ids, so an interrupted load can simply be run again: \
+            records already stored come back as duplicates.
+            Exit status: 0 all records stored (or already there), 1 some rejected, 2 a file could not be read or ingest could not be reached.
+            """)
+
+    @Argument(help: "Files to load.")
+    var files: [String]
+
+    @Option(help: "Read every file as this format: json, jsonl or csv.")
+    var format: InputFormat?
+
+    @Option(help: "Ingest endpoint(s), comma-separated; the first is used (env LDN_INGEST_ENDPOINT).")
+    var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
+
+    @Option(help: "Records per request.")
+    var batchSize = 500
+
+    @Option(help: "Requests in flight at once.")
+    var inFlight = 4
+
+    @Option(help: "Who is submitting, kept with each record.")
+    var submitter = "\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print one JSON document with every record's result.")
+    var json = false
+
+    func validate() throws {
+        guard (1...2000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 2000") }
+        guard (1...64).contains(inFlight) else { throw ValidationError("--in-flight must be between 1 and 64") }
+    }
+
+    func run() throws {
+        var records: [SourceRecord] = []
+        for file in files {
+            do {
+                records += try SourceFile.read(path: file, format: format)
+            } catch {
+                Output.error("cannot read \(error); nothing was sent")
+                throw ExitCode(2)
+            }
+        }
+        let sendable = records.indices.filter { records[$0].problems.isEmpty }
+        let batches = stride(from: 0, to: sendable.count, by: batchSize).map { Array(sendable[$0..<min($0 + batchSize, sendable.count)]) }
+        let run = Output.requestID()
+        let requests = batches.enumerated().map { number, batch in
+            Request(type: MessageType.submit, id: "\(run)-\(number + 1)",
+                    body: SubmitRequest(submitter: submitter, provenance: batch.map { records[$0].provenance }),
+                    attachments: batch.map { records[$0].json })
+        }
+
+        var results = [RecordResult?](repeating: nil, count: records.count)
+        for index in records.indices where !records[index].problems.isEmpty {
+            results[index] = RecordResult(index: index, outcome: .rejected, errors: records[index].problems)
+        }
+        var progress = Progress(total: sendable.count, label: "records")
+        var done = 0
+        var failure: ErrorBody?
+        let client = try connection.connect(String(ingest.split(separator: ",").first ?? ""))
+        do {
+            try client.send(requests, window: inFlight) { number, reply in
+                guard reply.isOK, let answer = try? WireJSON.decode(SubmitReply.self, from: reply.body) else {
+                    failure = failure ?? reply.errorBody
+                    return
+                }
+                for result in answer.results where result.index < batches[number].count {
+                    results[batches[number][result.index]] = result
+                }
+                done += batches[number].count
+                progress.update(done: done)
+            }
+        } catch {
+            progress.finish()
+            throw exitForFailure(error, service: "ingest")
+        }
+        progress.finish()
+        if let failure { throw exitForFailure(.service(failure), service: "ingest") }
+
+        let report = SubmitReport(records: records, results: results.map { $0! }, seconds: progress.elapsedSeconds)
+        if json { Output.json(report.document) } else { report.print() }
+        if report.count(.rejected) > 0 { throw ExitCode(1) }
+    }
+}
+
+extension InputFormat: ExpressibleByArgument {}

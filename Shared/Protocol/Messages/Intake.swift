@@ -1,0 +1,151 @@
+import EvidenceModel
+import Foundation
+
+/// `submit` (to ingest): attachments are the records, one JSON object per frame.
+public struct SubmitRequest: Codable, Sendable {
+    /// Who is submitting, kept in each record's provenance.
+    public var submitter: String?
+    /// Where each record came from, in attachment order (optional; shorter is fine).
+    public var provenance: [Provenance]?
+
+    public init(submitter: String? = nil, provenance: [Provenance]? = nil) {
+        self.submitter = submitter
+        self.provenance = provenance
+    }
+}
+
+/// What became of one record.
+public enum RecordOutcome: String, Codable, Sendable, CaseIterable {
+    /// Stored as a new record (version 1).
+    case accepted
+    /// The same study with the same content was already stored: nothing changed.
+    case duplicate
+    /// The same study with different content: stored as a new version.
+    case updated
+    /// Invalid: nothing stored; `errors` says why.
+    case rejected
+}
+
+public struct RecordResult: Codable, Sendable {
+    /// Position of the record among the request's attachments (from 0).
+    public var index: Int
+    public var outcome: RecordOutcome
+    public var id: Int64?
+    public var key: String?
+    public var version: Int?
+    /// The change's sequence number (for accepted and updated records).
+    public var seq: Int64?
+    public var errors: [Problem]?
+    public var warnings: [Problem]?
+
+    public init(index: Int, outcome: RecordOutcome, id: Int64? = nil, key: String? = nil, version: Int? = nil,
+                seq: Int64? = nil, errors: [Problem]? = nil, warnings: [Problem]? = nil) {
+        self.index = index
+        self.outcome = outcome
+        self.id = id
+        self.key = key
+        self.version = version
+        self.seq = seq
+        self.errors = errors
+        self.warnings = warnings
+    }
+}
+
+/// `submit` reply: one result per record, in order, and the totals.
+public struct SubmitReply: Codable, Sendable {
+    public var results: [RecordResult]
+    public var accepted: Int
+    public var duplicate: Int
+    public var updated: Int
+    public var rejected: Int
+
+    public init(results: [RecordResult]) {
+        self.results = results
+        func count(_ outcome: RecordOutcome) -> Int { results.count { $0.outcome == outcome } }
+        accepted = count(.accepted)
+        duplicate = count(.duplicate)
+        updated = count(.updated)
+        rejected = count(.rejected)
+    }
+}
+
+/// `write` (ingest to evidence-store): records already validated and normalised, with the
+/// fields the store indexes; attachments are the records' canonical JSON, in the same order.
+public struct WriteRequest: Codable, Sendable {
+    public var records: [WriteItem]
+
+    public init(records: [WriteItem]) { self.records = records }
+}
+
+public struct WriteItem: Codable, Sendable {
+    public var key: String
+    public var doi: String?
+    public var pmid: String?
+    public var nct: String?
+    /// FNV-1a 64 of the canonical record JSON, hex: equal hashes mean a duplicate.
+    public var hash: String
+    public var provenance: Provenance?
+
+    public init(key: String, doi: String?, pmid: String?, nct: String?, hash: String, provenance: Provenance?) {
+        self.key = key
+        self.doi = doi
+        self.pmid = pmid
+        self.nct = nct
+        self.hash = hash
+        self.provenance = provenance
+    }
+
+    /// The item for a validated record.
+    public init(_ record: EvidenceRecord, canonical: Data, provenance: Provenance?) {
+        self.init(key: record.dedupKey, doi: record.identifiers.doi, pmid: record.identifiers.pmid,
+                  nct: record.identifiers.nct, hash: ContentHash.fnv1a64(canonical), provenance: provenance)
+    }
+}
+
+public struct WriteReply: Codable, Sendable {
+    /// One per written record, in order; `index` is the position in the write request.
+    public var results: [RecordResult]
+    /// The store's last sequence number after the commit.
+    public var head: Int64
+
+    public init(results: [RecordResult], head: Int64) {
+        self.results = results
+        self.head = head
+    }
+}
+
+/// `retract` (to ingest, forwarded to the store): mark a record retracted, keeping it.
+public struct RetractRequest: Codable, Sendable {
+    public var id: Int64
+    public var reason: String
+
+    public init(id: Int64, reason: String) {
+        self.id = id
+        self.reason = reason
+    }
+}
+
+public enum ContentHash {
+    /// FNV-1a, 64 bits, as 16 hex digits: fast, stable across platforms and releases.
+    public static func fnv1a64(_ data: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// `retract` reply: the record's state after the request.
+public struct RetractReply: Codable, Sendable {
+    public var change: ChangeHeader
+    /// False when the record was already retracted (nothing changed).
+    public var changed: Bool
+
+    public init(change: ChangeHeader, changed: Bool) {
+        self.change = change
+        self.changed = changed
+    }
+}

@@ -1,0 +1,27 @@
+/// Every message type of LDN/1, by the service that answers it. docs/PROTOCOL.md has each
+/// one's body with an example.
+public enum MessageType {
+    /// Every service: who it is and how it is doing.
+    public static let status = "status"
+
+    /// ingest: validate, normalise and store a batch of records (one per attachment).
+    public static let submit = "submit"
+    /// ingest: retract a stored record, keeping it with a reason.
+    public static let retract = "retract"
+
+    /// evidence-store: commit validated records (sent by ingest).
+    public static let write = "write"
+    /// evidence-store: one record by id or identifier, optionally with its history.
+    public static let get = "get"
+    /// evidence-store: the change log after a sequence number, a page at a time.
+    public static let changes = "changes"
+    /// evidence-store: the current state of every record, a page at a time.
+    public static let snapshot = "snapshot"
+    /// evidence-store feed (PUB): one committed change.
+    public static let change = "change"
+}
+
+/// The release of the whole set; every service reports it in `status`.
+public enum LDNVersion {
+    public static let current = "0.1.0"
+}

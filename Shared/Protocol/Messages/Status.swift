@@ -1,0 +1,68 @@
+import Foundation
+
+/// The answer to `status`, which every service gives.
+public struct StatusReply: Codable, Sendable {
+    /// `ingest`, `evidence-store`, `query` or `notifier`.
+    public var service: String
+    public var version: String
+    public var protocolVersion: String
+    /// Host name and process id, to tell replicas apart.
+    public var instance: String
+    public var startedAt: Date
+    public var uptimeSeconds: Double
+    /// Role of each endpoint (`requests`, `feed`, `stream`) → address it is bound to.
+    public var endpoints: [String: String]
+    /// Running totals since start: `requests`, `errors`, and what the service counts.
+    public var counters: [String: Int]
+    /// Measurements that are not totals, e.g. `mean_batch_size`, `database_bytes`.
+    public var gauges: [String: Double]?
+    /// Where the service is in the store's change log (store, query, notifier).
+    public var sequence: SequenceStatus?
+
+    public init(service: String, version: String, instance: String, startedAt: Date, uptimeSeconds: Double,
+                endpoints: [String: String], counters: [String: Int]) {
+        self.service = service
+        self.version = version
+        self.protocolVersion = Wire.version
+        self.instance = instance
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.endpoints = endpoints
+        self.counters = counters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case service, version, instance, endpoints, counters, gauges, sequence
+        case protocolVersion = "protocol"
+        case startedAt = "started_at"
+        case uptimeSeconds = "uptime_seconds"
+    }
+}
+
+/// Position in the change log. For the store, `head` is its last sequence number; for a
+/// follower, `applied` is what it has applied and `lag` how far behind the head it is.
+public struct SequenceStatus: Codable, Sendable {
+    public var head: Int64
+    public var applied: Int64?
+    public var lag: Int64? { applied.map { max(head - $0, 0) } }
+
+    public init(head: Int64, applied: Int64? = nil) {
+        self.head = head
+        self.applied = applied
+    }
+
+    enum CodingKeys: String, CodingKey { case head, applied, lag }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        head = try container.decode(Int64.self, forKey: .head)
+        applied = try container.decodeIfPresent(Int64.self, forKey: .applied)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(head, forKey: .head)
+        try container.encodeIfPresent(applied, forKey: .applied)
+        try container.encodeIfPresent(lag, forKey: .lag)
+    }
+}

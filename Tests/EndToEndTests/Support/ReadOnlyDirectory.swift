@@ -1,0 +1,40 @@
+import Foundation
+
+/// A directory the current user cannot write to. Permissions do not stop root, so as root
+/// (as in CI) it is a read-only tmpfs mount instead.
+final class ReadOnlyDirectory {
+    let url: URL
+    private let mounted: Bool
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-readonly-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            let mount = Process()
+            mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+            mount.arguments = ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", url.path]
+            try mount.run()
+            mount.waitUntilExit()
+            guard mount.terminationStatus == 0 else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "cannot mount a read-only tmpfs as root"])
+            }
+            mounted = true
+        } else {
+            try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: url.path)
+            mounted = false
+        }
+    }
+
+    deinit {
+        if mounted {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [url.path]
+            try? umount.run()
+            umount.waitUntilExit()
+        } else {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
+}

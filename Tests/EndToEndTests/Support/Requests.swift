@@ -1,0 +1,35 @@
+import Foundation
+import LDNClient
+import WireProtocol
+import ZMQ
+
+/// One request to a real service from a thread of its own, as any client would send it.
+func request(_ endpoint: String, _ request: Request, timeout: Duration = .seconds(10)) async throws -> Reply {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result {
+                try Connection(context: try Context(), endpoint: endpoint, timeout: timeout, retries: 0).send(request)
+            })
+        }.start()
+    }
+}
+
+func status(_ endpoint: String) async throws -> StatusReply {
+    try await request(endpoint, Request(type: MessageType.status, id: UUID().uuidString)).decode(StatusReply.self)
+}
+
+/// Raw frames to a service (after the empty delimiter); the reply, parsed.
+func raw(_ endpoint: String, _ frames: [Data]) async throws -> Reply? {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result {
+                let socket = try Context().socket(.dealer)
+                defer { socket.close() }
+                try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: 10_000)])
+                try socket.connect(endpoint)
+                try socket.send([Data()] + frames)
+                return try socket.receive().flatMap { Reply.parse($0.dropFirst()) }
+            })
+        }.start()
+    }
+}
