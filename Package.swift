@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "ldn-query", targets: ["Query"]),
         .executable(name: "ldn-notifier", targets: ["Notifier"]),
         .executable(name: "ldn", targets: ["LDNCommand"]),
+        .executable(name: "ldn-bench-intake", targets: ["IntakeBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,17 +58,26 @@ let package = Package(
 
         // MARK: Benchmarks
         .target(name: "SyntheticData", dependencies: ["EvidenceModel"], path: "Benchmarks/SyntheticData"),
+        .executableTarget(
+            name: "IntakeBenchmark",
+            dependencies: ["EvidenceStorage", "SyntheticData", "TestHarness", "LDNClient",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/IntakeBenchmark"),
 
         // MARK: Tests
+        /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
+        .target(name: "TestHarness", dependencies: ["LDNClient", "WireProtocol", "ZMQ"], path: "Tests/Harness"),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient"], path: "Tests/ServiceKitTests"),
-        .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage"], path: "Tests/EvidenceStorageTests"),
+        .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
+                    path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats"], path: "Tests/EvidenceFormatsTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel"],
+            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness"],
             path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

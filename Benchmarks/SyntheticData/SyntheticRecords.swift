@@ -36,7 +36,7 @@ public enum SyntheticRecords {
             durationWeeks: Double(8 + n % 16), comparator: design == .cohort ? Comparator.none : .placebo,
             outcomes: outcomes, adverseEvents: ["vivid dreams", "headache"],
             summary: "\(label) — generated for tests and benchmarks; not a real study. Variant \(variant). "
-                + String(repeating: "Participants took low-dose naltrexone nightly and reported symptoms weekly. ", count: 4),
+                + "Participants took low-dose naltrexone nightly and reported their symptoms every week.",
             source: "synthetic (generated; not a real study)")
     }
 

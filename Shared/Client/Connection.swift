@@ -28,7 +28,7 @@ public final class Connection {
     /// Sends `request` and returns the service's reply (which may be an error reply).
     public func send(_ request: Request) throws(ClientError) -> Reply {
         var answer: Reply?
-        try send([request], window: 1) { _, reply in answer = reply }
+        try send([request], window: 1) { _, reply, _ in answer = reply }
         return answer!
     }
 
@@ -44,17 +44,18 @@ public final class Connection {
     }
 
     /// Sends every request, keeping at most `window` in flight, and hands each reply to
-    /// `onReply` with the request's position, in the order replies arrive.
-    public func send(_ requests: [Request], window: Int, onReply: (Int, Reply) -> Void) throws(ClientError) {
+    /// `onReply` with the request's position and how long it took since it was first sent,
+    /// in the order replies arrive.
+    public func send(_ requests: [Request], window: Int, onReply: (Int, Reply, Duration) -> Void) throws(ClientError) {
         var next = 0
-        var inFlight: [(id: String, index: Int, sentAt: ContinuousClock.Instant)] = []
+        var inFlight: [(id: String, index: Int, sentAt: ContinuousClock.Instant, firstSent: ContinuousClock.Instant)] = []
         var timeouts = 0
         do {
             while next < requests.count || !inFlight.isEmpty {
                 let socket = try openSocket()
                 while inFlight.count < window, next < requests.count {
                     try socket.sendRequest(requests[next])
-                    inFlight.append((requests[next].id, next, .now))
+                    inFlight.append((requests[next].id, next, .now, .now))
                     next += 1
                 }
                 let oldest = inFlight[0]
@@ -63,7 +64,7 @@ public final class Connection {
                 if try poller.poll(timeout: oldest.sentAt + timeout - .now) > 0 {
                     guard let reply = try socket.receiveAnyReply(),
                           let position = inFlight.firstIndex(where: { $0.id == reply.requestID }) else { continue }
-                    let index = inFlight[position].index
+                    let (index, firstSent) = (inFlight[position].index, inFlight[position].firstSent)
                     if !reply.isOK, reply.errorBody.code == .unavailable, timeouts < retries {
                         timeouts += 1
                         Thread.sleep(forTimeInterval: Double(reply.errorBody.retryAfterMs ?? 500) / 1000)
@@ -73,7 +74,7 @@ public final class Connection {
                     }
                     inFlight.remove(at: position)
                     timeouts = 0
-                    onReply(index, reply)
+                    onReply(index, reply, .now - firstSent)
                 } else if ContinuousClock.now >= oldest.sentAt + timeout {
                     timeouts += 1
                     guard timeouts <= retries else {

@@ -6,25 +6,49 @@ extension Request {
     /// mistyped field, or a field the message type does not have (a misspelt filter must
     /// not silently match everything).
     public func decodeBody<Body: Codable>(_ type: Body.Type) throws(ErrorBody) -> Body {
+        if let convertible = type as? any JSONConvertible.Type { return try decodeConvertible(convertible) as! Body }
         let decoded: Body
         do {
             decoded = try WireJSON.decode(type, from: body)
         } catch let error as DecodingError {
             throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error.plainDescription)")
+        } catch let error as JSONShapeError {
+            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error)")
         } catch {
             throw ErrorBody(code: .badJSON, message: "\(self.type) body: \(error)")
         }
         let known = Set((try? JSONParser.parse(WireJSON.encode(decoded)))?.objectKeys ?? [])
-        let given = (try? JSONParser.parse(body)).map { value -> [String] in
-            guard case .object(let members) = value else { return [] }
-            return members.filter { $0.value != .null }.map(\.key)
-        } ?? []
-        let unknown = given.filter { !known.contains($0) }
+        if let given = try? JSONParser.parse(body) { try rejectUnknownFields(given: given, known: known) }
+        return decoded
+    }
+}
+
+extension Request {
+    /// The fast path for bodies with a hand-written JSON form: one parse, no Foundation coder.
+    private func decodeConvertible(_ type: any JSONConvertible.Type) throws(ErrorBody) -> any JSONConvertible {
+        let value: JSONValue
+        do {
+            value = try parsedBody ?? JSONParser.parse(body)
+        } catch {
+            throw ErrorBody(code: .badJSON, message: "\(self.type) body: \(error)")
+        }
+        let decoded: any JSONConvertible
+        do {
+            decoded = try type.init(json: value)
+        } catch {
+            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error)")
+        }
+        try rejectUnknownFields(given: value, known: type.fieldNames ?? Set(decoded.json.objectKeys))
+        return decoded
+    }
+
+    private func rejectUnknownFields(given: JSONValue, known: Set<String>) throws(ErrorBody) {
+        guard case .object(let members) = given else { return }
+        let unknown = members.filter { $0.value != .null && !known.contains($0.key) }.map(\.key)
         guard unknown.isEmpty else {
-            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body has unknown field \"\(unknown[0])\"",
+            throw ErrorBody(code: .invalidRequest, message: "\(type) body has unknown field \"\(unknown[0])\"",
                             details: unknown.map { ErrorDetail(field: $0, message: "unknown field") })
         }
-        return decoded
     }
 }
 

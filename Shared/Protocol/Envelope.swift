@@ -21,6 +21,8 @@ public struct Request: Sendable {
     public var id: String
     public var body: Data
     public var attachments: [Data]
+    /// The body as parsed when the request was read, so handlers need not parse it again.
+    var parsedBody: JSONValue?
 
     public init(type: String, id: String, body: Data = Data("{}".utf8), attachments: [Data] = []) {
         self.type = type
@@ -68,11 +70,13 @@ public struct Request: Sendable {
             return .failure(ProtocolFailure(.badFrame, "request id must be 1–\(Wire.maximumRequestIDLength) bytes of UTF-8 text without control characters", partial))
         }
         let body = rest[rest.startIndex + 2]
-        let request = Request(type: partial.type, id: partial.id, body: body, attachments: Array(rest.dropFirst(3)))
+        var request = Request(type: partial.type, id: partial.id, body: body, attachments: Array(rest.dropFirst(3)))
         do {
-            guard case .object = try JSONParser.parse(body) else {
+            let parsed = try JSONParser.parse(body)
+            guard case .object = parsed else {
                 return .failure(ProtocolFailure(.badJSON, "body must be a JSON object", request))
             }
+            request.parsedBody = parsed
         } catch {
             return .failure(ProtocolFailure(.badJSON, "body is not valid JSON: \(error)", request))
         }

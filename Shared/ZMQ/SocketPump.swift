@@ -87,10 +87,16 @@ public final class SocketPump: Sendable {
 
     /// Queues a message; the socket thread sends it. Ignored once stopping.
     public func send(_ message: Multipart) {
+        send(contentsOf: CollectionOfOne(message))
+    }
+
+    /// Queues several messages at once (one lock, at most one wake-up), in order.
+    public func send(contentsOf messages: some Collection<Multipart>) {
         let mustWake = state.withLock { state -> Bool in
-            guard !state.stopping else { return false }
-            state.outbox.append(message)
-            return state.outbox.count == 1
+            guard !state.stopping, !messages.isEmpty else { return false }
+            let wasEmpty = state.outbox.isEmpty
+            state.outbox.append(contentsOf: messages)
+            return wasEmpty
         }
         if mustWake { wakeup.signal() }
     }

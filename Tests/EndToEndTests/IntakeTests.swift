@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import SyntheticData
+import TestHarness
 import Testing
 import WireProtocol
 

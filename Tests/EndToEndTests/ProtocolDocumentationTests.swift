@@ -1,4 +1,5 @@
 import Foundation
+import TestHarness
 import Testing
 
 /// True when `python3` can import pyzmq (`.ci/run` installs it).

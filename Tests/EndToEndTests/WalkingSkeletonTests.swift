@@ -1,4 +1,5 @@
 import Foundation
+import TestHarness
 import Testing
 
 @Suite("Walking skeleton: the real executables on loopback", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestHarness
 import Testing
 @testable import EvidenceStorage
 import WireProtocol

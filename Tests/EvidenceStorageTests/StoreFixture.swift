@@ -28,7 +28,7 @@ final class StoreFixture {
             WriteItem(key: record.key, doi: record.doi, pmid: record.pmid, nct: nil, hash: ContentHash.fnv1a64(body),
                       provenance: Provenance(sourceFile: "test.jsonl"))
         }
-        return PendingWrite(requestID: id, operation: .write(items: items, bodies: bodies))
+        return PendingWrite(requestID: id, operation: .write(zip(items, bodies).map { PreparedRecord(item: $0, body: $1) }))
     }
 
     func commit(_ writes: PendingWrite...) async throws -> [WriteOutcome] {

@@ -27,14 +27,19 @@ final class FeedPublisher: Service, Sendable {
     }
 
     func publish(_ changes: [StoredChange]) {
+        var messages: [Multipart] = []
+        messages.reserveCapacity(changes.count * 2)
         for (header, body) in changes {
-            let frames = [Wire.versionFrame, Data(MessageType.change.utf8), WireJSON.encode(header), body]
-            pump.send([Self.allTopic] + frames)
+            let frames = [Wire.versionFrame, Self.changeFrame, header.jsonData, body]
+            messages.append([Self.allTopic] + frames)
             for code in EvidenceRecord.conditionCodes(inCanonical: body) {
-                pump.send([Data("condition/\(code)".utf8)] + frames)
+                messages.append([Data("condition/\(code)".utf8)] + frames)
             }
         }
+        pump.send(contentsOf: messages)
     }
+
+    static let changeFrame = Data(MessageType.change.utf8)
 
     /// Stays up until shutdown, then sends what is queued and closes.
     func run() async throws {

@@ -25,7 +25,8 @@ struct StoreRoutes {
             throw ErrorBody(code: .invalidRequest,
                             message: "write lists \(body.records.count) records but carries \(request.attachments.count) attachments")
         }
-        return try await commit(request, .write(items: body.records, bodies: request.attachments))
+        let records = zip(body.records, request.attachments).map { PreparedRecord(item: $0, body: $1) }
+        return try await commit(request, .write(records))
     }
 
     @Sendable func retract(_ request: Request) async throws -> Reply {

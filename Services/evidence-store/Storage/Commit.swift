@@ -5,8 +5,7 @@ import WireProtocol
 /// One request that changes the store, waiting to be committed.
 public struct PendingWrite: Sendable {
     public enum Operation: Sendable {
-        /// Records with the fields the store indexes, and their canonical JSON (one per item).
-        case write(items: [WriteItem], bodies: [Data])
+        case write([PreparedRecord])
         case retract(id: Int64, reason: String)
     }
 
@@ -16,6 +15,23 @@ public struct PendingWrite: Sendable {
     public init(requestID: String, operation: Operation) {
         self.requestID = requestID
         self.operation = operation
+    }
+}
+
+/// A record to write, with what can be worked out before the transaction already worked
+/// out, so that the single writer does nothing but write.
+public struct PreparedRecord: Sendable {
+    public let item: WriteItem
+    /// The canonical record JSON.
+    public let body: Data
+    public let hash: Int64
+    public let provenanceJSON: String?
+
+    public init(item: WriteItem, body: Data) {
+        self.item = item
+        self.body = body
+        self.hash = Int64(bitPattern: UInt64(item.hash, radix: 16) ?? 0)
+        self.provenanceJSON = item.provenance.map { String(decoding: $0.jsonData, as: UTF8.self) }
     }
 }
 
@@ -70,8 +86,8 @@ private struct BatchWriter {
         }
         let (result, changes): (Result<Data, ErrorBody>, [(header: ChangeHeader, body: Data)])
         switch write.operation {
-        case let .write(items, bodies):
-            (result, changes) = try store(items, bodies, requestID: write.requestID)
+        case .write(let records):
+            (result, changes) = try store(records, requestID: write.requestID)
         case let .retract(id, reason):
             (result, changes) = try retract(id, reason: reason, requestID: write.requestID)
         }
@@ -82,34 +98,32 @@ private struct BatchWriter {
         return WriteOutcome(requestID: write.requestID, reply: result, changes: changes, replayed: false)
     }
 
-    mutating func store(_ items: [WriteItem], _ bodies: [Data],
+    mutating func store(_ records: [PreparedRecord],
                         requestID: String) throws -> (Result<Data, ErrorBody>, [(header: ChangeHeader, body: Data)]) {
-        guard items.count == bodies.count else {
-            return (.failure(ErrorBody(code: .invalidRequest,
-                                       message: "write has \(items.count) records but \(bodies.count) attachments")), [])
-        }
         var results: [RecordResult] = []
         var changes: [(header: ChangeHeader, body: Data)] = []
-        results.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            let body = bodies[index]
-            let hash = Int64(bitPattern: UInt64(item.hash, radix: 16) ?? 0)
-            if let existing = try find(item) {
-                if existing.hash == hash {
-                    results.append(RecordResult(index: index, outcome: .duplicate, id: existing.id, key: existing.key,
-                                                version: existing.version))
-                    continue
-                }
-                let change = try update(existing, with: item, body: body, hash: hash, requestID: requestID)
-                changes.append((change, body))
-                results.append(RecordResult(index: index, outcome: .updated, id: change.recordID, key: change.key,
-                                            version: change.version, seq: change.seq))
-            } else {
-                let change = try insert(item, body: body, hash: hash, requestID: requestID)
-                changes.append((change, body))
+        results.reserveCapacity(records.count)
+        for (index, record) in records.enumerated() {
+            // Most records of a load are new: try the insert first, and look for the stored
+            // record only when the key or the PMID is already taken.
+            if let change = try insertIfNew(record, requestID: requestID) {
+                changes.append((change, record.body))
                 results.append(RecordResult(index: index, outcome: .accepted, id: change.recordID, key: change.key,
                                             version: 1, seq: change.seq))
+                continue
             }
+            guard let existing = try find(record.item) else {
+                throw StorageError.damaged(path: "records", problem: "a record conflicts on key or PMID but cannot be found")
+            }
+            if existing.hash == record.hash {
+                results.append(RecordResult(index: index, outcome: .duplicate, id: existing.id, key: existing.key,
+                                            version: existing.version))
+                continue
+            }
+            let change = try update(existing, with: record, requestID: requestID)
+            changes.append((change, record.body))
+            results.append(RecordResult(index: index, outcome: .updated, id: change.recordID, key: change.key,
+                                        version: change.version, seq: change.seq))
         }
         return (.success(WireJSON.encode(WriteReply(results: results, head: head))), changes)
     }
@@ -132,7 +146,7 @@ private struct BatchWriter {
         try db.cachedStatement(sql: "UPDATE records SET status = 'retracted', head_seq = ? WHERE id = ?").execute(arguments: [head, id])
         let change = ChangeHeader(seq: head, kind: .retract, recordID: id, key: key, version: version, status: .retracted,
                                   committedAt: now, requestID: requestID, reason: reason)
-        try appendChange(change, body: body)
+        try appendChange(change, body: body, provenanceJSON: nil)
         return (.success(WireJSON.encode(RetractReply(change: change, changed: true))), [(change, body)])
     }
 
@@ -157,36 +171,39 @@ private struct BatchWriter {
                  status: RecordStatus(rawValue: row[6]) ?? .active, hash: row[7])
     }
 
-    mutating func insert(_ item: WriteItem, body: Data, hash: Int64, requestID: String) throws -> ChangeHeader {
-        head += 1
+    /// Inserts the record when neither its key nor its PMID is taken; nil when one is.
+    mutating func insertIfNew(_ record: PreparedRecord, requestID: String) throws -> ChangeHeader? {
+        let item = record.item
         try db.cachedStatement(sql: """
             INSERT INTO records (key, doi, pmid, nct, version, status, hash, head_seq) VALUES (?, ?, ?, ?, 1, 'active', ?, ?)
-            """).execute(arguments: [item.key, item.doi, item.pmid, item.nct, hash, head])
+            ON CONFLICT DO NOTHING
+            """).execute(arguments: [item.key, item.doi, item.pmid, item.nct, record.hash, head + 1])
+        guard db.changesCount == 1 else { return nil }
+        head += 1
         let change = ChangeHeader(seq: head, kind: .insert, recordID: db.lastInsertedRowID, key: item.key, version: 1,
                                   status: .active, committedAt: now, requestID: requestID, provenance: item.provenance)
-        try appendChange(change, body: body)
+        try appendChange(change, body: record.body, provenanceJSON: record.provenanceJSON)
         return change
     }
 
     /// A new version. Identifiers are merged (a later report may lack one the earlier had),
     /// and the key is derived again from the merged identifiers, so that it is always the
     /// strongest one and no later submission by DOI or PMID can miss the record.
-    mutating func update(_ existing: Existing, with item: WriteItem, body: Data, hash: Int64,
-                         requestID: String) throws -> ChangeHeader {
+    mutating func update(_ existing: Existing, with record: PreparedRecord, requestID: String) throws -> ChangeHeader {
+        let item = record.item
         head += 1
         let doi = item.doi ?? existing.doi, pmid = item.pmid ?? existing.pmid, nct = item.nct ?? existing.nct
         let key = doi.map { "doi:" + $0 } ?? pmid.map { "pmid:" + $0 } ?? nct.map { "nct:" + $0 } ?? existing.key
         try db.cachedStatement(sql: """
             UPDATE records SET key = ?, doi = ?, pmid = ?, nct = ?, version = ?, hash = ?, head_seq = ? WHERE id = ?
-            """).execute(arguments: [key, doi, pmid, nct, existing.version + 1, hash, head, existing.id])
+            """).execute(arguments: [key, doi, pmid, nct, existing.version + 1, record.hash, head, existing.id])
         let change = ChangeHeader(seq: head, kind: .update, recordID: existing.id, key: key, version: existing.version + 1,
                                   status: existing.status, committedAt: now, requestID: requestID, provenance: item.provenance)
-        try appendChange(change, body: body)
+        try appendChange(change, body: record.body, provenanceJSON: record.provenanceJSON)
         return change
     }
 
-    func appendChange(_ change: ChangeHeader, body: Data) throws {
-        let provenance = change.provenance.map { String(decoding: WireJSON.encode($0), as: UTF8.self) }
+    func appendChange(_ change: ChangeHeader, body: Data, provenanceJSON provenance: String?) throws {
         try db.cachedStatement(sql: """
             INSERT INTO changes (seq, record_id, version, kind, status, body, request_id, reason, provenance, committed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -20,7 +20,9 @@ enum Migrations {
                     head_seq INTEGER NOT NULL
                 );
                 CREATE INDEX records_doi ON records(doi) WHERE doi IS NOT NULL;
-                CREATE INDEX records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
+                -- One record per PMID: a PMID names one publication. (The key is unique too,
+                -- and a record with a DOI is keyed by it, so DOIs are unique as well.)
+                CREATE UNIQUE INDEX records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
                 CREATE INDEX records_nct ON records(nct) WHERE nct IS NOT NULL;
 
                 -- The change log: every insert, new version and retraction, with the record's

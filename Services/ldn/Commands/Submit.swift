@@ -74,7 +74,7 @@ struct Submit: ParsableCommand {
         var failure: ErrorBody?
         let client = try connection.connect(String(ingest.split(separator: ",").first ?? ""))
         do {
-            try client.send(requests, window: inFlight) { number, reply in
+            try client.send(requests, window: inFlight) { number, reply, _ in
                 guard reply.isOK, let answer = try? WireJSON.decode(SubmitReply.self, from: reply.body) else {
                     failure = failure ?? reply.errorBody
                     return

@@ -115,12 +115,17 @@ private struct Cursor {
         let start = position
         position += 1
         let contentStart = position
+        var highBits: UInt8 = 0
         // Fast path: no escapes, so the bytes between the quotes are the string.
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<position])
                 position += 1
+                if highBits & 0x80 == 0 {
+                    // ASCII is valid UTF-8 as it is: copy without validating.
+                    return String(decoding: slice.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+                }
                 guard let text = String(validating: slice, as: UTF8.self) else {
                     position = start
                     throw error("string is not valid UTF-8")
@@ -129,6 +134,7 @@ private struct Cursor {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character \(describe(byte)) in a string") }
+            highBits |= byte
             position += 1
         }
         var utf8 = Array(bytes[contentStart..<position])
@@ -215,28 +221,33 @@ private struct Cursor {
         } else {
             skipDigits()
         }
-        var isInteger = true
         if peek(UInt8(ascii: ".")) {
-            isInteger = false
             position += 1
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("expected a digit after '.'") }
             skipDigits()
         }
         if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
-            isInteger = false
             position += 1
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { position += 1 }
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("expected a digit in the exponent") }
             skipDigits()
         }
         let digits = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
-        if isInteger && digits.count <= 15 {
-            var value = 0
-            var negative = false
+        if digits.count <= 16, !digits.contains(UInt8(ascii: "e")), !digits.contains(UInt8(ascii: "E")) {
+            // Up to 15 significant digits: the integer and the power of ten are both exact
+            // doubles, so one division gives the correctly rounded value, as strtod would.
+            var value = 0, fractionDigits = 0, negative = false, inFraction = false
             for byte in digits {
-                if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int(byte - 48) }
+                switch byte {
+                case UInt8(ascii: "-"): negative = true
+                case UInt8(ascii: "."): inFraction = true
+                default:
+                    value = value * 10 + Int(byte - 48)
+                    if inFraction { fractionDigits += 1 }
+                }
             }
-            return Double(negative ? -value : value)
+            let magnitude = Double(value) / Self.powersOfTen[fractionDigits]
+            return negative ? -magnitude : magnitude
         }
         let text = String(decoding: digits, as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
@@ -245,6 +256,8 @@ private struct Cursor {
         }
         return value
     }
+
+    static let powersOfTen: [Double] = (0...16).map { pow(10, Double($0)) }
 
     mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
         let count = word.utf8CodeUnitCount

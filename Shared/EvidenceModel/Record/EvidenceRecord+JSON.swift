@@ -1,63 +1,76 @@
 import Foundation
 
+/// The record's documented JSON form: snake_case keys, fields in a fixed order, absent
+/// fields left out. It is canonical — the same record always gives the same bytes — which
+/// the store relies on to tell a duplicate from a new version. `RecordIntake.evaluate`
+/// reads it back to an equal record.
 extension EvidenceRecord {
-    /// The record's documented JSON form (snake_case keys, fields in a fixed order, absent
-    /// fields left out). `RecordIntake.evaluate` reads it back to an equal record.
-    public var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("title", .string(title)), ("year", .number(Double(year)))]
-        func add(_ key: String, _ value: JSONValue?) { if let value { members.append((key, value)) } }
-        add("authors", authors.isEmpty ? nil : .array(authors.map(JSONValue.string)))
-        add("journal", journal.map(JSONValue.string))
-        add("identifiers", identifiers.isEmpty ? nil : identifiers.json)
-        add("url", url.map(JSONValue.string))
-        add("conditions", .array(conditions.map(JSONValue.string)))
-        add("design", .string(design.rawValue))
-        add("participants", participants.map { .number(Double($0)) })
-        add("dose_mg", doseMg.map(JSONValue.number))
-        add("regimen", regimen.map(JSONValue.string))
-        add("duration_weeks", durationWeeks.map(JSONValue.number))
-        add("comparator", comparator.map { .string($0.rawValue) })
-        add("outcomes", outcomes.isEmpty ? nil : .array(outcomes.map(\.json)))
-        add("adverse_events", adverseEvents.isEmpty ? nil : .array(adverseEvents.map(JSONValue.string)))
-        add("certainty", .string(certainty.rawValue))
-        add("summary", summary.map(JSONValue.string))
-        add("source", source.map(JSONValue.string))
-        return .object(members)
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("title", title)
+            o.field("year", year)
+            o.field("authors", strings: authors)
+            o.field("journal", journal)
+            if !identifiers.isEmpty {
+                o.key("identifiers")
+                o.object { ids in
+                    ids.field("doi", identifiers.doi)
+                    ids.field("pmid", identifiers.pmid)
+                    ids.field("nct", identifiers.nct)
+                }
+            }
+            o.field("url", url)
+            o.key("conditions")
+            o.array(conditions) { $0.value($1) }
+            o.field("design", design.rawValue)
+            o.field("participants", participants)
+            o.field("dose_mg", doseMg)
+            o.field("regimen", regimen)
+            o.field("duration_weeks", durationWeeks)
+            o.field("comparator", comparator?.rawValue)
+            if !outcomes.isEmpty {
+                o.key("outcomes")
+                o.array(outcomes) { output, outcome in outcome.write(to: &output) }
+            }
+            o.field("adverse_events", strings: adverseEvents)
+            o.field("certainty", certainty.rawValue)
+            o.field("summary", summary)
+            o.field("source", source)
+        }
     }
 
     /// The JSON form as compact UTF-8 bytes.
-    public var jsonData: Data { JSONWriter.data(json) }
-}
+    public var jsonData: Data {
+        var output = JSONOutput(capacity: 1536)
+        write(to: &output)
+        return Data(output.bytes)
+    }
 
-extension Identifiers {
-    var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = []
-        if let doi { members.append(("doi", .string(doi))) }
-        if let pmid { members.append(("pmid", .string(pmid))) }
-        if let nct { members.append(("nct", .string(nct))) }
-        return .object(members)
+    /// The JSON form as a tree.
+    public var json: JSONValue {
+        do { return try JSONParser.parse(jsonData) } catch { preconditionFailure("invalid canonical JSON: \(error)") }
     }
 }
 
 extension Outcome {
-    var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("measure", .string(measure))]
-        if let instrument { members.append(("instrument", .string(instrument))) }
-        members.append(("direction", .string(direction.rawValue)))
-        if let effect { members.append(("effect", effect.json)) }
-        if let nTreatment { members.append(("n_treatment", .number(Double(nTreatment)))) }
-        if let nControl { members.append(("n_control", .number(Double(nControl)))) }
-        return .object(members)
-    }
-}
-
-extension Effect {
-    var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("type", .string(type.rawValue)), ("value", .number(value))]
-        if let ciLow { members.append(("ci_low", .number(ciLow))) }
-        if let ciHigh { members.append(("ci_high", .number(ciHigh))) }
-        if let p { members.append(("p", .number(p))) }
-        return .object(members)
+    func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("measure", measure)
+            o.field("instrument", instrument)
+            o.field("direction", direction.rawValue)
+            if let effect {
+                o.key("effect")
+                o.object { e in
+                    e.field("type", effect.type.rawValue)
+                    e.field("value", effect.value)
+                    e.field("ci_low", effect.ciLow)
+                    e.field("ci_high", effect.ciHigh)
+                    e.field("p", effect.p)
+                }
+            }
+            o.field("n_treatment", nTreatment)
+            o.field("n_control", nControl)
+        }
     }
 }
 

@@ -64,6 +64,30 @@ public struct Identifiers: Sendable, Hashable {
 extension String {
     /// Leading and trailing whitespace removed, inner runs of whitespace made one space.
     public func trimmingWhitespace() -> String {
-        split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        // Fast path, taken by almost every field: printable ASCII with single inner spaces.
+        var tidy = true
+        var previousWasSpace = true  // a leading space is untidy
+        for byte in utf8 {
+            if byte == 0x20 {
+                if previousWasSpace { tidy = false; break }
+                previousWasSpace = true
+            } else if byte < 0x20 || byte >= 0x7F {
+                tidy = false
+                break
+            } else {
+                previousWasSpace = false
+            }
+        }
+        if tidy && !previousWasSpace { return self }
+        return split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Leading and trailing whitespace (and line breaks) removed; the inside kept as it is.
+    public func trimmingEnds() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
+        return String(scalars[first...last])
     }
 }

@@ -16,21 +16,27 @@ struct FieldReader {
 
     /// The members of an object, or nil (and an error) when `value` is not one.
     /// Members not in `known` are errors, with the nearest known name suggested.
-    mutating func object(_ value: JSONValue, at path: String, known: [String]) -> [String: JSONValue]? {
+    mutating func object(_ value: JSONValue, at path: String, known: [String]) -> Members? {
         guard case .object(let members) = value else {
             error(path, "expected an object, found \(value.typeName)")
             return nil
         }
-        var result: [String: JSONValue] = [:]
-        for member in members {
-            if known.contains(member.key) {
-                result[member.key] = member.value
-            } else {
-                let hint = suggestions(for: member.key, among: known, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
-                error(child(path, member.key), "unknown field\(hint)")
-            }
+        for member in members where !known.contains(member.key) {
+            let hint = suggestions(for: member.key, among: known, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
+            error(child(path, member.key), "unknown field\(hint)")
         }
-        return result
+        return Members(members: members)
+    }
+
+    /// An object's members by name. A record has a couple of dozen at most, so a linear
+    /// search beats building a dictionary.
+    struct Members {
+        let members: [(key: String, value: JSONValue)]
+
+        subscript(key: String) -> JSONValue? {
+            for member in members where member.key == key { return member.value }
+            return nil
+        }
     }
 
     /// A string with whitespace tidied; nil when absent, null or blank.
@@ -41,7 +47,7 @@ struct FieldReader {
             return nil
         }
         let tidy = text.trimmingWhitespace()
-        guard tidy.count <= maxLength else {
+        guard tidy.utf8.count <= maxLength || tidy.count <= maxLength else {
             error(path, "is \(tidy.count) characters long; at most \(maxLength) are allowed")
             return nil
         }
@@ -55,8 +61,8 @@ struct FieldReader {
             error(path, "expected a string, found \(value.typeName)")
             return nil
         }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.count <= maxLength else {
+        let trimmed = text.trimmingEnds()
+        guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else {
             error(path, "is \(trimmed.count) characters long; at most \(maxLength) are allowed")
             return nil
         }
@@ -118,9 +124,9 @@ struct FieldReader {
         _ value: JSONValue?, at path: String, _: Choice.Type
     ) -> Choice? where Choice.RawValue == String {
         guard let text = string(value, at: path) else { return nil }
-        if let match = Choice.allCases.first(where: { $0.rawValue == text || $0.rawValue.folded == text.folded }) {
-            return match
-        }
+        if let exact = Choice.allCases.first(where: { $0.rawValue == text }) { return exact }
+        let key = text.folded
+        if let match = Choice.allCases.first(where: { $0.rawValue.folded == key }) { return match }
         let allowed = Choice.allCases.map(\.rawValue)
         error(path, "\"\(text)\" is not one of: \(allowed.joined(separator: ", "))")
         return nil
@@ -137,4 +143,5 @@ struct FieldReader {
     }
 
     func child(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
 }

@@ -1,5 +1,5 @@
 /// One thing wrong with (or worth a look in) a record: which field, and what, in words.
-public struct Problem: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Problem: Sendable, Hashable, JSONConvertible, CustomStringConvertible {
     /// Path to the field, e.g. `outcomes[1].effect.ci_low`; empty for the record as a whole.
     public var field: String
     public var message: String
@@ -10,6 +10,15 @@ public struct Problem: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public var description: String { field.isEmpty ? message : "\(field): \(message)" }
+
+    public func write(to output: inout JSONOutput) {
+        output.object { $0.field("field", field); $0.field("message", message) }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(field: try fields.string("field"), message: try fields.string("message"))
+    }
 }
 
 /// The verdict on one submitted record.

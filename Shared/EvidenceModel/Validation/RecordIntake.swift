@@ -25,7 +25,12 @@ public enum RecordIntake {
     public static let maximumDoseMg = 50.0
     public static let lowDoseLimitMg = 10.0
 
-    public static var latestYear: Int { Calendar(identifier: .gregorian).component(.year, from: Date()) + 1 }
+    /// Next year (UTC): studies are published with next year's date ahead of print.
+    public static var latestYear: Int {
+        var now = time(nil), parts = tm()
+        gmtime_r(&now, &parts)
+        return Int(parts.tm_year) + 1900 + 1
+    }
 
     /// Parses and evaluates one record's JSON text.
     public static func evaluate(_ data: Data) -> Evaluation {
@@ -49,8 +54,8 @@ extension FieldReader {
 
         let title = require(string(fields["title"], at: "title", maxLength: 1000), present: fields["title"], at: "title")
         let year = require(integer(fields["year"], at: "year"), present: fields["year"], at: "year")
-        if let year, !(1900...RecordIntake.latestYear).contains(year) {
-            error("year", "must be between 1900 and \(RecordIntake.latestYear), found \(year)")
+        if let year, case let latest = RecordIntake.latestYear, !(1900...latest).contains(year) {
+            error("year", "must be between 1900 and \(latest), found \(year)")
         }
         let conditions = self.conditions(fields["conditions"])
         let design = require(choice(fields["design"], at: "design", StudyDesign.self), present: fields["design"], at: "design")

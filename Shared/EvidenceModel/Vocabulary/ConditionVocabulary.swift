@@ -92,7 +92,7 @@ public enum ConditionVocabulary {
     /// The canonical code for a condition as written: a concept's code, or `other:<text>`.
     public static func code(for text: String) -> String {
         let trimmed = text.trimmingWhitespace()
-        if trimmed.lowercased().hasPrefix(otherPrefix) {
+        if trimmed.utf8.count > otherPrefix.utf8.count, trimmed.prefix(otherPrefix.count).lowercased() == otherPrefix {
             let rest = String(trimmed.dropFirst(otherPrefix.count)).trimmingWhitespace()
             return concept(for: rest)?.code ?? otherPrefix + rest.lowercased()
         }

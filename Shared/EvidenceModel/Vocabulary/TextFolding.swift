@@ -4,6 +4,7 @@ extension String {
     /// Text reduced for matching: lower case, accents and apostrophes removed, every other
     /// run of non-alphanumerics one space. "Crohn’s  Disease" and "crohns disease" fold alike.
     public var folded: String {
+        if let ascii = asciiFolded { return ascii }
         let plain = folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
         var out = ""
         out.reserveCapacity(plain.utf8.count)
@@ -19,6 +20,32 @@ extension String {
             }
         }
         return out
+    }
+}
+
+extension String {
+    /// `folded` for ASCII text, without Foundation's Unicode folding; nil for other text.
+    var asciiFolded: String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var pendingSpace = false
+        for byte in utf8 {
+            switch byte {
+            case 0x80...: return nil
+            case UInt8(ascii: "'"), UInt8(ascii: "`"): continue
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if pendingSpace && !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                if pendingSpace && !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(byte + 32)
+            default:
+                pendingSpace = true
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -1,9 +1,10 @@
+import EvidenceModel
 import Foundation
 
 /// What happened to a record at one sequence number. Travels in the change feed, in
 /// `changes` and `snapshot` pages and in `get` replies, always next to the record's JSON
 /// (an attachment frame), which it describes.
-public struct ChangeHeader: Codable, Sendable, Hashable {
+public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
     /// Position in the store's change log: starts at 1, grows by 1 with every change.
     public var seq: Int64
     public var kind: ChangeKind
@@ -35,11 +36,32 @@ public struct ChangeHeader: Codable, Sendable, Hashable {
         self.provenance = provenance
     }
 
-    enum CodingKeys: String, CodingKey {
-        case seq, kind, key, version, status, reason, provenance
-        case recordID = "record_id"
-        case committedAt = "committed_at"
-        case requestID = "request_id"
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("seq", seq)
+            o.field("kind", kind.rawValue)
+            o.field("record_id", recordID)
+            o.field("key", key)
+            o.field("version", version)
+            o.field("status", status.rawValue)
+            o.field("committed_at", Timestamp.string(committedAt))
+            o.field("request_id", requestID)
+            o.field("reason", reason)
+            o.field("provenance", provenance)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        let committed = try fields.string("committed_at")
+        guard let date = Timestamp.date(committed) else {
+            throw JSONShapeError(path: "committed_at", message: "\"\(committed)\" is not an ISO 8601 UTC time")
+        }
+        self.init(seq: try fields.int64("seq"), kind: try fields.choice("kind", ChangeKind.self),
+                  recordID: try fields.int64("record_id"), key: try fields.string("key"), version: try fields.int("version"),
+                  status: try fields.choice("status", RecordStatus.self), committedAt: date,
+                  requestID: try fields.optionalString("request_id"), reason: try fields.optionalString("reason"),
+                  provenance: try fields.optional("provenance", Provenance.self))
     }
 }
 
@@ -52,7 +74,7 @@ public enum RecordStatus: String, Codable, Sendable {
 }
 
 /// Where a record came from: who sent it, from which file, which record in it.
-public struct Provenance: Codable, Sendable, Hashable {
+public struct Provenance: JSONConvertible, Sendable, Hashable {
     public var submittedBy: String?
     public var sourceFile: String?
     /// `json`, `jsonl`, `csv`…
@@ -71,10 +93,20 @@ public struct Provenance: Codable, Sendable, Hashable {
         self.line = line
     }
 
-    enum CodingKeys: String, CodingKey {
-        case format, line
-        case submittedBy = "submitted_by"
-        case sourceFile = "source_file"
-        case recordNumber = "record_number"
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("submitted_by", submittedBy)
+            o.field("source_file", sourceFile)
+            o.field("format", format)
+            o.field("record_number", recordNumber)
+            o.field("line", line)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json, path: "provenance")
+        self.init(submittedBy: try fields.optionalString("submitted_by"), sourceFile: try fields.optionalString("source_file"),
+                  format: try fields.optionalString("format"), recordNumber: try fields.optionalInt("record_number"),
+                  line: try fields.optionalInt("line"))
     }
 }

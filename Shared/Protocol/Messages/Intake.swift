@@ -2,7 +2,7 @@ import EvidenceModel
 import Foundation
 
 /// `submit` (to ingest): attachments are the records, one JSON object per frame.
-public struct SubmitRequest: Codable, Sendable {
+public struct SubmitRequest: JSONConvertible, Sendable {
     /// Who is submitting, kept in each record's provenance.
     public var submitter: String?
     /// Where each record came from, in attachment order (optional; shorter is fine).
@@ -11,6 +11,20 @@ public struct SubmitRequest: Codable, Sendable {
     public init(submitter: String? = nil, provenance: [Provenance]? = nil) {
         self.submitter = submitter
         self.provenance = provenance
+    }
+
+    public static let fieldNames: Set<String>? = ["submitter", "provenance"]
+
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("submitter", submitter)
+            o.field("provenance", provenance)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(submitter: try fields.optionalString("submitter"), provenance: try fields.optionalList("provenance", of: Provenance.self))
     }
 }
 
@@ -26,7 +40,7 @@ public enum RecordOutcome: String, Codable, Sendable, CaseIterable {
     case rejected
 }
 
-public struct RecordResult: Codable, Sendable {
+public struct RecordResult: JSONConvertible, Sendable {
     /// Position of the record among the request's attachments (from 0).
     public var index: Int
     public var outcome: RecordOutcome
@@ -49,10 +63,31 @@ public struct RecordResult: Codable, Sendable {
         self.errors = errors
         self.warnings = warnings
     }
+
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("index", index)
+            o.field("outcome", outcome.rawValue)
+            o.field("id", id)
+            o.field("key", key)
+            o.field("version", version)
+            o.field("seq", seq)
+            o.field("errors", errors)
+            o.field("warnings", warnings)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(index: try fields.int("index"), outcome: try fields.choice("outcome", RecordOutcome.self),
+                  id: try fields.optionalInt64("id"), key: try fields.optionalString("key"), version: try fields.optionalInt("version"),
+                  seq: try fields.optionalInt64("seq"), errors: try fields.optionalList("errors", of: Problem.self),
+                  warnings: try fields.optionalList("warnings", of: Problem.self))
+    }
 }
 
 /// `submit` reply: one result per record, in order, and the totals.
-public struct SubmitReply: Codable, Sendable {
+public struct SubmitReply: JSONConvertible, Sendable {
     public var results: [RecordResult]
     public var accepted: Int
     public var duplicate: Int
@@ -61,23 +96,48 @@ public struct SubmitReply: Codable, Sendable {
 
     public init(results: [RecordResult]) {
         self.results = results
-        func count(_ outcome: RecordOutcome) -> Int { results.count { $0.outcome == outcome } }
-        accepted = count(.accepted)
-        duplicate = count(.duplicate)
-        updated = count(.updated)
-        rejected = count(.rejected)
+        var counts: [RecordOutcome: Int] = [:]
+        for result in results { counts[result.outcome, default: 0] += 1 }
+        accepted = counts[.accepted] ?? 0
+        duplicate = counts[.duplicate] ?? 0
+        updated = counts[.updated] ?? 0
+        rejected = counts[.rejected] ?? 0
+    }
+
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("results", results)
+            o.field("accepted", accepted)
+            o.field("duplicate", duplicate)
+            o.field("updated", updated)
+            o.field("rejected", rejected)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        self.init(results: try JSONFields(json).list("results", of: RecordResult.self))
     }
 }
 
 /// `write` (ingest to evidence-store): records already validated and normalised, with the
 /// fields the store indexes; attachments are the records' canonical JSON, in the same order.
-public struct WriteRequest: Codable, Sendable {
+public struct WriteRequest: JSONConvertible, Sendable {
     public var records: [WriteItem]
 
     public init(records: [WriteItem]) { self.records = records }
+
+    public static let fieldNames: Set<String>? = ["records"]
+
+    public func write(to output: inout JSONOutput) {
+        output.object { $0.field("records", records) }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        self.init(records: try JSONFields(json).list("records", of: WriteItem.self))
+    }
 }
 
-public struct WriteItem: Codable, Sendable {
+public struct WriteItem: JSONConvertible, Sendable {
     public var key: String
     public var doi: String?
     public var pmid: String?
@@ -100,9 +160,27 @@ public struct WriteItem: Codable, Sendable {
         self.init(key: record.dedupKey, doi: record.identifiers.doi, pmid: record.identifiers.pmid,
                   nct: record.identifiers.nct, hash: ContentHash.fnv1a64(canonical), provenance: provenance)
     }
+
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("key", key)
+            o.field("doi", doi)
+            o.field("pmid", pmid)
+            o.field("nct", nct)
+            o.field("hash", hash)
+            o.field("provenance", provenance)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(key: try fields.string("key"), doi: try fields.optionalString("doi"), pmid: try fields.optionalString("pmid"),
+                  nct: try fields.optionalString("nct"), hash: try fields.string("hash"),
+                  provenance: try fields.optional("provenance", Provenance.self))
+    }
 }
 
-public struct WriteReply: Codable, Sendable {
+public struct WriteReply: JSONConvertible, Sendable {
     /// One per written record, in order; `index` is the position in the write request.
     public var results: [RecordResult]
     /// The store's last sequence number after the commit.
@@ -111,6 +189,18 @@ public struct WriteReply: Codable, Sendable {
     public init(results: [RecordResult], head: Int64) {
         self.results = results
         self.head = head
+    }
+
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("results", results)
+            o.field("head", head)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(results: try fields.list("results", of: RecordResult.self), head: try fields.int64("head"))
     }
 }
 
@@ -125,19 +215,6 @@ public struct RetractRequest: Codable, Sendable {
     }
 }
 
-public enum ContentHash {
-    /// FNV-1a, 64 bits, as 16 hex digits: fast, stable across platforms and releases.
-    public static func fnv1a64(_ data: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-}
-
 /// `retract` reply: the record's state after the request.
 public struct RetractReply: Codable, Sendable {
     public var change: ChangeHeader
@@ -147,5 +224,16 @@ public struct RetractReply: Codable, Sendable {
     public init(change: ChangeHeader, changed: Bool) {
         self.change = change
         self.changed = changed
+    }
+}
+
+public enum ContentHash {
+    /// FNV-1a, 64 bits, as 16 hex digits: fast, stable across platforms and releases.
+    public static func fnv1a64(_ data: Data) -> String {
+        let hash = data.withUnsafeBytes { bytes in
+            bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

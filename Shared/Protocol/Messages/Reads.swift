@@ -1,3 +1,5 @@
+import EvidenceModel
+
 /// `get` (to the store): one record by exactly one of its references.
 public struct GetRequest: Codable, Sendable {
     public var id: Int64?
@@ -44,7 +46,7 @@ public struct ChangesRequest: Codable, Sendable {
 }
 
 /// `changes` reply. Attachments: each change's record JSON, in order.
-public struct ChangesReply: Codable, Sendable {
+public struct ChangesReply: JSONConvertible, Sendable {
     public var changes: [ChangeHeader]
     /// The store's last sequence number when the page was read: more to fetch while the
     /// last change's `seq` is below it.
@@ -53,6 +55,18 @@ public struct ChangesReply: Codable, Sendable {
     public init(changes: [ChangeHeader], head: Int64) {
         self.changes = changes
         self.head = head
+    }
+
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("changes", changes)
+            o.field("head", head)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(changes: try fields.list("changes", of: ChangeHeader.self), head: try fields.int64("head"))
     }
 }
 
@@ -74,7 +88,7 @@ public struct SnapshotRequest: Codable, Sendable {
 
 /// `snapshot` reply: each record's latest change, by record id. Attachments: the records' JSON.
 /// Every record is as of `seq` or later: apply `changes` after the first page's `seq` to be current.
-public struct SnapshotReply: Codable, Sendable {
+public struct SnapshotReply: JSONConvertible, Sendable {
     public var records: [ChangeHeader]
     /// The store's last sequence number when this page was read.
     public var seq: Int64
@@ -87,8 +101,17 @@ public struct SnapshotReply: Codable, Sendable {
         self.nextAfterID = nextAfterID
     }
 
-    enum CodingKeys: String, CodingKey {
-        case records, seq
-        case nextAfterID = "next_after_id"
+    public func write(to output: inout JSONOutput) {
+        output.object { o in
+            o.field("records", records)
+            o.field("seq", seq)
+            o.field("next_after_id", nextAfterID)
+        }
+    }
+
+    public init(json: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONFields(json)
+        self.init(records: try fields.list("records", of: ChangeHeader.self), seq: try fields.int64("seq"),
+                  nextAfterID: try fields.optionalInt64("next_after_id"))
     }
 }

@@ -4,16 +4,16 @@ import Synchronization
 /// The four services started as real processes on free loopback ports, each with its
 /// own data folder under a fresh temporary directory. Services can be killed and
 /// restarted with the same settings, as an operator would.
-final class LocalSet: Sendable {
-    let ingest: String, store: String, feed: String, query: String, notifier: String, stream: String
-    let dataRoot: URL
+public final class LocalSet: Sendable {
+    public let ingest: String, store: String, feed: String, query: String, notifier: String, stream: String
+    public let dataRoot: URL
     private let commands: [String: (executable: String, arguments: [String])]
     private let environment: [String: String]
     private let running = Mutex<[String: ServiceProcess]>([:])
 
-    static let allServices: [String] = ["evidence-store", "ingest", "query", "notifier"]
+    public static let allServices: [String] = ["evidence-store", "ingest", "query", "notifier"]
 
-    static func start(_ services: [String] = allServices, environment: [String: String] = [:],
+    public static func start(_ services: [String] = allServices, environment: [String: String] = [:],
                       extraArguments: [String: [String]] = [:]) async throws -> LocalSet {
         let set = try LocalSet(environment: environment, extraArguments: extraArguments)
         for service in services { try await set.start(service) }
@@ -41,7 +41,7 @@ final class LocalSet: Sendable {
 
     /// Starts a service (again) with its settings and waits until it listens.
     @discardableResult
-    func start(_ service: String, extraArguments: [String] = []) async throws -> ServiceProcess {
+    public func start(_ service: String, extraArguments: [String] = []) async throws -> ServiceProcess {
         let (executable, arguments) = commands[service]!
         let process = try ServiceProcess(executable, arguments + extraArguments, environment: environment)
         running.withLock { $0[service] = process }
@@ -49,10 +49,10 @@ final class LocalSet: Sendable {
         return process
     }
 
-    func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
+    public func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
 
     /// A second instance of a service on its own port, sharing the rest of the settings.
-    func startExtra(_ service: String, bind: String) async throws -> ServiceProcess {
+    public func startExtra(_ service: String, bind: String) async throws -> ServiceProcess {
         var (executable, arguments) = commands[service]!
         if let index = arguments.firstIndex(of: "--bind") { arguments[index + 1] = bind }
         let process = try ServiceProcess(executable, arguments, environment: environment)
@@ -61,24 +61,24 @@ final class LocalSet: Sendable {
     }
 
     /// SIGKILL: no drain, no clean shutdown, as in a crash.
-    func kill9(_ service: String) async throws {
+    public func kill9(_ service: String) async throws {
         guard let process = process(service) else { return }
         process.signal(SIGKILL)
         _ = try await process.waitForExit()
     }
 
     /// Flags that point `ldn` at this set.
-    var clientFlags: [String] {
+    public var clientFlags: [String] {
         ["--ingest", ingest, "--store", store, "--query", query, "--notifier", notifier]
     }
 
     /// SIGTERM to every running service; returns each one's exit status.
-    func stop() async throws -> [String: Int32] {
+    public func stop() async throws -> [String: Int32] {
         var statuses: [String: Int32] = [:]
         for (name, process) in running.withLock({ $0 }) { statuses[name] = try await process.stop() }
         try? FileManager.default.removeItem(at: dataRoot)
         return statuses
     }
 
-    var processes: [String: ServiceProcess] { running.withLock { $0 } }
+    public var processes: [String: ServiceProcess] { running.withLock { $0 } }
 }

@@ -2,11 +2,11 @@ import Foundation
 
 /// A directory the current user cannot write to. Permissions do not stop root, so as root
 /// (as in CI) it is a read-only tmpfs mount instead.
-final class ReadOnlyDirectory {
-    let url: URL
+public final class ReadOnlyDirectory {
+    public let url: URL
     private let mounted: Bool
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-readonly-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         if getuid() == 0 {

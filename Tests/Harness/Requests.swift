@@ -4,7 +4,7 @@ import WireProtocol
 import ZMQ
 
 /// One request to a real service from a thread of its own, as any client would send it.
-func request(_ endpoint: String, _ request: Request, timeout: Duration = .seconds(10)) async throws -> Reply {
+public func request(_ endpoint: String, _ request: Request, timeout: Duration = .seconds(10)) async throws -> Reply {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {
@@ -14,12 +14,12 @@ func request(_ endpoint: String, _ request: Request, timeout: Duration = .second
     }
 }
 
-func status(_ endpoint: String) async throws -> StatusReply {
+public func status(_ endpoint: String) async throws -> StatusReply {
     try await request(endpoint, Request(type: MessageType.status, id: UUID().uuidString)).decode(StatusReply.self)
 }
 
 /// Raw frames to a service (after the empty delimiter); the reply, parsed.
-func raw(_ endpoint: String, _ frames: [Data]) async throws -> Reply? {
+public func raw(_ endpoint: String, _ frames: [Data]) async throws -> Reply? {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {

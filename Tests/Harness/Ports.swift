@@ -1,7 +1,7 @@
 import Foundation
 
 /// A loopback TCP port nobody listens on right now, chosen by the kernel.
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket() failed") }
     defer { close(fd) }
@@ -17,4 +17,4 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-func freeEndpoint() throws -> String { "tcp://127.0.0.1:\(try freePort())" }
+public func freeEndpoint() throws -> String { "tcp://127.0.0.1:\(try freePort())" }

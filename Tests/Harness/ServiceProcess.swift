@@ -3,8 +3,8 @@ import Synchronization
 
 /// One of the project's executables running as a child process, its standard error
 /// collected line by line.
-final class ServiceProcess: Sendable {
-    let name: String
+public final class ServiceProcess: Sendable {
+    public let name: String
     private let process: Process
     private let state = State()
 
@@ -15,7 +15,7 @@ final class ServiceProcess: Sendable {
         let pending = Mutex(Data())
     }
 
-    init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
+    public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
         name = executable
         process = Process()
         process.executableURL = try Binaries.url(executable)
@@ -53,12 +53,12 @@ final class ServiceProcess: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var log: [String] { state.lines.withLock { $0 } }
+    public var pid: Int32 { process.processIdentifier }
+    public var log: [String] { state.lines.withLock { $0 } }
 
     /// Waits until a log line contains all of `fragments`; fails after `timeout`.
     @discardableResult
-    func waitForLine(_ fragments: String..., timeout: Duration = .seconds(20)) async throws -> String {
+    public func waitForLine(_ fragments: String..., timeout: Duration = .seconds(20)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = log.first(where: { line in fragments.allSatisfy(line.contains) }) { return line }
@@ -70,10 +70,10 @@ final class ServiceProcess: Sendable {
         throw TestFailure("\(name) logged no line with \(fragments) within \(timeout); its log:\n" + log.joined(separator: "\n"))
     }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// The exit status, once the process has ended; fails after `timeout`.
-    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let status = await withTaskGroup(of: Int32?.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
@@ -100,27 +100,27 @@ final class ServiceProcess: Sendable {
     }
 
     /// SIGTERM, then the exit status.
-    func stop() async throws -> Int32 {
+    public func stop() async throws -> Int32 {
         signal(SIGTERM)
         return try await waitForExit()
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Where `swift build` put the executables: beside the test bundle, or LDN_BIN_DIR.
-enum Binaries {
-    static let directory: URL = {
+public enum Binaries {
+    public static let directory: URL = {
         if let dir = ProcessInfo.processInfo.environment["LDN_BIN_DIR"] { return URL(fileURLWithPath: dir) }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if url.lastPathComponent == "MacOS" { url = url.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
         return url
     }()
 
-    static func url(_ executable: String) throws -> URL {
+    public static func url(_ executable: String) throws -> URL {
         let url = directory.appendingPathComponent(executable)
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw TestFailure("\(url.path) is missing: build the package (swift build) before the end-to-end tests")

@@ -2,21 +2,21 @@ import Foundation
 import Synchronization
 
 /// A finished program run: its exit status and what it printed.
-struct ClientRun {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+public struct ClientRun {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 }
 
 /// Runs the real `ldn` client to completion and captures what it printed.
-func ldn(_ arguments: [String], environment: [String: String] = [:]) async throws -> ClientRun {
+public func ldn(_ arguments: [String], environment: [String: String] = [:]) async throws -> ClientRun {
     try await run(try Binaries.url("ldn").path, arguments, environment: environment)
 }
 
 /// Runs a program to completion on threads of its own (never blocking the cooperative
 /// pool) and captures what it printed. `LDN_*` variables of the test's own environment
 /// are not passed on, so only what a test sets applies.
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ClientRun {
+public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ClientRun {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {

@@ -1,0 +1,234 @@
+import Foundation
+
+/// A value with a hand-written JSON form. Message bodies on the intake path conform, so
+/// that they are written straight to bytes and read with `JSONParser` (about a microsecond)
+/// instead of through Foundation's coders (several); `WireJSON` picks this path by itself.
+public protocol JSONConvertible: Codable {
+    /// Writes the value's JSON.
+    func write(to output: inout JSONOutput)
+    init(json: JSONValue) throws(JSONShapeError)
+    /// The members the value's object may have, when it is an object: a body with any other
+    /// member is rejected. Nil: derive them from the written JSON.
+    static var fieldNames: Set<String>? { get }
+}
+
+extension JSONConvertible {
+    public static var fieldNames: Set<String>? { nil }
+
+    /// The JSON as compact UTF-8 bytes.
+    public var jsonData: Data {
+        var output = JSONOutput()
+        write(to: &output)
+        return Data(output.bytes)
+    }
+
+    /// The JSON as a tree (for code that inspects or combines it).
+    public var json: JSONValue {
+        do { return try JSONParser.parse(jsonData) } catch { preconditionFailure("JSONOutput wrote invalid JSON: \(error)") }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try json.encode(to: encoder)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(json: try JSONValue(from: decoder))
+    }
+}
+
+/// Writes compact JSON straight into bytes, members in the order written, absent optionals
+/// left out. Used by `write(to:)` implementations:
+///
+///     output.object { $0.field("seq", seq); $0.field("key", key) }
+public struct JSONOutput {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next member or element is the first of its object or array (no comma).
+    private var first = true
+
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    public mutating func object(_ body: (inout JSONOutput) -> Void) {
+        bytes.append(UInt8(ascii: "{"))
+        first = true
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        first = false
+    }
+
+    public mutating func array<Element>(_ elements: some Sequence<Element>, _ body: (inout JSONOutput, Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        first = true
+        for element in elements {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            body(&self, element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        first = false
+    }
+
+    /// Starts a member: its key, then the caller writes exactly one value.
+    public mutating func key(_ key: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        JSONWriter.writeString(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func value(_ text: String) { JSONWriter.writeString(text, into: &bytes) }
+    public mutating func value(_ number: Double) { JSONWriter.writeNumber(number, into: &bytes) }
+    public mutating func value(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
+    public mutating func value(_ flag: Bool) { bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
+    public mutating func value(_ tree: JSONValue) { JSONWriter.write(tree, into: &bytes) }
+    public mutating func value(_ convertible: some JSONConvertible) { convertible.write(to: &self) }
+
+    public mutating func field(_ key: String, _ value: String?) {
+        guard let value else { return }
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func field(_ key: String, _ value: Int?) {
+        guard let value else { return }
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func field(_ key: String, _ value: Int64?) { field(key, value.map { Int($0) }) }
+
+    public mutating func field(_ key: String, _ value: Double?) {
+        guard let value else { return }
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func field(_ key: String, _ value: Bool?) {
+        guard let value else { return }
+        self.key(key)
+        self.value(value)
+    }
+
+    public mutating func field(_ key: String, _ value: (some JSONConvertible)?) {
+        guard let value else { return }
+        self.key(key)
+        value.write(to: &self)
+    }
+
+    /// An array member; left out when nil (not when empty).
+    public mutating func field<Element: JSONConvertible>(_ key: String, _ values: [Element]?) {
+        guard let values else { return }
+        self.key(key)
+        array(values) { output, element in element.write(to: &output) }
+    }
+
+    /// A list of strings; left out when empty.
+    public mutating func field(_ key: String, strings: [String]) {
+        guard !strings.isEmpty else { return }
+        self.key(key)
+        array(strings) { output, text in output.value(text) }
+    }
+}
+
+/// JSON that parsed but does not have the expected shape.
+public struct JSONShapeError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "field \"\(path)\": \(message)" }
+}
+
+/// Typed access to an object's members, for `JSONConvertible` initialisers.
+public struct JSONFields {
+    private let members: [(key: String, value: JSONValue)]
+    private let path: String
+
+    public init(_ value: JSONValue, path: String = "") throws(JSONShapeError) {
+        guard case .object(let members) = value else {
+            throw JSONShapeError(path: path, message: "expected an object, found \(value.typeName)")
+        }
+        self.members = members
+        self.path = path
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        for member in members where member.key == key { return member.value == .null ? nil : member.value }
+        return nil
+    }
+
+    private func fail(_ key: String, _ expected: String, _ value: JSONValue?) -> JSONShapeError {
+        JSONShapeError(path: path.isEmpty ? key : "\(path).\(key)",
+                       message: value.map { "expected \(expected), found \($0.typeName)" } ?? "missing \(expected)")
+    }
+
+    public func string(_ key: String) throws(JSONShapeError) -> String {
+        guard let value = self[key], case .string(let text) = value else { throw fail(key, "a string", self[key]) }
+        return text
+    }
+
+    public func optionalString(_ key: String) throws(JSONShapeError) -> String? {
+        guard let value = self[key] else { return nil }
+        guard case .string(let text) = value else { throw fail(key, "a string", value) }
+        return text
+    }
+
+    public func int(_ key: String) throws(JSONShapeError) -> Int {
+        guard let value = self[key], case .number(let n) = value, n == n.rounded() else { throw fail(key, "a whole number", self[key]) }
+        return Int(n)
+    }
+
+    public func optionalInt(_ key: String) throws(JSONShapeError) -> Int? {
+        guard self[key] != nil else { return nil }
+        return try int(key)
+    }
+
+    public func int64(_ key: String) throws(JSONShapeError) -> Int64 { Int64(try int(key)) }
+
+    public func optionalInt64(_ key: String) throws(JSONShapeError) -> Int64? { try optionalInt(key).map(Int64.init) }
+
+    public func optionalBool(_ key: String) throws(JSONShapeError) -> Bool? {
+        guard let value = self[key] else { return nil }
+        guard case .bool(let flag) = value else { throw fail(key, "true or false", value) }
+        return flag
+    }
+
+    public func choice<Choice: RawRepresentable>(_ key: String, _: Choice.Type) throws(JSONShapeError) -> Choice
+    where Choice.RawValue == String {
+        let text = try string(key)
+        guard let choice = Choice(rawValue: text) else {
+            throw JSONShapeError(path: path.isEmpty ? key : "\(path).\(key)", message: "unknown value \"\(text)\"")
+        }
+        return choice
+    }
+
+    public func array(_ key: String) throws(JSONShapeError) -> [JSONValue] {
+        guard let value = self[key], case .array(let elements) = value else { throw fail(key, "an array", self[key]) }
+        return elements
+    }
+
+    public func optionalArray(_ key: String) throws(JSONShapeError) -> [JSONValue]? {
+        guard self[key] != nil else { return nil }
+        return try array(key)
+    }
+
+    /// Each element of an array member, converted.
+    public func list<Element: JSONConvertible>(_ key: String, of _: Element.Type) throws(JSONShapeError) -> [Element] {
+        var result: [Element] = []
+        for element in try array(key) { result.append(try Element(json: element)) }
+        return result
+    }
+
+    public func optionalList<Element: JSONConvertible>(_ key: String, of type: Element.Type) throws(JSONShapeError) -> [Element]? {
+        guard self[key] != nil else { return nil }
+        return try list(key, of: type)
+    }
+
+    public func optional<Value: JSONConvertible>(_ key: String, _: Value.Type) throws(JSONShapeError) -> Value? {
+        guard let value = self[key] else { return nil }
+        return try Value(json: value)
+    }
+}
