@@ -26,7 +26,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
     var batchSize = 250
 
     @Option(help: "Submit requests in flight.")
-    var inFlight = 8
+    var inFlight = 6
 
     @Flag(help: "Only measure the per-record stages.")
     var stagesOnly = false

@@ -59,7 +59,24 @@ def check(condition, message):
         sys.exit(1)
 
 
+def check_intake(ingest, store):
+    """submit one valid and one invalid record, then get the valid one back from the store."""
+    record = {"title": "Low-dose naltrexone therapy improves active Crohn's disease.", "year": 2007,
+              "authors": ["Smith JP"], "identifiers": {"pmid": "17222320"}, "conditions": ["Crohn disease"],
+              "design": "open-label", "participants": 17, "dose_mg": 4.5}
+    invalid = {"title": "x", "year": 2007, "conditions": ["ms"], "design": "rct", "dose_mg": 500}
+    reply, _ = request(ingest, "submit", {"submitter": "protocol_check.py"}, [record, invalid])
+    outcomes = [r["outcome"] for r in reply["results"]]
+    check(outcomes[0] in ("accepted", "duplicate") and outcomes[1] == "rejected", f"submit outcomes {outcomes}")
+    check(reply["results"][1]["errors"][0]["field"] == "dose_mg", f"rejection names the field: {reply}")
+    found, attachments = request(store, "get", {"pmid": "17222320"})
+    check(found["current"]["key"] == "pmid:17222320", f"get header {found}")
+    check(attachments[0]["conditions"] == ["crohns"], f"stored record is normalised: {attachments[0]}")
+    print("ok intake: submit, then get by PMID")
+
+
 def main(pairs):
+    endpoints = dict(pair.split("=", 1) for pair in pairs)
     for pair in pairs:
         service, endpoint = pair.split("=", 1)
         status, _ = request(endpoint, "status")
@@ -77,6 +94,8 @@ def main(pairs):
         check(reply[3] == b"bad-body", f"{service}: request id not echoed: {reply}")
         check(json.loads(reply[5])["code"] == "bad_json", f"{service}: expected bad_json, got {reply[5]}")
         print(f"ok {service} {status['version']} at {endpoint}")
+    if "ingest" in endpoints and "evidence-store" in endpoints:
+        check_intake(endpoints["ingest"], endpoints["evidence-store"])
 
 
 if __name__ == "__main__":

@@ -28,13 +28,13 @@ struct Submit: ParsableCommand {
     var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
 
     @Option(help: "Records per request.")
-    var batchSize = 500
+    var batchSize = 250
 
     @Option(help: "Requests in flight at once.")
-    var inFlight = 4
+    var inFlight = 6
 
     @Option(help: "Who is submitting, kept with each record.")
-    var submitter = "\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
+    var submitter = "\(Output.userName)@\(ProcessInfo.processInfo.hostName)"
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -29,5 +29,12 @@ enum Output {
         value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
+    /// The login name: $USER, else the password database's entry for this user.
+    static var userName: String {
+        if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return user }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "unknown"
+    }
+
     static func requestID() -> String { "ldn-" + UUID().uuidString.lowercased().prefix(18) }
 }
