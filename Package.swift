@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "ldn-notifier", targets: ["Notifier"]),
         .executable(name: "ldn", targets: ["LDNCommand"]),
         .executable(name: "ldn-bench-intake", targets: ["IntakeBenchmark"]),
+        .executable(name: "ldn-bench-query", targets: ["QueryBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,7 +47,8 @@ let package = Package(
             path: "Services/evidence-store/Storage"),
         .executableTarget(name: "EvidenceStore", dependencies: ["ServiceKit", "EvidenceStorage"],
                           path: "Services/evidence-store/Server"),
-        .executableTarget(name: "Query", dependencies: ["ServiceKit"], path: "Services/query"),
+        .executableTarget(name: "Query", dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
+                          path: "Services/query"),
         .executableTarget(name: "Notifier", dependencies: ["ServiceKit"], path: "Services/notifier"),
         .executableTarget(
             name: "LDNCommand",
@@ -58,12 +60,19 @@ let package = Package(
 
         // MARK: Benchmarks
         .target(name: "SyntheticData", dependencies: ["EvidenceModel"], path: "Benchmarks/SyntheticData"),
+        .target(name: "BenchmarkSupport", dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData"],
+                path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "IntakeBenchmark",
-            dependencies: ["EvidenceStorage", "SyntheticData", "TestHarness", "LDNClient",
+            dependencies: ["EvidenceStorage", "SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/IntakeBenchmark"),
+        .executableTarget(
+            name: "QueryBenchmark",
+            dependencies: ["SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport", "EvidenceModel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/QueryBenchmark"),
 
         // MARK: Tests
         /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
@@ -75,6 +84,7 @@ let package = Package(
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats"], path: "Tests/EvidenceFormatsTests"),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData"], path: "Tests/QueryTests"),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness"],

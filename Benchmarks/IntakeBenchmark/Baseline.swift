@@ -1,6 +1,7 @@
 import EvidenceStorage
 import Foundation
 import GRDB
+import BenchmarkSupport
 import WireProtocol
 
 /// Raw SQLite: the store's own schema (created by its migrations), the rows the store would
@@ -38,9 +39,4 @@ enum Baseline {
         }
         return Double(bodies.count) / (ContinuousClock.now - started).seconds
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var milliseconds: Double { seconds * 1000 }
 }

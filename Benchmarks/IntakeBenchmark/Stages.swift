@@ -1,4 +1,5 @@
 import EvidenceModel
+import BenchmarkSupport
 import Foundation
 import WireProtocol
 

@@ -16,7 +16,8 @@ public enum SyntheticRecords {
     /// to make new versions of the same study.
     public static func record(_ n: Int, variant: Int = 0) -> EvidenceRecord {
         let condition = conditions[n % conditions.count]
-        let design = designs[n % designs.count]
+        // Independent of the condition, so that every condition has every design.
+        let design = designs[(n / conditions.count) % designs.count]
         let participants = 12 + (n * 37) % 400
         let outcomes = (0..<2).map { k in
             let value = Double((n + k) % 90 + 5) / 100

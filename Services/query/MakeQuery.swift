@@ -1,9 +1,26 @@
+import Foundation
 import ServiceKit
 import ServiceLifecycle
+import WireProtocol
 
-/// Builds the query service's services from its options; the command and the tests both call it.
+/// Builds the query service from its options; the command and the tests both call it.
 func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
+    let replica = try ReplicaDatabase(directory: URL(fileURLWithPath: options.dataDir))
+    let (records, seq) = (try await replica.count(), try await replica.position())
+    runtime.logger.info("replica open", metadata: ["path": "\(replica.path)", "records": "\(records)", "seq": "\(seq)"])
+    let store = try await ServiceClient(endpoint: options.store, name: "query-store", attemptTimeout: .seconds(5),
+                                        runtime: runtime)
+    let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime)
+
     var routes = Routes()
-    routes.addStatus(runtime.state)
-    return [try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)]
+    QueryRoutes(replica: replica, follower: follower).add(to: &routes)
+    routes.addStatus(runtime.state) { status in
+        let state = follower.state
+        status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied)
+        status.counters["records"] = (try? await replica.count()) ?? 0
+        status.gauges = ["catching_up": state.catchingUp ? 1 : 0]
+    }
+    let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
+    // Shut down in reverse: stop answering, stop following, then close the store link.
+    return [store, follower, server]
 }

@@ -4,23 +4,26 @@ import Synchronization
 /// Runs one socket on its own thread and bridges it to async code (zguide: one socket per thread).
 ///
 /// A blocking `zmq_poll` must never run on Swift's cooperative pool: on two cores it starves
-/// every task. The pump's thread owns the socket; received messages arrive in `incoming`,
-/// and `send(_:)` queues messages from any task and wakes the thread through an eventfd.
-/// At most `incomingLimit` received messages wait unconsumed; beyond that the thread stops
-/// reading, so libzmq's high-water marks push back on the peers instead of memory growing.
+/// every task. The pump's thread owns the socket. Received messages wait in an inbox, taken
+/// one by one through `incoming` or in batches with `nextBatch(max:)`; `send(_:)` queues
+/// messages from any task and wakes the thread through an eventfd. At most `incomingLimit`
+/// received messages wait; beyond that the thread stops reading, so libzmq's high-water
+/// marks push back on the peers instead of memory growing.
 public final class SocketPump: Sendable {
     public let name: String
     private let incomingLimit: Int
     private let drainTimeout: Duration
     private let wakeup: Wakeup
     private let state = Mutex(State())
-    private let stream: AsyncStream<Multipart>
-    private let continuation: AsyncStream<Multipart>.Continuation
     private let onError: @Sendable (ZMQError) -> Void
 
     private struct State {
         var outbox: [Multipart] = []
-        var queuedIncoming = 0
+        var inbox: [Multipart] = []
+        /// The consumer waiting in `nextBatch`, and how many messages it takes.
+        var receiver: (continuation: CheckedContinuation<[Multipart]?, Never>, max: Int)?
+        /// A cancellation that arrived while no consumer was waiting.
+        var cancelPending = false
         var readPaused = false
         var stopping = false
         var finished = false
@@ -35,7 +38,6 @@ public final class SocketPump: Sendable {
         self.drainTimeout = drainTimeout
         self.onError = onError
         self.wakeup = try Wakeup()
-        (stream, continuation) = AsyncStream.makeStream(of: Multipart.self)
     }
 
     deinit { wakeup.close() }
@@ -82,8 +84,51 @@ public final class SocketPump: Sendable {
     /// The endpoint the socket last bound or connected, with the real port when `:*` was asked for.
     public var lastEndpoint: String { state.withLock { $0.lastEndpoint } }
 
-    /// Messages received, in order. Iterate from one task only.
+    /// Messages received, one at a time, in order. Iterate from one task only.
     public var incoming: Incoming { Incoming(pump: self) }
+
+    /// Waits for at least one received message and returns up to `max` of those waiting,
+    /// in order. Returns nil once the pump has stopped and every message has been taken,
+    /// and an empty batch when the waiting task is cancelled (use that for timeouts).
+    public func nextBatch(max: Int) async -> [Multipart]? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[Multipart]?, Never>) in
+                let ready = state.withLock { state -> [Multipart]?? in
+                    if !state.inbox.isEmpty { return .some(take(max, from: &state)) }
+                    if state.finished { return .some(nil) }
+                    if state.cancelPending {
+                        state.cancelPending = false
+                        return .some([])
+                    }
+                    state.receiver = (continuation, max)
+                    return .none
+                }
+                if case .some(let batch) = ready { continuation.resume(returning: batch) }
+            }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<[Multipart]?, Never>? in
+                guard let receiver = state.receiver else {
+                    state.cancelPending = true
+                    return nil
+                }
+                state.receiver = nil
+                return receiver.continuation
+            }
+            waiting?.resume(returning: [])
+        }
+    }
+
+    /// Takes up to `max` from the inbox; asks the thread to read again if it had paused.
+    private func take(_ max: Int, from state: inout State) -> [Multipart] {
+        let count = min(max, state.inbox.count)
+        let batch = Array(state.inbox.prefix(count))
+        state.inbox.removeFirst(count)
+        if state.readPaused && state.inbox.count < incomingLimit {
+            state.readPaused = false
+            wakeup.signal()
+        }
+        return batch
+    }
 
     /// Queues a message; the socket thread sends it. Ignored once stopping.
     public func send(_ message: Multipart) {
@@ -102,7 +147,7 @@ public final class SocketPump: Sendable {
     }
 
     /// Stops reading, sends what is queued (for at most `drainTimeout`), closes the socket
-    /// and returns once the thread has ended. `incoming` then finishes.
+    /// and returns once the thread has ended. Messages already received can still be taken.
     public func stop() async {
         let finished = state.withLock { state -> Bool in
             state.stopping = true
@@ -133,7 +178,7 @@ public final class SocketPump: Sendable {
             let (fresh, stopping, mayRead) = state.withLock { state in
                 let fresh = state.outbox
                 state.outbox.removeAll(keepingCapacity: true)
-                let mayRead = !state.stopping && state.queuedIncoming < incomingLimit
+                let mayRead = !state.stopping && state.inbox.count < incomingLimit
                 state.readPaused = !mayRead
                 return (fresh, state.stopping, mayRead)
             }
@@ -180,28 +225,35 @@ public final class SocketPump: Sendable {
         return true
     }
 
-    /// Receives what is waiting, up to the unconsumed limit. Returns false when the context ended.
+    /// Receives what is waiting (up to the room left in the inbox) and hands it over in one
+    /// lock. Returns false when the context ended.
     private func receiveAvailable(from socket: Socket) -> Bool {
-        for _ in 0..<256 {
-            let room = state.withLock { state -> Bool in
-                guard state.queuedIncoming < incomingLimit else { return false }
-                state.queuedIncoming += 1
-                return true
-            }
-            guard room else { return true }
+        let room = state.withLock { incomingLimit - $0.inbox.count }
+        var received: [Multipart] = []
+        var contextEnded = false
+        while received.count < min(room, 256) {
             do {
-                guard let message = try socket.receive(dontWait: true) else {
-                    state.withLock { $0.queuedIncoming -= 1 }
-                    return true
-                }
-                continuation.yield(message)
+                guard let message = try socket.receive(dontWait: true) else { break }
+                received.append(message)
             } catch {
-                state.withLock { $0.queuedIncoming -= 1 }
                 report(error)
-                return !((error as? ZMQError)?.isContextTerminated ?? false)
+                contextEnded = (error as? ZMQError)?.isContextTerminated ?? false
+                break
             }
         }
-        return true
+        deliver(received)
+        return !contextEnded
+    }
+
+    private func deliver(_ messages: [Multipart]) {
+        guard !messages.isEmpty else { return }
+        let handOver = state.withLock { state -> (CheckedContinuation<[Multipart]?, Never>, [Multipart])? in
+            state.inbox.append(contentsOf: messages)
+            guard let receiver = state.receiver else { return nil }
+            state.receiver = nil
+            return (receiver.continuation, take(receiver.max, from: &state))
+        }
+        if let (continuation, batch) = handOver { continuation.resume(returning: batch) }
     }
 
     private func report(_ error: any Error) {
@@ -210,42 +262,34 @@ public final class SocketPump: Sendable {
     }
 
     private func finish() {
-        continuation.finish()
-        let waiters = state.withLock { state in
+        let (waiters, receiver) = state.withLock { state in
             state.finished = true
             state.stopping = true
-            return state.finishWaiters
+            let receiver = state.inbox.isEmpty ? state.receiver?.continuation : nil
+            if receiver != nil { state.receiver = nil }
+            return (state.finishWaiters, receiver)
         }
+        receiver?.resume(returning: nil)
         for waiter in waiters { waiter.resume() }
     }
 
-    fileprivate func didConsume() {
-        let mustWake = state.withLock { state -> Bool in
-            state.queuedIncoming -= 1
-            guard state.readPaused && state.queuedIncoming < incomingLimit else { return false }
-            state.readPaused = false
-            return true
-        }
-        if mustWake { wakeup.signal() }
-    }
-
-    /// The received messages of a pump; consuming one lets the thread read another.
+    /// The received messages of a pump, one at a time.
     public struct Incoming: AsyncSequence, Sendable {
         public typealias Element = Multipart
         let pump: SocketPump
 
-        public func makeAsyncIterator() -> Iterator {
-            Iterator(base: pump.stream.makeAsyncIterator(), pump: pump)
-        }
+        public func makeAsyncIterator() -> Iterator { Iterator(pump: pump) }
 
         public struct Iterator: AsyncIteratorProtocol {
-            var base: AsyncStream<Multipart>.Iterator
             let pump: SocketPump
 
+            /// One message at a time, so that none is held here when iteration stops.
             public mutating func next() async -> Multipart? {
-                guard let message = await base.next() else { return nil }
-                pump.didConsume()
-                return message
+                while true {
+                    guard let batch = await pump.nextBatch(max: 1) else { return nil }
+                    if let message = batch.first { return message }
+                    if Task.isCancelled { return nil }
+                }
             }
         }
     }

@@ -65,7 +65,8 @@ struct WalkingSkeletonTests {
     @Test("A service whose port is taken exits 1 with one clear line")
     func portTaken() async throws {
         let set = try await LocalSet.start(["evidence-store"])
-        let second = try ServiceProcess("ldn-evidence-store", ["--bind", set.store, "--data-dir", set.dataRoot.appendingPathComponent("other").path])
+        let second = try ServiceProcess("ldn-evidence-store", ["--bind", set.store, "--feed-bind", try freeEndpoint(),
+                                                               "--data-dir", set.dataRoot.appendingPathComponent("other").path])
         #expect(try await second.waitForExit() == 1)
         let line = try await second.waitForLine("cannot start")
         #expect(line.contains("critical") && line.contains("Address already in use") && line.contains(set.store))

@@ -51,10 +51,14 @@ public final class LocalSet: Sendable {
 
     public func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
 
-    /// A second instance of a service on its own port, sharing the rest of the settings.
-    public func startExtra(_ service: String, bind: String) async throws -> ServiceProcess {
+    /// A second instance of a service on its own port (and, given one, its own data folder),
+    /// sharing the rest of the settings.
+    public func startExtra(_ service: String, bind: String, dataDirectory: String? = nil) async throws -> ServiceProcess {
         var (executable, arguments) = commands[service]!
         if let index = arguments.firstIndex(of: "--bind") { arguments[index + 1] = bind }
+        if let dataDirectory, let index = arguments.firstIndex(of: "--data-dir") {
+            arguments[index + 1] = dataRoot.appendingPathComponent(dataDirectory).path
+        }
         let process = try ServiceProcess(executable, arguments, environment: environment)
         try await process.waitForLine("listening", "role=requests")
         return process

@@ -23,14 +23,9 @@ struct Retract: ParsableCommand {
     var json = false
 
     func run() throws {
-        let client = try connection.connect(String(ingest.split(separator: ",").first ?? ""))
-        let answer: RetractReply
-        do {
-            answer = try client.call(Request(type: MessageType.retract, id: Output.requestID(),
-                                             body: RetractRequest(id: id, reason: reason)), as: RetractReply.self)
-        } catch {
-            throw exitForFailure(error, service: "ingest")
-        }
+        let request = Request(type: MessageType.retract, id: Output.requestID(), body: RetractRequest(id: id, reason: reason))
+        let answer = try connection.call(request, to: String(ingest.split(separator: ",").first ?? ""), service: "ingest",
+                                         as: RetractReply.self)
         if json { return Output.json(answer) }
         print(answer.changed
               ? "Retracted record \(id) (\(answer.change.key)) at seq \(answer.change.seq): \(reason)"

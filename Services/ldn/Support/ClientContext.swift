@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LDNClient
 import ServiceKit
+import WireProtocol
 import ZMQ
 
 /// What a command that talks to one service takes: the endpoint, a timeout, the retries.
@@ -20,6 +21,17 @@ struct ConnectionOptions: ParsableArguments {
     func connect(_ endpoint: String) throws -> Connection {
         Connection(context: try Context(), endpoint: endpoint, timeout: .seconds(timeout), retries: retries)
     }
+
+    /// Sends one request and decodes the answer; a failure becomes its documented exit code
+    /// after one clear line on standard error.
+    func call<Body: Decodable>(_ request: Request, to endpoint: String, service: String, as type: Body.Type) throws -> Body {
+        let connection = try connect(endpoint)
+        do {
+            return try connection.call(request, as: type)
+        } catch {
+            throw exitForFailure(error, service: service)
+        }
+    }
 }
 
 /// Turns client failures into the documented exit codes with one clear line.
@@ -33,7 +45,9 @@ func exitForFailure(_ error: ClientError, service: String) -> ExitCode {
         return ExitCode(2)
     case .service(let body):
         Output.error("\(service) answered \(body.code.rawValue): \(body.message)")
-        for detail in body.details { Output.error("  \(detail.field.map { "\($0): " } ?? "")\(detail.message)") }
+        if body.code == .invalidRecord || body.code == .invalidRequest {
+            for detail in body.details { Output.error("  \(detail.field.map { "\($0): " } ?? "")\(detail.message)") }
+        }
         return ExitCode(1)
     case .badReply:
         Output.error("\(error)")

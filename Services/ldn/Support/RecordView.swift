@@ -4,7 +4,7 @@ import WireProtocol
 
 /// A record as a reader wants it: the citation first, then labelled lines, wrapped to 80 columns.
 struct RecordView {
-    let header: ChangeHeader
+    let header: ChangeHeader?
     let record: EvidenceRecord
 
     func render(width: Int = 80) -> String {
@@ -18,9 +18,11 @@ struct RecordView {
             guard let value, !value.isEmpty else { return }
             lines += wrap(value, width: width, indent: label.padding(toLength: 13, withPad: " ", startingAt: 0))
         }
-        field("record", "\(header.recordID) · version \(header.version) · \(header.status.rawValue) · seq \(header.seq)")
-        field("key", header.key)
-        if header.status == .retracted { field("retracted", header.reason) }
+        if let header {
+            field("record", "\(header.recordID) · version \(header.version) · \(header.status.rawValue) · seq \(header.seq)")
+            field("key", header.key)
+            if header.status == .retracted { field("retracted", header.reason) }
+        }
         field("identifiers", [record.identifiers.doi.map { "DOI \($0)" }, record.identifiers.pmid.map { "PMID \($0)" },
                               record.identifiers.nct.map { $0 }].compactMap { $0 }.joined(separator: " · "))
         field("conditions", record.conditions.map(ConditionVocabulary.displayName(code:)).joined(separator: ", "))
@@ -34,14 +36,14 @@ struct RecordView {
         }
         field("adverse", record.adverseEvents.joined(separator: ", "))
         field("summary", record.summary)
-        if let provenance = header.provenance {
+        if let provenance = header?.provenance {
             var origin = provenance.submittedBy.map { "submitted by \($0)" } ?? "submitted"
             if let file = provenance.sourceFile {
                 origin += " from \(file)" + (provenance.line.map { " line \($0)" } ?? provenance.recordNumber.map { " record \($0)" } ?? "")
             }
             field("provenance", origin)
         }
-        field("committed", header.committedAt.formatted(Date.ISO8601FormatStyle()))
+        field("committed", header.map { $0.committedAt.formatted(Date.ISO8601FormatStyle()) })
         return lines.joined(separator: "\n")
     }
 

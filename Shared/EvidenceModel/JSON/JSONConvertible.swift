@@ -81,6 +81,8 @@ public struct JSONOutput {
     public mutating func value(_ flag: Bool) { bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
     public mutating func value(_ tree: JSONValue) { JSONWriter.write(tree, into: &bytes) }
     public mutating func value(_ convertible: some JSONConvertible) { convertible.write(to: &self) }
+    /// JSON that is already encoded (a stored record), copied as it is.
+    public mutating func value(raw json: Data) { bytes.append(contentsOf: json) }
 
     public mutating func field(_ key: String, _ value: String?) {
         guard let value else { return }

@@ -17,6 +17,13 @@ public enum MessageType {
     public static let changes = "changes"
     /// evidence-store: the current state of every record, a page at a time.
     public static let snapshot = "snapshot"
+    /// query: records passing a filter.
+    public static let query = "query"
+    /// query: full-text search.
+    public static let search = "search"
+    /// query: the evidence for one condition at a glance.
+    public static let summary = "summary"
+
     /// evidence-store feed (PUB): one committed change.
     public static let change = "change"
 }

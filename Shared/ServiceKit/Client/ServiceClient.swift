@@ -45,20 +45,34 @@ public final class ServiceClient: Service, Sendable {
 
     /// Sends `request` and returns the reply (which may be an error reply). Throws `ErrorBody`
     /// with `unavailable` when every attempt timed out.
+    /// A cancelled caller stops waiting at once (its request may still be answered; the
+    /// answer is then dropped).
     public func send(_ request: Request) async throws -> Reply {
         let frames = [Data()] + request.frames
-        return try await withCheckedThrowingContinuation { continuation in
-            let isNew = pending.withLock { pending -> Bool in
-                if pending[request.id] != nil {
-                    pending[request.id]!.waiters.append(continuation)
-                    return false
+        let id = request.id
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let isNew = pending.withLock { pending -> Bool in
+                    if pending[id] != nil {
+                        pending[id]!.waiters.append(continuation)
+                        return false
+                    }
+                    pending[id] = Pending(frames: frames, deadline: .now + attemptTimeout,
+                                          attemptsLeft: attempts - 1, waiters: [continuation])
+                    return true
                 }
-                pending[request.id] = Pending(frames: frames, deadline: .now + attemptTimeout,
-                                              attemptsLeft: attempts - 1, waiters: [continuation])
-                return true
+                if isNew { pump.send(frames) }
+                if Task.isCancelled { abandon(id) }
             }
-            if isNew { pump.send(frames) }
+        } onCancel: {
+            abandon(id)
         }
+    }
+
+    /// Stops waiting for a request's answer: its callers get `CancellationError`.
+    private func abandon(_ id: String) {
+        let waiters = pending.withLock { $0.removeValue(forKey: id)?.waiters ?? [] }
+        for waiter in waiters { waiter.resume(throwing: CancellationError()) }
     }
 
     /// Sends `request` and decodes a successful reply; an error reply is thrown as its `ErrorBody`.

@@ -1,0 +1,32 @@
+import Foundation
+import LDNClient
+import SyntheticData
+import WireProtocol
+import ZMQ
+
+extension Measure {
+    /// Submits `bodies` through ingest as `ldn submit` does: batches, several in flight.
+    /// Returns the records per second and each record's acknowledgement latency (ms).
+    public static func load(_ bodies: [Data], ingest: String, batchSize: Int, inFlight: Int) async throws
+        -> (throughput: Double, latencies: Latencies, accepted: Int) {
+        let requests = stride(from: 0, to: bodies.count, by: batchSize).map { start in
+            let range = start..<min(start + batchSize, bodies.count)
+            let provenance = range.map { Provenance(submittedBy: "bench", sourceFile: "synthetic.jsonl", format: "jsonl",
+                                                    recordNumber: $0 + 1, line: $0 + 1) }
+            return Request(type: MessageType.submit, id: "bench-\(UUID().uuidString)-\(start)",
+                           body: SubmitRequest(submitter: "bench", provenance: provenance), attachments: Array(bodies[range]))
+        }
+        return try await onThread {
+            let connection = Connection(context: try Context(), endpoint: ingest, timeout: .seconds(30), retries: 0)
+            var samples: [Double] = []
+            var accepted = 0
+            samples.reserveCapacity(bodies.count)
+            let started = ContinuousClock.now
+            try connection.send(requests, window: inFlight) { index, reply, elapsed in
+                accepted += (try? reply.decode(SubmitReply.self))?.accepted ?? 0
+                samples += repeatElement(elapsed.milliseconds, count: requests[index].attachments.count)
+            }
+            return (Double(bodies.count) / (ContinuousClock.now - started).seconds, Latencies(samples), accepted)
+        }
+    }
+}

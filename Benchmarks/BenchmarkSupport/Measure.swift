@@ -1,0 +1,63 @@
+import Foundation
+import LDNClient
+import WireProtocol
+import ZMQ
+
+/// Helpers the benchmark executables share.
+public enum Measure {
+    /// Latencies in milliseconds, sorted, with percentiles.
+    public struct Latencies: Sendable {
+        public let sorted: [Double]
+
+        public init(_ values: [Double]) { sorted = values.sorted() }
+
+        public func percentile(_ fraction: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+        }
+
+        public var p50: Double { percentile(0.50) }
+        public var p99: Double { percentile(0.99) }
+
+        public var line: String { String(format: "p50 %.3f ms, p99 %.3f ms (%d requests)", p50, p99, sorted.count) }
+    }
+
+    /// Blocking work on a thread of its own, off the cooperative pool.
+    public static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    /// VmHWM: the most resident memory a process has used, in MB.
+    public static func peakMemoryMB(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ")[1]) else { return 0 }
+        return kilobytes / 1024
+    }
+
+    /// Sends `request` `count` times, one at a time, and times each round trip. Also returns
+    /// the largest reply body seen.
+    public static func latencies(_ endpoint: String, _ request: @escaping @Sendable (Int) -> Request,
+                                 count: Int) async throws -> (Latencies, Int) {
+        try await onThread {
+            let connection = Connection(context: try Context(), endpoint: endpoint, timeout: .seconds(10), retries: 0)
+            var samples: [Double] = []
+            var bytes = 0
+            for index in 0..<count {
+                let started = ContinuousClock.now
+                let reply = try connection.send(request(index))
+                samples.append((ContinuousClock.now - started).milliseconds)
+                guard reply.isOK else { throw reply.errorBody }
+                bytes = max(bytes, reply.body.count)
+            }
+            return (Latencies(samples), bytes)
+        }
+    }
+}
+
+extension Duration {
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    public var milliseconds: Double { seconds * 1000 }
+}

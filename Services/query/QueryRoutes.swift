@@ -1,0 +1,70 @@
+import EvidenceModel
+import Foundation
+import ServiceKit
+import Synchronization
+import WireProtocol
+
+/// The query service's message types, answered from the replica. Every answer says how
+/// current the replica is.
+struct QueryRoutes {
+    let replica: ReplicaDatabase
+    let follower: FeedFollower
+    /// Summaries are the costliest answer; one is reused until the replica applies a change.
+    let summaries = SummaryCache()
+
+    func add(to routes: inout Routes) {
+        routes.on(MessageType.query, query)
+        routes.on(MessageType.search, search)
+        routes.on(MessageType.summary, summary)
+    }
+
+    @Sendable func query(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(QueryRequest.self)
+        let limit = try Self.check(body.limit ?? 20, in: 1...500, "limit")
+        let offset = try Self.check(body.offset ?? 0, in: 0...Int.max, "offset")
+        let state = follower.state
+        let page = try await replica.query(try body.filter.resolved(), sort: body.sort ?? .year, limit: limit, offset: offset)
+        return .ok(request, QueryReply(total: page.total, hits: page.hits, replica: state))
+    }
+
+    @Sendable func search(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(SearchRequest.self)
+        guard !EvidenceFilter(text: body.text).terms.isEmpty else {
+            throw ErrorBody(code: .invalidRequest, message: "search needs at least one word to look for")
+        }
+        let limit = try Self.check(body.limit ?? 10, in: 1...100, "limit")
+        let state = follower.state
+        let page = try await replica.search(body.text, filter: try (body.filter ?? EvidenceFilter()).resolved(), limit: limit)
+        return .ok(request, QueryReply(total: page.total, hits: page.hits, replica: state))
+    }
+
+    @Sendable func summary(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(SummaryRequest.self)
+        guard let code = try EvidenceFilter(condition: body.condition).resolved().condition else {
+            throw ErrorBody(code: .invalidRequest, message: "summary needs a condition")
+        }
+        let state = follower.state
+        if let cached = summaries[code], cached.replica.applied == state.applied {
+            return .ok(request, cached)
+        }
+        let answer = try await replica.summary(condition: code, replica: state)
+        summaries[code] = answer
+        return .ok(request, answer)
+    }
+
+    static func check(_ value: Int, in range: ClosedRange<Int>, _ name: String) throws(ErrorBody) -> Int {
+        guard range.contains(value) else {
+            throw ErrorBody(code: .invalidRequest, message: "\(name) must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+}
+
+final class SummaryCache: Sendable {
+    private let entries = Mutex<[String: SummaryReply]>([:])
+
+    subscript(code: String) -> SummaryReply? {
+        get { entries.withLock { $0[code] } }
+        set { entries.withLock { $0[code] = newValue } }
+    }
+}

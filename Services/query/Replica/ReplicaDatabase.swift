@@ -1,0 +1,189 @@
+import EvidenceModel
+import Foundation
+import GRDB
+import ServiceKit
+import Synchronization
+import WireProtocol
+
+/// A query replica's own copy of the records: SQLite with FTS5 in its data folder, fed only
+/// by the follower (one writer), read by any number of queries at once (WAL). It is a copy:
+/// `synchronous = NORMAL` suffices, since a transaction lost to a power cut is fetched again
+/// from the store — the position is in the same transaction as the data it describes.
+final class ReplicaDatabase: FollowerSink, Sendable {
+    static let fileName = "query-replica.sqlite"
+    let pool: DatabasePool
+    let path: String
+    private let snapshotWrites = OutstandingWrite()
+
+    init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent(Self.fileName).path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // A copy: losing the last transactions to a power cut only means fetching them again.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoint less often: catching up writes a lot, and readers never wait on the WAL.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+        }
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        let migrator = ReplicaMigrations.migrator
+        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw ErrorBody(code: .internal, message: "replica \(path) was written by a newer ldn-query; remove it to rebuild")
+        }
+        try migrator.migrate(pool)
+    }
+
+    // MARK: FollowerSink
+
+    func position() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM replica WHERE name = 'applied_seq'") ?? 0 }
+    }
+
+    func apply(_ changes: [FeedChange]) async throws {
+        let prepared = await Self.prepare(changes)
+        try await pool.write { db in
+            for change in prepared { try Self.store(change, in: db, fresh: false) }
+            if let last = changes.last {
+                try db.execute(sql: "UPDATE replica SET value = MAX(value, ?) WHERE name = 'applied_seq'", arguments: [last.header.seq])
+            }
+        }
+    }
+
+    /// Snapshot pages hold distinct records, none of them in the emptied copy: they are
+    /// inserted without looking for an older state first. A page is written while the next
+    /// one is read (at most one write outstanding); `setPosition` waits for the last.
+    func applySnapshot(_ records: [FeedChange], first: Bool) async throws {
+        let prepared = await Self.prepare(records)
+        try await snapshotWrites.waitForPrevious()
+        snapshotWrites.start { done in
+            pool.asyncWrite({ db in
+                if first {
+                    for table in ["records", "record_bodies", "record_conditions", "outcome_index", "records_fts"] {
+                        try db.execute(sql: "DELETE FROM \(table)")
+                    }
+                    try db.execute(sql: "UPDATE replica SET value = 0 WHERE name = 'applied_seq'")
+                }
+                for change in prepared { try Self.store(change, in: db, fresh: true) }
+            }, completion: { _, result in done(result) })
+        }
+    }
+
+    /// Reads the records of a page on all cores: reading is the costly part, and it happens
+    /// outside the write transaction.
+    static func prepare(_ changes: [FeedChange]) async -> [PreparedChange] {
+        let chunk = max(64, changes.count / ProcessInfo.processInfo.activeProcessorCount + 1)
+        return await withTaskGroup(of: (Int, [PreparedChange]).self) { group in
+            for start in stride(from: 0, to: changes.count, by: chunk) {
+                let slice = Array(changes[start..<min(start + chunk, changes.count)])
+                group.addTask { (start, slice.map(PreparedChange.init)) }
+            }
+            var parts: [(Int, [PreparedChange])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    func setPosition(_ seq: Int64) async throws {
+        try await snapshotWrites.waitForPrevious()
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE replica SET value = ? WHERE name = 'applied_seq'", arguments: [seq])
+        }
+    }
+
+    /// A change with its record read, outside the write transaction (reading is the costly part).
+    struct PreparedChange: Sendable {
+        let header: ChangeHeader
+        let body: Data
+        let record: EvidenceRecord?
+
+        init(_ change: FeedChange) {
+            header = change.header
+            body = change.body
+            record = RecordIntake.evaluate(change.body).record
+        }
+    }
+
+    /// Writes a record's state as of `change`, unless the copy already holds a later one
+    /// (catching up after a snapshot sees some changes twice). `fresh`: the record is known
+    /// not to be in the copy yet.
+    static func store(_ change: PreparedChange, in db: Database, fresh: Bool) throws {
+        let header = change.header
+        if !fresh, let held = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, conditions FROM records WHERE id = ?"),
+                                               arguments: [header.recordID]) {
+            guard (held[0] as Int64) < header.seq else { return }
+            for code in (held[1] as String).split(separator: "\n").map(String.init) {
+                for table in ["record_conditions", "outcome_index"] {
+                    try db.cachedStatement(sql: "DELETE FROM \(table) WHERE code = ? AND record_id = ?")
+                        .execute(arguments: [code, header.recordID])
+                }
+            }
+            try db.cachedStatement(sql: "DELETE FROM records_fts WHERE rowid = ?").execute(arguments: [header.recordID])
+        }
+        guard let record = change.record else { return }  // unreadable JSON cannot be queried; the store validated it
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO records (id, seq, key, version, status, title, year, design, certainty, participants,
+                                            dose_mg, doi, pmid, nct, conditions)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [header.recordID, header.seq, header.key, header.version, header.status.rawValue,
+                                     record.title, record.year, record.design.rawValue, record.certainty.rank,
+                                     record.participants, record.doseMg, record.identifiers.doi, record.identifiers.pmid,
+                                     record.identifiers.nct, record.conditions.joined(separator: "\n")])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO record_bodies (id, body) VALUES (?, ?)")
+            .execute(arguments: [header.recordID, change.body])
+        for code in record.conditions {
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO record_conditions (code, record_id, status, design, certainty, year, participants, dose_mg)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [code, header.recordID, header.status.rawValue, record.design.rawValue,
+                                         record.certainty.rank, record.year, record.participants, record.doseMg])
+            for (position, outcome) in record.outcomes.enumerated() {
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO outcome_index (code, record_id, position, status, measure, direction)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [code, header.recordID, position, header.status.rawValue, outcome.measure,
+                                             outcome.direction.rawValue])
+            }
+        }
+        try db.cachedStatement(sql: "INSERT INTO records_fts (rowid, title, summary, outcomes, adverse_events) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [header.recordID, record.title, record.summary ?? "", record.outcomesText,
+                                 record.adverseEvents.joined(separator: "; ")])
+    }
+
+    func count() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? 0 }
+    }
+}
+
+/// At most one write in flight, started by `start` and awaited (with its error) by the next
+/// `waitForPrevious`.
+final class OutstandingWrite: Sendable {
+    private struct State {
+        var result: Result<Void, any Error>? = .success(())
+        var waiter: CheckedContinuation<Void, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ write: (@escaping @Sendable (Result<Void, any Error>) -> Void) -> Void) {
+        state.withLock { $0.result = nil }
+        write { result in
+            let waiter = self.state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                state.result = result
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(with: result)
+        }
+    }
+
+    func waitForPrevious() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let finished = state.withLock { state -> Result<Void, any Error>? in
+                if state.result == nil { state.waiter = continuation }
+                return state.result
+            }
+            if let finished { continuation.resume(with: finished) }
+        }
+    }
+}

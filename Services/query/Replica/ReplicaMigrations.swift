@@ -1,0 +1,80 @@
+import GRDB
+
+/// The replica's schema. A replica can always be rebuilt from the store, but its schema
+/// still evolves by named migrations, so a new release reuses an old replica's data.
+///
+/// Catching up writes every record into these tables, so they carry no index a query does
+/// not need: rows that depend on a record are found through its `conditions` column.
+enum ReplicaMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                -- Each record's latest state, with the fields queries filter and sort on.
+                CREATE TABLE records (
+                    id INTEGER PRIMARY KEY,
+                    seq INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    design TEXT NOT NULL,
+                    certainty INTEGER NOT NULL,
+                    participants INTEGER,
+                    dose_mg REAL,
+                    doi TEXT,
+                    pmid TEXT,
+                    nct TEXT,
+                    -- condition codes, one per line: which rows below belong to the record
+                    conditions TEXT NOT NULL
+                );
+                CREATE INDEX records_year ON records(year, id);
+                CREATE INDEX records_doi ON records(doi) WHERE doi IS NOT NULL;
+                CREATE INDEX records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
+                CREATE INDEX records_nct ON records(nct) WHERE nct IS NOT NULL;
+
+                -- The record's JSON, apart, so that filtering and counting read small rows.
+                CREATE TABLE record_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+
+                -- One row per record and condition, carrying the fields most filters use, so
+                -- that "what does the evidence say for condition X" reads one index range.
+                CREATE TABLE record_conditions (
+                    code TEXT NOT NULL,
+                    record_id INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    design TEXT NOT NULL,
+                    certainty INTEGER NOT NULL,
+                    year INTEGER NOT NULL,
+                    participants INTEGER,
+                    dose_mg REAL,
+                    PRIMARY KEY (code, record_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX record_conditions_filter ON record_conditions(code, status, design, certainty, year);
+
+                -- One row per outcome and condition: outcome filters, and a condition's
+                -- outcome counts from one index range.
+                CREATE TABLE outcome_index (
+                    code TEXT NOT NULL,
+                    record_id INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    measure TEXT NOT NULL,
+                    direction TEXT NOT NULL,
+                    PRIMARY KEY (code, record_id, position)
+                ) WITHOUT ROWID;
+                CREATE INDEX outcome_index_summary ON outcome_index(code, status, measure, direction);
+                CREATE INDEX outcome_index_filter ON outcome_index(measure, direction, record_id);
+
+                -- Full text: title, summary, outcomes and adverse events; rowid = record id.
+                -- Column detail (not token positions) is enough: every word is matched on its own.
+                CREATE VIRTUAL TABLE records_fts USING fts5(title, summary, outcomes, adverse_events, detail = column);
+
+                -- The position in the store's change log this copy is at.
+                CREATE TABLE replica (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT INTO replica (name, value) VALUES ('applied_seq', 0);
+                """)
+        }
+        return migrator
+    }
+}

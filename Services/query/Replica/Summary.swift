@@ -1,0 +1,80 @@
+import EvidenceModel
+import Foundation
+import GRDB
+import WireProtocol
+
+extension ReplicaDatabase {
+    /// The evidence for one condition (active records only): counts by design and by
+    /// certainty, outcome directions per measure, the dose range, the strongest studies and
+    /// the latest addition. Counted from the per-condition index tables, in one read
+    /// transaction; only the few studies listed are read from `records`.
+    func summary(condition code: String, replica: ReplicaState) async throws -> SummaryReply {
+        try await pool.read { db in
+            var byDesign: [StudyDesign: (studies: Int, participants: Int)] = [:]
+            var byCertainty: [Certainty: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT design, certainty, COUNT(*), TOTAL(participants) FROM record_conditions
+                WHERE code = ? AND status = 'active' GROUP BY design, certainty
+                """, arguments: [code]) {
+                let design = StudyDesign(rawValue: row[0]) ?? .other, certainty = Self.certainty(row[1])
+                let studies: Int = row[2], participants = Int(row[3] as Double)
+                byDesign[design, default: (0, 0)].studies += studies
+                byDesign[design, default: (0, 0)].participants += participants
+                byCertainty[certainty, default: 0] += studies
+            }
+            let doses = try Row.fetchOne(db, sql: """
+                SELECT MIN(dose_mg), MAX(dose_mg), MAX(record_id) FROM record_conditions WHERE code = ? AND status = 'active'
+                """, arguments: [code])
+            let strongest = try Int64.fetchAll(db, sql: """
+                SELECT record_id FROM record_conditions WHERE code = ? AND status = 'active'
+                ORDER BY certainty DESC, participants IS NULL, participants DESC, year DESC, record_id DESC LIMIT 5
+                """, arguments: [code])
+            var outcomes: [String: SummaryReply.OutcomeCount] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT measure, direction, COUNT(*) FROM outcome_index
+                WHERE code = ? AND status = 'active' GROUP BY measure, direction
+                """, arguments: [code]) {
+                let measure: String = row[0], count: Int = row[2]
+                var tally = outcomes[measure]
+                    ?? SummaryReply.OutcomeCount(measure: measure, improved: 0, noDifference: 0, worsened: 0, mixed: 0)
+                switch Direction(rawValue: row[1]) {
+                case .improved: tally.improved += count
+                case .noDifference: tally.noDifference += count
+                case .worsened: tally.worsened += count
+                case .mixed, nil: tally.mixed += count
+                }
+                outcomes[measure] = tally
+            }
+            let latestID: Int64? = doses?[2]
+            let listed = try Self.studies(strongest + (latestID.map { [$0] } ?? []), in: db)
+            return SummaryReply(
+                condition: code, name: ConditionVocabulary.displayName(code: code),
+                studies: byDesign.values.reduce(0) { $0 + $1.studies },
+                participants: byDesign.values.reduce(0) { $0 + $1.participants },
+                byDesign: byDesign.map { .init(design: $0.key, studies: $0.value.studies, participants: $0.value.participants) }
+                    .sorted { ($0.studies, $1.design) > ($1.studies, $0.design) },
+                byCertainty: Certainty.allCases.reversed().compactMap { certainty in
+                    byCertainty[certainty].map { .init(certainty: certainty, studies: $0) }
+                },
+                outcomes: outcomes.values.sorted { ($0.total, $1.measure) > ($1.total, $0.measure) },
+                doseMinMg: doses?[0], doseMaxMg: doses?[1],
+                strongest: strongest.compactMap { listed[$0] }, latest: latestID.flatMap { listed[$0] },
+                replica: replica)
+        }
+    }
+
+    static func certainty(_ rank: Int) -> Certainty { Certainty.allCases[min(max(rank, 0), Certainty.allCases.count - 1)] }
+
+    /// The studies with these ids, as a summary lists them.
+    static func studies(_ ids: [Int64], in db: Database) throws -> [Int64: SummaryStudy] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, title, year, design, certainty, participants, doi, pmid FROM records
+            WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
+            """, arguments: StatementArguments(ids))
+        return Dictionary(rows.map { row in
+            (row[0], SummaryStudy(id: row[0], title: row[1], year: row[2], design: StudyDesign(rawValue: row[3]) ?? .other,
+                                  certainty: certainty(row[4]), participants: row[5], doi: row[6], pmid: row[7]))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+}

@@ -1,0 +1,131 @@
+import EvidenceModel
+
+/// Which records a query, a search or a watch is about. Every field narrows the set;
+/// absent fields do not. The same language serves `query` (in SQL) and watches (in memory).
+public struct EvidenceFilter: Codable, Sendable, Hashable {
+    /// A condition code (`ms`) or any name for it ("multiple sclerosis", "MS").
+    public var condition: String?
+    /// Any of these designs.
+    public var design: [StudyDesign]?
+    public var minCertainty: Certainty?
+    public var yearFrom: Int?
+    public var yearTo: Int?
+    /// An outcome measure code (`pain`) or a name for it ("pain intensity").
+    public var outcome: String?
+    /// An outcome went this way (the outcome named by `outcome`, when given).
+    public var direction: Direction?
+    public var minParticipants: Int?
+    public var doi: String?
+    public var pmid: String?
+    public var nct: String?
+    /// Words that must all appear (title, summary, outcomes, adverse events).
+    public var text: String?
+    /// Also match retracted records (default: only active ones).
+    public var includeRetracted: Bool?
+
+    public init(condition: String? = nil, design: [StudyDesign]? = nil, minCertainty: Certainty? = nil,
+                yearFrom: Int? = nil, yearTo: Int? = nil, outcome: String? = nil, direction: Direction? = nil,
+                minParticipants: Int? = nil, doi: String? = nil, pmid: String? = nil, nct: String? = nil,
+                text: String? = nil, includeRetracted: Bool? = nil) {
+        self.condition = condition
+        self.design = design
+        self.minCertainty = minCertainty
+        self.yearFrom = yearFrom
+        self.yearTo = yearTo
+        self.outcome = outcome
+        self.direction = direction
+        self.minParticipants = minParticipants
+        self.doi = doi
+        self.pmid = pmid
+        self.nct = nct
+        self.text = text
+        self.includeRetracted = includeRetracted
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case condition, design, outcome, direction, doi, pmid, nct, text
+        case minCertainty = "min_certainty"
+        case yearFrom = "year_from"
+        case yearTo = "year_to"
+        case minParticipants = "min_participants"
+        case includeRetracted = "include_retracted"
+    }
+
+    /// The filter with names turned into codes and identifiers normalised, or an error a
+    /// user can act on: an unknown condition comes back with the nearest known ones.
+    public func resolved() throws(ErrorBody) -> EvidenceFilter {
+        var filter = self
+        if let condition {
+            guard let concept = ConditionVocabulary.concept(for: condition) else {
+                if condition.lowercased().hasPrefix(ConditionVocabulary.otherPrefix) {
+                    filter.condition = ConditionVocabulary.code(for: condition)
+                    return filter
+                }
+                let suggestions = ConditionVocabulary.suggestions(for: condition)
+                throw ErrorBody(
+                    code: .notFound,
+                    message: "unknown condition \"\(condition)\""
+                        + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?"),
+                    details: suggestions.map { ErrorDetail(field: "condition", message: $0) })
+            }
+            filter.condition = concept.code
+        }
+        if let outcome {
+            filter.outcome = OutcomeVocabulary.code(for: outcome) ?? outcome.lowercased()
+        }
+        filter.doi = doi.map(Identifiers.normalizeDOI)
+        filter.pmid = pmid.map(Identifiers.normalizePMID)
+        filter.nct = nct.map(Identifiers.normalizeNCT)
+        if let yearFrom, let yearTo, yearFrom > yearTo {
+            throw ErrorBody(code: .invalidRequest, message: "year_from (\(yearFrom)) is after year_to (\(yearTo))")
+        }
+        return filter
+    }
+
+    /// The words of `text`, lower-cased, for matching.
+    public var terms: [String] {
+        (text ?? "").folded.split(separator: " ").map(String.init)
+    }
+
+    /// Whether a record passes the (resolved) filter. Used for watches, where each new
+    /// change is tested against every watch.
+    public func matches(_ record: EvidenceRecord, status: RecordStatus) -> Bool {
+        if status == .retracted && includeRetracted != true { return false }
+        if let condition, !record.conditions.contains(condition) { return false }
+        if let design, !design.contains(record.design) { return false }
+        if let minCertainty, record.certainty < minCertainty { return false }
+        if let yearFrom, record.year < yearFrom { return false }
+        if let yearTo, record.year > yearTo { return false }
+        if outcome != nil || direction != nil {
+            let hit = record.outcomes.contains { outcome in
+                (self.outcome == nil || outcome.measure == self.outcome) && (direction == nil || outcome.direction == direction)
+            }
+            if !hit { return false }
+        }
+        if let minParticipants, (record.participants ?? -1) < minParticipants { return false }
+        if let doi, record.identifiers.doi != doi { return false }
+        if let pmid, record.identifiers.pmid != pmid { return false }
+        if let nct, record.identifiers.nct != nct { return false }
+        let terms = self.terms
+        if !terms.isEmpty {
+            let words = Set(record.searchableText.folded.split(separator: " ").map(String.init))
+            if !terms.allSatisfy(words.contains) { return false }
+        }
+        return true
+    }
+}
+
+extension EvidenceRecord {
+    /// The text full-text search looks at: title, summary, outcomes and adverse events.
+    public var searchableText: String {
+        [title, summary ?? "", outcomesText, adverseEvents.joined(separator: "; ")].joined(separator: " ")
+    }
+
+    /// Outcomes in words, for searching: "spasticity improved; quality-of-life (SF-36) no-difference".
+    public var outcomesText: String {
+        outcomes.map { outcome in
+            [outcome.measure.replacingOccurrences(of: "-", with: " "), outcome.instrument, outcome.direction.rawValue]
+                .compactMap { $0 }.joined(separator: " ")
+        }.joined(separator: "; ")
+    }
+}
