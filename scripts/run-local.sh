@@ -44,5 +44,15 @@ done
 echo
 "$bin/ldn" status || true
 echo
-echo "run-local: the set is up; the client is $bin/ldn. Ctrl-C stops it."
+echo "run-local: loading the bundled dataset (data/ldn-evidence.jsonl)…"
+"$bin/ldn" submit data/ldn-evidence.jsonl || true
+echo
+for _ in $(seq 1 50); do
+    if "$bin/ldn" summary crohns >/dev/null 2>&1; then break; fi
+    sleep 0.1
+done
+"$bin/ldn" summary crohns || true
+echo
+echo "run-local: the set is up; the client is $bin/ldn (try: ldn summary fibromyalgia, ldn search spasticity)."
+echo "run-local: Ctrl-C stops it."
 wait

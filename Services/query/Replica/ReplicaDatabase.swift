@@ -109,14 +109,17 @@ final class ReplicaDatabase: FollowerSink, Sendable {
     /// not to be in the copy yet.
     static func store(_ change: PreparedChange, in db: Database, fresh: Bool) throws {
         let header = change.header
-        if !fresh, let held = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, conditions FROM records WHERE id = ?"),
-                                               arguments: [header.recordID]) {
+        if !fresh, let held = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT seq, conditions, status, design, certainty, year FROM records WHERE id = ?
+            """), arguments: [header.recordID]) {
             guard (held[0] as Int64) < header.seq else { return }
             for code in (held[1] as String).split(separator: "\n").map(String.init) {
-                for table in ["record_conditions", "outcome_index"] {
-                    try db.cachedStatement(sql: "DELETE FROM \(table) WHERE code = ? AND record_id = ?")
-                        .execute(arguments: [code, header.recordID])
-                }
+                try db.cachedStatement(sql: """
+                    DELETE FROM record_conditions WHERE code = ? AND status = ? AND design = ? AND certainty = ? AND year = ?
+                    AND record_id = ?
+                    """).execute(arguments: [code, held[2], held[3], held[4], held[5], header.recordID])
+                try db.cachedStatement(sql: "DELETE FROM outcome_index WHERE code = ? AND record_id = ?")
+                    .execute(arguments: [code, header.recordID])
             }
             try db.cachedStatement(sql: "DELETE FROM records_fts WHERE rowid = ?").execute(arguments: [header.recordID])
         }
@@ -133,10 +136,10 @@ final class ReplicaDatabase: FollowerSink, Sendable {
             .execute(arguments: [header.recordID, change.body])
         for code in record.conditions {
             try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO record_conditions (code, record_id, status, design, certainty, year, participants, dose_mg)
+                INSERT OR IGNORE INTO record_conditions (code, status, design, certainty, year, record_id, participants, dose_mg)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [code, header.recordID, header.status.rawValue, record.design.rawValue,
-                                         record.certainty.rank, record.year, record.participants, record.doseMg])
+                """).execute(arguments: [code, header.status.rawValue, record.design.rawValue, record.certainty.rank,
+                                         record.year, header.recordID, record.participants, record.doseMg])
             for (position, outcome) in record.outcomes.enumerated() {
                 try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO outcome_index (code, record_id, position, status, measure, direction)

@@ -37,20 +37,19 @@ enum ReplicaMigrations {
                 -- The record's JSON, apart, so that filtering and counting read small rows.
                 CREATE TABLE record_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
 
-                -- One row per record and condition, carrying the fields most filters use, so
-                -- that "what does the evidence say for condition X" reads one index range.
+                -- One row per record and condition, ordered by the fields most filters use, so
+                -- that "what does the evidence say for condition X" reads one range of it.
                 CREATE TABLE record_conditions (
                     code TEXT NOT NULL,
-                    record_id INTEGER NOT NULL,
                     status TEXT NOT NULL,
                     design TEXT NOT NULL,
                     certainty INTEGER NOT NULL,
                     year INTEGER NOT NULL,
+                    record_id INTEGER NOT NULL,
                     participants INTEGER,
                     dose_mg REAL,
-                    PRIMARY KEY (code, record_id)
+                    PRIMARY KEY (code, status, design, certainty, year, record_id)
                 ) WITHOUT ROWID;
-                CREATE INDEX record_conditions_filter ON record_conditions(code, status, design, certainty, year);
 
                 -- One row per outcome and condition: outcome filters, and a condition's
                 -- outcome counts from one index range.
@@ -67,8 +66,7 @@ enum ReplicaMigrations {
                 CREATE INDEX outcome_index_filter ON outcome_index(measure, direction, record_id);
 
                 -- Full text: title, summary, outcomes and adverse events; rowid = record id.
-                -- Column detail (not token positions) is enough: every word is matched on its own.
-                CREATE VIRTUAL TABLE records_fts USING fts5(title, summary, outcomes, adverse_events, detail = column);
+                CREATE VIRTUAL TABLE records_fts USING fts5(title, summary, outcomes, adverse_events);
 
                 -- The position in the store's change log this copy is at.
                 CREATE TABLE replica (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
