@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: Shared
@@ -49,7 +50,10 @@ let package = Package(
                           path: "Services/evidence-store/Server"),
         .executableTarget(name: "Query", dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "Services/query"),
-        .executableTarget(name: "Notifier", dependencies: ["ServiceKit"], path: "Services/notifier"),
+        .executableTarget(
+            name: "Notifier",
+            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            path: "Services/notifier"),
         .executableTarget(
             name: "LDNCommand",
             dependencies: [

@@ -1,9 +1,47 @@
+import Foundation
 import ServiceKit
 import ServiceLifecycle
+import WireProtocol
 
-/// Builds the notifier service's services from its options; the command and the tests both call it.
+/// Builds the notifier from its options; the command and the tests both call it.
 func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
+    let watches = try WatchStore(directory: URL(fileURLWithPath: options.dataDir))
+    let registry = WorkerRegistry()
+    let buffer = ChangeBuffer { registry.wakeAll() }
+    let store = try await ServiceClient(endpoint: options.store, name: "notifier-store", attemptTimeout: .seconds(5),
+                                        runtime: runtime)
+    let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: buffer, start: .head, runtime: runtime)
+    let stream = try await StreamPublisher(endpoint: options.streamBind, highWaterMark: options.streamHighWaterMark, runtime: runtime)
+    let policy = TargetPolicy(allowPrivate: options.allowPrivateWebhooks)
+    if options.allowPrivateWebhooks {
+        runtime.logger.warning("webhooks to loopback, private and link-local addresses are allowed")
+    }
+    let sender = WebhookSender(attempts: options.webhookAttempts, backoff: .milliseconds(options.webhookBackoffMs),
+                               timeout: .seconds(options.webhookTimeout), policy: policy)
+    let context = DeliveryContext(watches: watches, buffer: buffer, store: store, stream: stream, sender: sender,
+                                  registry: registry, follower: follower, stats: runtime.state.stats, logger: runtime.logger,
+                                  pauseAfter: options.pauseAfter)
+
     var routes = Routes()
-    routes.addStatus(runtime.state)
-    return [try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)]
+    NotifierRoutes(context: context, policy: policy).add(to: &routes)
+    routes.addStatus(runtime.state) { status in
+        let state = follower.state
+        status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied)
+        guard let all = try? await watches.all(), let dead = try? await watches.deadLetterCounts() else { return }
+        let dropped = stream.droppedByWatch
+        status.counters["watches"] = all.count
+        status.counters["watches.paused"] = all.count { $0.paused != nil }
+        status.counters["dead_letters"] = dead.values.reduce(0, +)
+        status.counters["stream.dropped"] = dropped.values.reduce(0, +)
+        var gauges: [String: Double] = [:]
+        for watch in all {
+            gauges["watch.\(watch.name).lag"] = Double(max(state.storeHead - watch.cursor, 0))
+            gauges["watch.\(watch.name).dropped"] = Double(dropped[watch.name] ?? 0)
+        }
+        status.gauges = gauges
+    }
+    let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
+    // Shut down in reverse: stop answering, stop the workers (they save their cursors),
+    // stop following, close the stream, then the store link.
+    return [store, stream, follower, Dispatcher(context: context, grace: .milliseconds(options.streamGraceMs)), server]
 }

@@ -16,4 +16,32 @@ struct NotifierOptions: ParsableArguments {
 
     @Option(help: "Folder for watches and delivery cursors (env LDN_DATA_DIR).")
     var dataDir = Setting.string("LDN_DATA_DIR", default: DefaultEndpoint.dataDirectory)
+
+    @Option(help: "Stream messages queued per subscriber; beyond that they are dropped and counted (env LDN_NOTIFIER_STREAM_HWM).")
+    var streamHighWaterMark = Setting.int("LDN_NOTIFIER_STREAM_HWM", default: 10_000)
+
+    @Option(help: "Milliseconds to wait after a start before delivering, so stream subscribers can reconnect (env LDN_NOTIFIER_STREAM_GRACE_MS).")
+    var streamGraceMs = Setting.int("LDN_NOTIFIER_STREAM_GRACE_MS", default: 500)
+
+    @Option(help: "Attempts per webhook delivery before it becomes a dead letter (env LDN_WEBHOOK_ATTEMPTS).")
+    var webhookAttempts = Setting.int("LDN_WEBHOOK_ATTEMPTS", default: 5)
+
+    @Option(help: "Milliseconds before the first webhook retry; doubled each time, with jitter (env LDN_WEBHOOK_BACKOFF_MS).")
+    var webhookBackoffMs = Setting.int("LDN_WEBHOOK_BACKOFF_MS", default: 500)
+
+    @Option(help: "Seconds to wait for a webhook receiver (env LDN_WEBHOOK_TIMEOUT).")
+    var webhookTimeout = Setting.double("LDN_WEBHOOK_TIMEOUT", default: 5)
+
+    @Option(help: "Dead letters in a row that pause a watch's webhook (env LDN_WEBHOOK_PAUSE_AFTER).")
+    var pauseAfter = Setting.int("LDN_WEBHOOK_PAUSE_AFTER", default: 3)
+
+    @Flag(help: "Allow webhooks to loopback, private and link-local addresses (env LDN_WEBHOOK_ALLOW_PRIVATE=1). For tests and closed networks only.")
+    var allowPrivateWebhooks = Setting.string("LDN_WEBHOOK_ALLOW_PRIVATE", default: "0") == "1"
+
+    func validate() throws {
+        guard webhookAttempts >= 1 else { throw ValidationError("--webhook-attempts must be at least 1") }
+        guard webhookBackoffMs >= 0 else { throw ValidationError("--webhook-backoff-ms must be 0 or more") }
+        guard webhookTimeout > 0 else { throw ValidationError("--webhook-timeout must be above 0") }
+        guard pauseAfter >= 1 else { throw ValidationError("--pause-after must be at least 1") }
+    }
 }

@@ -21,6 +21,8 @@ public enum SocketOption: Sendable {
     case immediate(Bool)
     case reconnectInterval(milliseconds: Int32)
     case reconnectIntervalMax(milliseconds: Int32)
+    /// XPUB: report a subscriber at its high-water mark (`EAGAIN`) instead of dropping silently.
+    case xpubNoDrop(Bool)
     case curveServer(Bool)
     /// Z85-encoded 40-character keys, as `Curve.keyPair()` makes them.
     case curvePublicKey(String)
@@ -48,6 +50,7 @@ extension Socket {
         case .immediate(let on): try set(ZMQ_IMMEDIATE, "ZMQ_IMMEDIATE", int32: on ? 1 : 0)
         case .reconnectInterval(let ms): try set(ZMQ_RECONNECT_IVL, "ZMQ_RECONNECT_IVL", int32: ms)
         case .reconnectIntervalMax(let ms): try set(ZMQ_RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", int32: ms)
+        case .xpubNoDrop(let on): try set(ZMQ_XPUB_NODROP, "ZMQ_XPUB_NODROP", int32: on ? 1 : 0)
         case .curveServer(let on): try set(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", int32: on ? 1 : 0)
         case .curvePublicKey(let key): try set(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", bytes: Data(key.utf8))
         case .curveSecretKey(let key): try set(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: Data(key.utf8))

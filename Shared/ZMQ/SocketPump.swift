@@ -16,6 +16,9 @@ public final class SocketPump: Sendable {
     private let wakeup: Wakeup
     private let state = Mutex(State())
     private let onError: @Sendable (ZMQError) -> Void
+    /// When set, a message the socket cannot take now is dropped (and handed here) instead
+    /// of waiting: a publisher must never stall on its slowest subscriber.
+    private let onDrop: (@Sendable (Multipart) -> Void)?
 
     private struct State {
         var outbox: [Multipart] = []
@@ -32,11 +35,12 @@ public final class SocketPump: Sendable {
     }
 
     private init(name: String, incomingLimit: Int, drainTimeout: Duration,
-                 onError: @escaping @Sendable (ZMQError) -> Void) throws {
+                 onError: @escaping @Sendable (ZMQError) -> Void, onDrop: (@Sendable (Multipart) -> Void)?) throws {
         self.name = name
         self.incomingLimit = incomingLimit
         self.drainTimeout = drainTimeout
         self.onError = onError
+        self.onDrop = onDrop
         self.wakeup = try Wakeup()
     }
 
@@ -48,16 +52,18 @@ public final class SocketPump: Sendable {
     /// - Parameters:
     ///   - drainTimeout: how long `stop()` keeps trying to send queued messages.
     ///   - onError: failures the thread cannot hand to a caller, such as an unroutable reply.
+    ///   - onDrop: given, messages that cannot be sent at once are dropped and handed to it.
     public static func start(
         name: String,
         context: Context,
         incomingLimit: Int = 1024,
         drainTimeout: Duration = .seconds(1),
         onError: @escaping @Sendable (ZMQError) -> Void = { _ in },
+        onDrop: (@Sendable (Multipart) -> Void)? = nil,
         open: @escaping @Sendable (Context) throws -> Socket
     ) async throws -> SocketPump {
         let pump = try SocketPump(name: name, incomingLimit: incomingLimit,
-                                  drainTimeout: drainTimeout, onError: onError)
+                                  drainTimeout: drainTimeout, onError: onError, onDrop: onDrop)
         try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, Error>) in
             let thread = Thread {
                 let socket: Socket
@@ -214,7 +220,12 @@ public final class SocketPump: Sendable {
         defer { unsent.removeFirst(sent) }
         while sent < unsent.count {
             do {
-                guard try socket.send(unsent[sent], dontWait: true) else { return true }
+                guard try socket.send(unsent[sent], dontWait: true) else {
+                    guard let onDrop else { return true }
+                    onDrop(unsent[sent])
+                    sent += 1
+                    continue
+                }
             } catch let error as ZMQError where error.isContextTerminated {
                 return false
             } catch {

@@ -85,4 +85,15 @@ public final class LocalSet: Sendable {
     }
 
     public var processes: [String: ServiceProcess] { running.withLock { $0 } }
+
+    deinit {
+        for process in running.withLock({ Array($0.values) }) { process.signal(SIGKILL) }
+    }
+}
+
+extension LocalSet {
+    /// Kills whatever is still running: a failed test must not leave services behind.
+    public func killAll() {
+        for process in processes.values { process.signal(SIGKILL) }
+    }
 }

@@ -10,41 +10,58 @@ public final class ServiceProcess: Sendable {
 
     /// What the pipe and termination handlers record, shared with them by reference.
     private final class State: Sendable {
-        let lines = Mutex<[String]>([])
-        let exit = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
-        let pending = Mutex(Data())
+        let errorLines = LineCollector()
+        let outputLines = LineCollector()
+        let exitStatus = Mutex<Int32?>(nil)
     }
 
-    public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// Splits what a pipe delivers into lines as it arrives.
+    private final class LineCollector: Sendable {
+        private let lines = Mutex<[String]>([])
+        private let pending = Mutex(Data())
+
+        var all: [String] { lines.withLock { $0 } }
+
+        func attach(to pipe: Pipe) {
+            pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+                let chunk = handle.availableData
+                pending.withLock { buffer in
+                    buffer.append(chunk)
+                    while let newline = buffer.firstIndex(of: 0x0A) {
+                        let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                        lines.withLock { $0.append(line) }
+                        buffer.removeSubrange(buffer.startIndex...newline)
+                    }
+                }
+                if chunk.isEmpty { handle.readabilityHandler = nil }
+            }
+        }
+    }
+
+    /// `executable` is one of the project's (found by `Binaries`) or a path. Standard error
+    /// is collected in `log`; with `captureOutput`, standard output in `output`.
+    public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
+                captureOutput: Bool = false) throws {
         name = executable
         process = Process()
-        process.executableURL = try Binaries.url(executable)
+        process.executableURL = executable.contains("/") ? URL(fileURLWithPath: executable) : try Binaries.url(executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LDN_") }
         env["LDN_STATS_INTERVAL"] = "0"
         env.merge(environment) { _, new in new }
         process.environment = env
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [state] handle in
-            let chunk = handle.availableData
-            state.pending.withLock { buffer in
-                buffer.append(chunk)
-                while let newline = buffer.firstIndex(of: 0x0A) {
-                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                    state.lines.withLock { $0.append(line) }
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                }
-            }
-            if chunk.isEmpty { handle.readabilityHandler = nil }
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        state.errorLines.attach(to: errorPipe)
+        if captureOutput {
+            let outputPipe = Pipe()
+            process.standardOutput = outputPipe
+            state.outputLines.attach(to: outputPipe)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
         }
         process.terminationHandler = { [state] process in
-            let waiters = state.exit.withLock { state in
-                state.status = process.terminationStatus
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume(returning: process.terminationStatus) }
+            state.exitStatus.withLock { $0 = process.terminationStatus }
         }
         try process.run()
     }
@@ -54,7 +71,9 @@ public final class ServiceProcess: Sendable {
     }
 
     public var pid: Int32 { process.processIdentifier }
-    public var log: [String] { state.lines.withLock { $0 } }
+    public var log: [String] { state.errorLines.all }
+    /// Standard output lines, when captured.
+    public var output: [String] { state.outputLines.all }
 
     /// Waits until a log line contains all of `fragments`; fails after `timeout`.
     @discardableResult
@@ -62,7 +81,7 @@ public final class ServiceProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = log.first(where: { line in fragments.allSatisfy(line.contains) }) { return line }
-            if state.exit.withLock({ $0.status }) != nil, !log.contains(where: { line in fragments.allSatisfy(line.contains) }) {
+            if state.exitStatus.withLock({ $0 }) != nil, !log.contains(where: { line in fragments.allSatisfy(line.contains) }) {
                 break
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -72,31 +91,15 @@ public final class ServiceProcess: Sendable {
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
-    /// The exit status, once the process has ended; fails after `timeout`.
+    /// The exit status, once the process has ended; fails after `timeout` (and kills it).
     public func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
-        let status = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let known = self.state.exit.withLock { state -> Int32? in
-                        if state.status == nil { state.waiters.append(continuation) }
-                        return state.status
-                    }
-                    if let known { continuation.resume(returning: known) }
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = state.exitStatus.withLock({ $0 }) { return status }
+            try await Task.sleep(for: .milliseconds(10))
         }
-        guard let status else {
-            signal(SIGKILL)
-            throw TestFailure("\(name) did not exit within \(timeout)")
-        }
-        return status
+        signal(SIGKILL)
+        throw TestFailure("\(name) did not exit within \(timeout); its log:\n" + log.joined(separator: "\n"))
     }
 
     /// SIGTERM, then the exit status.

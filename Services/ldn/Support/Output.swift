@@ -10,6 +10,12 @@ enum Output {
         print(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
     }
 
+    /// One line on standard output, written at once (not buffered): for output that
+    /// someone — or a pipe — reads while the command runs.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data(("ldn: " + message + "\n").utf8))
     }

@@ -1,0 +1,156 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import LDNClient
+import ServiceKit
+import WireProtocol
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Be told when new evidence matching a filter lands: on the stream, by webhook, or both.",
+        subcommands: [WatchAdd.self, WatchList.self, WatchRemove.self, WatchResume.self, WatchReplay.self, WatchFollow.self])
+}
+
+/// Where the notifier answers watch requests.
+struct NotifierEndpoint: ParsableArguments {
+    @Option(help: "Notifier endpoint (env LDN_NOTIFIER_ENDPOINT).")
+    var notifier = Setting.string("LDN_NOTIFIER_ENDPOINT", default: DefaultEndpoint.notifierRequests)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func call<Body: Decodable>(_ type: String, _ body: some Encodable, as reply: Body.Type) throws -> Body {
+        try connection.call(Request(type: type, id: Output.requestID(), body: body), to: notifier, service: "notifier", as: reply)
+    }
+}
+
+struct WatchAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a watch on new evidence, e.g. `ldn watch add ms-rct --condition ms --design rct`.",
+        discussion: "A watch covers changes from the moment it is added. Webhook bodies are signed; the secret is shown once, here.")
+
+    @Argument(help: "A name: letters, digits, '.', '_', '-'.")
+    var name: String
+
+    @OptionGroup var filter: FilterOptions
+
+    @Option(help: "Words that must appear (title, summary, outcomes, adverse events).")
+    var text: String?
+
+    @Option(help: "Also POST each match to this http(s) URL.")
+    var webhook: String?
+
+    @Flag(help: "Deliver by webhook only, not on the stream.")
+    var noStream = false
+
+    @OptionGroup var endpoint: NotifierEndpoint
+
+    @Flag(help: "Print the answer as JSON.")
+    var json = false
+
+    func run() throws {
+        let answer = try endpoint.call(MessageType.watchAdd, WatchAddRequest(name: name, filter: filter.filter(text: text),
+                                                                            stream: !noStream, webhook: webhook),
+                                       as: WatchAddReply.self)
+        if json { return Output.json(answer) }
+        print("Watch \"\(answer.watch.name)\" added: new evidence matching \(WatchText.describe(answer.watch.filter)).")
+        if answer.watch.stream { print("Stream: `ldn watch follow \(answer.watch.name)` shows each match as it arrives.") }
+        if let webhook = answer.watch.webhook { print("Webhook: \(webhook)") }
+        if let secret = answer.secret {
+            print("Webhook secret (shown once; receivers verify X-LDN-Signature with it): \(secret)")
+        }
+    }
+}
+
+struct WatchList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List watches: deliveries, lag, failures, dead letters.")
+
+    @OptionGroup var endpoint: NotifierEndpoint
+
+    @Flag(help: "Print the answer as JSON.")
+    var json = false
+
+    func run() throws {
+        let answer = try endpoint.call(MessageType.watchList, EmptyBody(), as: WatchListReply.self)
+        if json { return Output.json(answer) }
+        guard !answer.watches.isEmpty else { return print("No watches. Add one with `ldn watch add NAME --condition …`.") }
+        var table = Table("NAME", "DELIVERY", "DELIVERED", "LAG", "FAILED", "DEAD", "STATE", "MATCHES")
+        for watch in answer.watches {
+            let delivery = [watch.stream ? "stream" : nil, watch.webhook == nil ? nil : "webhook"].compactMap { $0 }.joined(separator: "+")
+            table.add(watch.name, delivery, String(watch.delivered), String(watch.lag), String(watch.failures),
+                      String(watch.deadLetters), watch.paused == nil ? "active" : "paused", WatchText.describe(watch.filter))
+        }
+        print(table.render())
+        for watch in answer.watches {
+            if let reason = watch.paused { print("\n\(watch.name) is paused: \(reason)") }
+            if watch.dropped > 0 { print("\n\(watch.name): \(watch.dropped) stream messages dropped for slow subscribers") }
+        }
+        if !answer.deadLetters.isEmpty {
+            print("\nDead letters (newest last):")
+            for letter in answer.deadLetters {
+                print("  \(letter.watch) seq \(letter.seq) \(letter.key ?? "") — \(letter.attempts) attempts, \(letter.lastError)")
+            }
+        }
+    }
+}
+
+struct WatchRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a watch.")
+
+    @Argument var name: String
+    @OptionGroup var endpoint: NotifierEndpoint
+
+    func run() throws {
+        _ = try endpoint.call(MessageType.watchRemove, WatchNameRequest(name: name), as: WatchListReply.self)
+        print("Watch \"\(name)\" removed.")
+    }
+}
+
+struct WatchResume: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused watch from where it stopped.")
+
+    @Argument var name: String
+    @OptionGroup var endpoint: NotifierEndpoint
+
+    func run() throws {
+        let answer = try endpoint.call(MessageType.watchResume, WatchNameRequest(name: name), as: WatchListReply.self)
+        let cursor = answer.watches.first?.cursor ?? 0
+        print("Watch \"\(name)\" resumed from seq \(cursor + 1).")
+    }
+}
+
+struct WatchReplay: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay",
+                                                    abstract: "Deliver again every match from a sequence number on.")
+
+    @Argument var name: String
+
+    @Option(help: "The first sequence number to deliver again.")
+    var from: Int64
+
+    @OptionGroup var endpoint: NotifierEndpoint
+
+    func run() throws {
+        _ = try endpoint.call(MessageType.watchReplay, WatchReplayRequest(name: name, from: from), as: WatchListReply.self)
+        print("Watch \"\(name)\" replaying from seq \(from).")
+    }
+}
+
+enum WatchText {
+    /// "condition ms, design rct, certainty ≥ moderate" — or "all evidence".
+    static func describe(_ filter: EvidenceFilter) -> String {
+        var parts: [String] = []
+        if let condition = filter.condition { parts.append("condition \(condition)") }
+        if let designs = filter.design { parts.append("design \(designs.map(\.rawValue).joined(separator: "/"))") }
+        if let certainty = filter.minCertainty { parts.append("certainty ≥ \(certainty.rawValue)") }
+        if let from = filter.yearFrom { parts.append("from \(from)") }
+        if let to = filter.yearTo { parts.append("to \(to)") }
+        if let outcome = filter.outcome { parts.append("outcome \(outcome)") }
+        if let direction = filter.direction { parts.append(direction.rawValue) }
+        if let minimum = filter.minParticipants { parts.append("n ≥ \(minimum)") }
+        for (label, value) in [("DOI", filter.doi), ("PMID", filter.pmid), ("NCT", filter.nct)] {
+            if let value { parts.append("\(label) \(value)") }
+        }
+        if let text = filter.text { parts.append("text \"\(text)\"") }
+        return parts.isEmpty ? "all evidence" : parts.joined(separator: ", ")
+    }
+}

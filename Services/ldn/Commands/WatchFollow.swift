@@ -1,0 +1,86 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import ServiceKit
+import Synchronization
+import WireProtocol
+import ZMQ
+
+/// Set by SIGINT or SIGTERM; the follow loop checks it between polls.
+private let stopRequested = Atomic<Bool>(false)
+
+struct WatchFollow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "follow", abstract: "Show each new match of a watch as one line, as it arrives. Ctrl-C stops.",
+        discussion: """
+            Repeats (the stream delivers at least once) are shown once: matches are numbered per watch. \
+            A jump in the numbers means the stream dropped matches for a slow subscriber; \
+            `ldn watch replay NAME --from SEQ` delivers them again.
+            """)
+
+    @Argument var name: String
+
+    @Option(help: "The notifier's stream (env LDN_NOTIFIER_STREAM_ENDPOINT).")
+    var stream = Setting.string("LDN_NOTIFIER_STREAM_ENDPOINT", default: DefaultEndpoint.notifierStream)
+
+    @Option(help: "Stop after this many matches.")
+    var count: Int?
+
+    @Flag(help: "Print one JSON object per match.")
+    var json = false
+
+    func run() throws {
+        Self.stopOnInterrupt()
+        let context = try Context()
+        let socket = try context.socket(.sub)
+        defer { socket.close() }
+        try socket.set([.linger(milliseconds: 0), .subscribe(WatchName.topic(name))])
+        try socket.connect(stream)
+        Output.error("following watch \"\(name)\" at \(stream); Ctrl-C stops")
+
+        var poller = Poller()
+        poller.add(socket)
+        var lastDelivery = 0, shown = 0
+        while !stopRequested.load(ordering: .relaxed), count.map({ shown < $0 }) ?? true {
+            guard try poller.poll(timeoutMilliseconds: 200) > 0, let frames = try socket.receive(dontWait: true),
+                  frames.count == 5, let match = try? WireJSON.decode(MatchHeader.self, from: frames[3]) else { continue }
+            guard match.delivery > lastDelivery else { continue }  // a repeat
+            if lastDelivery > 0 && match.delivery > lastDelivery + 1 {
+                Output.error("note: \(match.delivery - lastDelivery - 1) match(es) were dropped by the stream; "
+                             + "`ldn watch replay \(name) --from SEQ` delivers them again")
+            }
+            lastDelivery = match.delivery
+            shown += 1
+            if json {
+                Output.line("{\"match\":\(String(decoding: frames[3], as: UTF8.self)),\"record\":\(String(decoding: frames[4], as: UTF8.self))}")
+            } else {
+                Output.line(Self.line(match, record: RecordIntake.evaluate(frames[4]).record))
+            }
+        }
+        Output.error("stopped following \"\(name)\" (\(shown) match\(shown == 1 ? "" : "es"))")
+    }
+
+    /// Ctrl-C or SIGTERM ends the loop cleanly. The signals are unblocked first: a parent
+    /// (a test runner's thread, a supervisor) may have passed them on blocked.
+    private static func stopOnInterrupt() {
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    }
+
+    /// `seq 42 #3 2024 rct n=99 [retracted] Title… (PMID 38258677)`, at most 80 columns.
+    static func line(_ match: MatchHeader, record: EvidenceRecord?) -> String {
+        guard let record else { return "seq \(match.change.seq) #\(match.delivery) \(match.change.key)" }
+        let id = record.identifiers.pmid.map { " (PMID \($0))" } ?? record.identifiers.doi.map { " (doi:\($0))" } ?? ""
+        var head = "seq \(match.change.seq) #\(match.delivery) \(record.year) \(record.design.rawValue)"
+        if let n = record.participants { head += " n=\(n)" }
+        if match.change.status == .retracted { head += " [retracted]" }
+        let room = max(20, 80 - head.count - 1 - id.count)
+        let title = record.title.count > room ? String(record.title.prefix(room - 1)) + "…" : record.title
+        return "\(head) \(title)\(id)"
+    }
+}

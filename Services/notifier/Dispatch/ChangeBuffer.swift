@@ -1,0 +1,76 @@
+import EvidenceModel
+import Foundation
+import ServiceKit
+import Synchronization
+import WireProtocol
+
+/// A change with its record read once, for every watch to test.
+struct Change: Sendable {
+    let header: ChangeHeader
+    let body: Data
+    let record: EvidenceRecord?
+
+    init(_ change: FeedChange) {
+        header = change.header
+        body = change.body
+        record = RecordIntake.evaluate(change.body).record
+    }
+}
+
+/// The most recent changes, as the follower hands them over, kept so that many watches can
+/// read them without asking the store. The follower starts at the store's head: a watch
+/// whose cursor is older than what the buffer holds reads the store's log instead.
+final class ChangeBuffer: FollowerSink, Sendable {
+    private struct State {
+        var changes: [Change] = []
+        /// Everything up to this sequence number has been received (or precedes the start).
+        var position: Int64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+    private let onChange: @Sendable () -> Void
+
+    init(capacity: Int = 20_000, onChange: @escaping @Sendable () -> Void) {
+        self.capacity = capacity
+        self.onChange = onChange
+    }
+
+    var position: Int64 { state.withLock { $0.position } }
+
+    /// Changes after `cursor`, oldest first, at most `limit`; nil when the buffer no longer
+    /// (or does not yet) hold the change right after `cursor`.
+    func changes(after cursor: Int64, limit: Int) -> [Change]? {
+        state.withLock { state in
+            guard cursor < state.position else { return [] }
+            guard let first = state.changes.first, first.header.seq <= cursor + 1 else { return nil }
+            let start = Int(cursor + 1 - first.header.seq)
+            return Array(state.changes[start..<min(start + limit, state.changes.count)])
+        }
+    }
+
+    // MARK: FollowerSink
+
+    func position() async throws -> Int64 { position }
+
+    func apply(_ changes: [FeedChange]) async throws {
+        let read = changes.map(Change.init)
+        state.withLock { state in
+            if let first = read.first, first.header.seq != state.position + 1 { state.changes.removeAll() }
+            state.changes.append(contentsOf: read)
+            if state.changes.count > capacity { state.changes.removeFirst(state.changes.count - capacity) }
+            if let last = read.last { state.position = last.header.seq }
+        }
+        onChange()
+    }
+
+    func applySnapshot(_ records: [FeedChange], first: Bool) async throws {}  // the notifier starts at the head
+
+    func setPosition(_ seq: Int64) async throws {
+        state.withLock { state in
+            state.position = seq
+            state.changes.removeAll()
+        }
+        onChange()
+    }
+}

@@ -1,0 +1,109 @@
+import EvidenceModel
+import Foundation
+import ServiceKit
+import WireProtocol
+
+/// The notifier's message types: adding, listing, removing, resuming and replaying watches.
+struct NotifierRoutes {
+    let context: DeliveryContext
+    let policy: TargetPolicy
+
+    func add(to routes: inout Routes) {
+        routes.on(MessageType.watchAdd, add)
+        routes.on(MessageType.watchList, list)
+        routes.on(MessageType.watchRemove, remove)
+        routes.on(MessageType.watchResume, resume)
+        routes.on(MessageType.watchReplay, replay)
+    }
+
+    @Sendable func add(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(WatchAddRequest.self)
+        guard WatchName.isValid(body.name) else {
+            throw ErrorBody(code: .invalidRequest, message: "a watch name is 1–64 letters, digits, '.', '_' or '-'")
+        }
+        let filter = try body.filter.resolved()
+        let webhook = try body.webhook.map { text throws(ErrorBody) in try policy.check(text) }
+        let stream = body.stream ?? true
+        guard stream || webhook != nil else {
+            throw ErrorBody(code: .invalidRequest, message: "a watch needs a delivery: the stream, a webhook, or both")
+        }
+        let secret = webhook == nil ? nil : Self.newSecret()
+        // A watch is about new evidence: it starts at the store's current head.
+        let head = try await currentHead()
+        let watch = WatchStore.Watch(name: body.name, filter: filter, stream: stream, webhook: webhook, secret: secret,
+                                     cursor: head, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0)
+        guard try await context.watches.add(watch) else {
+            throw ErrorBody(code: .invalidRequest, message: "a watch named \"\(body.name)\" exists; remove it first or pick another name")
+        }
+        context.registry.requestWorker(for: body.name)
+        context.logger.info("watch added", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)", "seq": "\(head)"])
+        return .ok(request, WatchAddReply(watch: try await info(watch), secret: secret))
+    }
+
+    @Sendable func list(_ request: Request) async throws -> Reply {
+        let watches = try await context.watches.all()
+        var infos: [WatchInfo] = []
+        for watch in watches { infos.append(try await info(watch)) }
+        return .ok(request, WatchListReply(watches: infos, deadLetters: try await context.watches.deadLetters(), storeHead: context.head))
+    }
+
+    @Sendable func remove(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(WatchNameRequest.self)
+        let watch = try await existing(body.name)
+        context.registry.stop(body.name)
+        _ = try await context.watches.remove(body.name)
+        context.logger.info("watch removed", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)"])
+        return .ok(request, WatchListReply(watches: [try await info(watch)], deadLetters: [], storeHead: context.head))
+    }
+
+    @Sendable func resume(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(WatchNameRequest.self)
+        _ = try await existing(body.name)
+        try await context.watches.setPaused(body.name, reason: nil)
+        context.registry.wake(body.name)
+        context.logger.info("watch resumed", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)"])
+        return .ok(request, WatchListReply(watches: [try await info(try await existing(body.name))], deadLetters: [],
+                                           storeHead: context.head))
+    }
+
+    /// Moves the watch's cursor back, so matches from `from` on are delivered again (with the
+    /// same idempotency keys as the first time).
+    @Sendable func replay(_ request: Request) async throws -> Reply {
+        let body = try request.decodeBody(WatchReplayRequest.self)
+        _ = try await existing(body.name)
+        guard body.from >= 1 else { throw ErrorBody(code: .invalidRequest, message: "replay starts at sequence number 1 or later") }
+        try await context.watches.rewind(body.name, to: body.from)
+        try await context.watches.setPaused(body.name, reason: nil)
+        context.registry.wake(body.name)
+        context.logger.info("watch replay", metadata: ["watch": "\(body.name)", "from": "\(body.from)", "request.id": "\(request.id)"])
+        return .ok(request, WatchListReply(watches: [try await info(try await existing(body.name))], deadLetters: [],
+                                           storeHead: context.head))
+    }
+
+    private func existing(_ name: String) async throws -> WatchStore.Watch {
+        guard let watch = try await context.watches.watch(name) else {
+            throw ErrorBody(code: .notFound, message: "no watch named \"\(name)\"")
+        }
+        return watch
+    }
+
+    private func info(_ watch: WatchStore.Watch) async throws -> WatchInfo {
+        let dead = try await context.watches.deadLetterCounts()[watch.name] ?? 0
+        return WatchInfo(name: watch.name, filter: watch.filter, stream: watch.stream, webhook: watch.webhook?.absoluteString,
+                         cursor: watch.cursor, lag: max(context.head - watch.cursor, 0), delivered: watch.delivered,
+                         failures: watch.failures, deadLetters: dead, dropped: context.stream.droppedByWatch[watch.name] ?? 0,
+                         paused: watch.paused)
+    }
+
+    /// The store's head: the follower's view once it has one, else asked of the store.
+    private func currentHead() async throws -> Int64 {
+        if !context.follower.state.catchingUp { return context.head }
+        let reply = try await context.store.send(Request(type: MessageType.changes, id: "notifier-head-\(UUID().uuidString)",
+                                                         body: ChangesRequest(after: Int64.max - 1, limit: 1)))
+        return try reply.decode(ChangesReply.self).head
+    }
+
+    static func newSecret() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+}

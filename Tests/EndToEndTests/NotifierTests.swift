@@ -1,0 +1,137 @@
+import EvidenceModel
+import Foundation
+import SyntheticData
+import TestHarness
+import Testing
+import WireProtocol
+
+/// Settings for a notifier under test: loopback webhooks allowed, quick retries.
+let notifierTestArguments = ["--allow-private-webhooks", "--webhook-attempts", "3", "--webhook-backoff-ms", "20",
+                             "--pause-after", "2", "--stream-grace-ms", "300"]
+
+func watches(_ set: LocalSet) async throws -> WatchListReply {
+    try await request(set.notifier, Request(type: MessageType.watchList, id: UUID().uuidString)).decode(WatchListReply.self)
+}
+
+func secret(from output: String) -> String? {
+    output.split(separator: "\n").first { $0.hasPrefix("Webhook secret") }?.split(separator: " ").last.map(String.init)
+}
+
+@Suite("Notifier: watches, stream, webhooks", .serialized)
+struct NotifierTests {
+    @Test("A watch gets exactly the matching new records, on the stream and by signed webhook; replay delivers them again")
+    func streamAndWebhook() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        let receiver = try await WebhookReceiver()
+        let added = try await ldn(["watch", "add", "ms-trials", "--condition", "multiple sclerosis", "--design", "crossover-rct",
+                                   "--webhook", receiver.url, "--notifier", set.notifier])
+        #expect(added.status == 0, "\(added.stderr)")
+        try receiver.setSecret(try #require(secret(from: added.stdout)))
+        let follow = try ServiceProcess("ldn", ["watch", "follow", "ms-trials", "--stream", set.stream], captureOutput: true)
+        try await follow.waitForLine("following watch")
+        try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the notifier
+
+        let dataset = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/ldn-evidence.jsonl").path
+        #expect(try await ldn(["submit", dataset, "--ingest", set.ingest]).status == 0)
+
+        // In the dataset, two multiple-sclerosis studies are crossover trials: Cree 2010 and Sharafaddinzadeh 2010.
+        try await eventually("two webhook deliveries") { receiver.deliveries.count == 2 }
+        try await eventually("two stream lines") { follow.output.count == 2 }
+        #expect(follow.output[0].contains("Pilot trial of low-dose naltre"), "\(follow.output)")
+        #expect(follow.output[1].contains("The effect of low-dose naltrexone on quality"), "\(follow.output)")
+        #expect(follow.output.allSatisfy { $0.count <= 80 })
+        let deliveries = receiver.deliveries
+        #expect(deliveries.allSatisfy { $0.signatureOK && $0.status == 200 })
+        #expect(deliveries.map(\.deliveryID) == deliveries.map { "ms-trials-\($0.seq)" })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(receiver.deliveries.count == 2, "nothing else matched")
+
+        let replay = try await ldn(["watch", "replay", "ms-trials", "--from", "1", "--notifier", set.notifier])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        try await eventually("the replay's two deliveries") { receiver.deliveries.count == 4 }
+        #expect(receiver.deliveries.suffix(2).map(\.deliveryID) == deliveries.map(\.deliveryID), "same idempotency keys")
+
+        follow.signal(SIGINT)
+        #expect(try await follow.waitForExit() == 0)
+        #expect(follow.log.last?.contains("stopped following \"ms-trials\"") == true)
+        _ = try await set.stop()
+    }
+
+    @Test("kill -9 the notifier during a load; restarted, it delivers every matching change, none twice")
+    func crashDuringLoad() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        #expect(try await ldn(["watch", "add", "crohns", "--condition", "crohns", "--notifier", set.notifier]).status == 0)
+        let follow = try ServiceProcess("ldn", ["watch", "follow", "crohns", "--json", "--stream", set.stream], captureOutput: true)
+        try await follow.waitForLine("following watch")
+        try await Task.sleep(for: .milliseconds(300))
+
+        let count = 2000
+        let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<count))
+        async let load = ldn(["submit", file, "--batch-size", "20", "--in-flight", "1", "--ingest", set.ingest])
+        try await eventually("some deliveries before the crash") { follow.output.count >= 40 }
+        try await set.kill9("notifier")
+        try await set.start("notifier")
+        #expect(try await load.status == 0)
+
+        let expected = (0..<count).filter { $0 % 8 == 0 }.count  // synthetic record n is about condition n % 8; crohns first
+        try await eventually("every match delivered (\(expected))", timeout: .seconds(60)) { follow.output.count >= expected }
+        try await Task.sleep(for: .milliseconds(500))
+        let matches = follow.output.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let seqs = matches.compactMap { (($0["match"] as? [String: Any])?["change"] as? [String: Any])?["seq"] as? Int }
+        #expect(matches.count == expected, "none twice, none missing")
+        #expect(Set(seqs).count == expected)
+        #expect(!follow.log.contains { $0.contains("dropped") }, "\(follow.log)")
+        let list = try await watches(set)
+        #expect(list.watches.first?.lag == 0 && list.watches.first?.delivered == expected)
+        follow.signal(SIGINT)
+        _ = try await follow.waitForExit()
+        _ = try await set.stop()
+    }
+
+    @Test("A failing receiver is retried, then dead-lettered; the watch pauses; the notifier stays healthy; resume continues")
+    func failingWebhook() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        let receiver = try await WebhookReceiver(failFirst: 6, failStatus: 503)
+        let added = try await ldn(["watch", "add", "fibro", "--condition", "fibromyalgia", "--webhook", receiver.url,
+                                   "--no-stream", "--notifier", set.notifier])
+        try receiver.setSecret(try #require(secret(from: added.stdout)))
+        let records = (0..<24).filter { $0 % 8 == 2 }.prefix(3)  // three fibromyalgia records (synthetic)
+        let file = try temporaryFile("fibro.jsonl", records.map { String(decoding: SyntheticRecords.record($0).jsonData, as: UTF8.self) }
+            .joined(separator: "\n"))
+        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+
+        try await eventually("two dead letters, then paused") {
+            let watch = try await watches(set).watches.first
+            return watch?.deadLetters == 2 && watch?.paused != nil
+        }
+        #expect(receiver.deliveries.count == 6, "3 attempts for each of 2 deliveries; the third waits")
+        #expect(Set(receiver.deliveries.prefix(3).map(\.deliveryID)).count == 1, "retries keep the idempotency key")
+        let listed = try await ldn(["watch", "list", "--notifier", set.notifier])
+        #expect(listed.stdout.contains("paused") && listed.stdout.contains("Dead letters"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("3 attempts, HTTP 503"))
+        #expect(set.process("notifier")!.log.contains { $0.contains("webhook refused") && $0.contains("status=503") })
+        #expect(try await status(set.notifier).counters["dead_letters"] == 2)
+
+        #expect(try await ldn(["watch", "resume", "fibro", "--notifier", set.notifier]).status == 0)
+        try await eventually("the third delivered after resume") { receiver.deliveries.last?.status == 200 }
+        let watch = try #require(try await watches(set).watches.first)
+        #expect(watch.paused == nil && watch.lag == 0 && watch.delivered == 3 && watch.failures == 6)
+        _ = try await set.stop()
+    }
+
+    @Test("Webhooks to loopback or private addresses are refused unless allowed; only http and https")
+    func targetPolicy() async throws {
+        let set = try await LocalSet.start(["evidence-store", "notifier"])
+        for url in ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost:8080/"] {
+            let run = try await ldn(["watch", "add", "w", "--webhook", url, "--notifier", set.notifier])
+            #expect(run.status == 1 && run.stderr.contains("loopback, private or link-local"), "\(url): \(run.stderr)")
+        }
+        let ftp = try await ldn(["watch", "add", "w", "--webhook", "ftp://example.org/x", "--notifier", set.notifier])
+        #expect(ftp.stderr.contains("webhook must be an http or https URL"))
+        let badName = try await ldn(["watch", "add", "no spaces", "--notifier", set.notifier])
+        #expect(badName.status == 1 && badName.stderr.contains("a watch name is"))
+        #expect(try await watches(set).watches.isEmpty)
+        _ = try await set.stop()
+    }
+}

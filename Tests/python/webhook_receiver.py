@@ -1,0 +1,70 @@
+"""A webhook receiver for the tests, written from docs/PROTOCOL.md: it checks each
+delivery's signature the way the documentation tells receivers to, and records it.
+
+Usage: python3 webhook_receiver.py --secret SECRET --log FILE [--fail-first N] [--fail-status CODE]
+Prints "listening <port>" once it accepts connections (on 127.0.0.1, a free port).
+Each request becomes one JSON line in FILE: headers, body, whether the signature verified,
+and the status answered. The first N requests are answered with CODE (default 500).
+"""
+import argparse
+import hashlib
+import hmac
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def verify(secret: str, headers, body: bytes, tolerance_s: int = 300) -> bool:
+    """The verification snippet of docs/PROTOCOL.md."""
+    timestamp = headers.get("X-LDN-Timestamp", "")
+    signature = headers.get("X-LDN-Signature", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_s:
+        return False
+    expected = "v1=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--secret", default="")
+    parser.add_argument("--secret-file", default="")
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--fail-status", type=int, default=500)
+    args = parser.parse_args()
+    lock = threading.Lock()
+    state = {"seen": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            secret = args.secret
+            if args.secret_file:
+                try:
+                    secret = open(args.secret_file).read().strip()
+                except OSError:
+                    secret = ""
+            with lock:
+                state["seen"] += 1
+                status = args.fail_status if state["seen"] <= args.fail_first else 200
+                entry = {"headers": {k: v for k, v in self.headers.items() if k.lower().startswith("x-ldn")},
+                         "body": json.loads(body or b"null"), "signature_ok": verify(secret, self.headers, body),
+                         "status": status}
+                with open(args.log, "a") as log:
+                    log.write(json.dumps(entry) + "\n")
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print("listening", server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
