@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "ldn", targets: ["LDNCommand"]),
         .executable(name: "ldn-bench-intake", targets: ["IntakeBenchmark"]),
         .executable(name: "ldn-bench-query", targets: ["QueryBenchmark"]),
+        .executable(name: "ldn-bench-notify", targets: ["NotifyBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,6 +78,11 @@ let package = Package(
             dependencies: ["SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport", "EvidenceModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/QueryBenchmark"),
+        .executableTarget(
+            name: "NotifyBenchmark",
+            dependencies: ["SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport", "EvidenceModel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/NotifyBenchmark"),
 
         // MARK: Tests
         /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.

@@ -19,7 +19,11 @@ public enum Measure {
         public var p50: Double { percentile(0.50) }
         public var p99: Double { percentile(0.99) }
 
-        public var line: String { String(format: "p50 %.3f ms, p99 %.3f ms (%d requests)", p50, p99, sorted.count) }
+        public var line: String { line(counting: "requests") }
+
+        public func line(counting unit: String) -> String {
+            String(format: "p50 %.3f ms, p99 %.3f ms (%d %@)", p50, p99, sorted.count, unit)
+        }
     }
 
     /// Blocking work on a thread of its own, off the cooperative pool.

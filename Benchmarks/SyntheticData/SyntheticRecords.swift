@@ -6,9 +6,9 @@ import Foundation
 /// test DOIs) and no PMID or NCT id, so they can never be mistaken for real studies.
 public enum SyntheticRecords {
     public static let label = "SYNTHETIC"
-    static let conditions = ["crohns", "ms", "fibromyalgia", "crps", "chronic-pain", "long-covid", "ulcerative-colitis",
+    public static let conditions = ["crohns", "ms", "fibromyalgia", "crps", "chronic-pain", "long-covid", "ulcerative-colitis",
                              "diabetic-neuropathy"]
-    static let designs: [StudyDesign] = [.rct, .crossoverRCT, .openLabel, .cohort, .caseSeries, .systematicReview]
+    public static let designs: [StudyDesign] = [.rct, .crossoverRCT, .openLabel, .cohort, .caseSeries, .systematicReview]
     static let measures = ["pain", "fatigue", "quality-of-life", "disease-activity", "sleep", "mood"]
     static let directions: [Direction] = [.improved, .improved, .noDifference, .mixed]
 

@@ -18,7 +18,7 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     }
     let sender = WebhookSender(attempts: options.webhookAttempts, backoff: .milliseconds(options.webhookBackoffMs),
                                timeout: .seconds(options.webhookTimeout), policy: policy)
-    let context = DeliveryContext(watches: watches, buffer: buffer, store: store, stream: stream, sender: sender,
+    let context = DeliveryContext(watches: watches, progress: ProgressWriter(watches: watches, logger: runtime.logger), buffer: buffer, store: store, stream: stream, sender: sender,
                                   registry: registry, follower: follower, stats: runtime.state.stats, logger: runtime.logger,
                                   pauseAfter: options.pauseAfter)
 

@@ -60,7 +60,7 @@ struct NotifierRoutes {
         let body = try request.decodeBody(WatchNameRequest.self)
         _ = try await existing(body.name)
         try await context.watches.setPaused(body.name, reason: nil)
-        context.registry.wake(body.name)
+        context.registry.reload(body.name)
         context.logger.info("watch resumed", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)"])
         return .ok(request, WatchListReply(watches: [try await info(try await existing(body.name))], deadLetters: [],
                                            storeHead: context.head))
@@ -74,7 +74,7 @@ struct NotifierRoutes {
         guard body.from >= 1 else { throw ErrorBody(code: .invalidRequest, message: "replay starts at sequence number 1 or later") }
         try await context.watches.rewind(body.name, to: body.from)
         try await context.watches.setPaused(body.name, reason: nil)
-        context.registry.wake(body.name)
+        context.registry.reload(body.name)
         context.logger.info("watch replay", metadata: ["watch": "\(body.name)", "from": "\(body.from)", "request.id": "\(request.id)"])
         return .ok(request, WatchListReply(watches: [try await info(try await existing(body.name))], deadLetters: [],
                                            storeHead: context.head))

@@ -27,7 +27,7 @@ struct NotifierTests {
                                    "--webhook", receiver.url, "--notifier", set.notifier])
         #expect(added.status == 0, "\(added.stderr)")
         try receiver.setSecret(try #require(secret(from: added.stdout)))
-        let follow = try ServiceProcess("ldn", ["watch", "follow", "ms-trials", "--stream", set.stream], captureOutput: true)
+        let follow = try ServiceProcess("ldn", ["watch", "follow", "ms-trials", "--stream", set.stream, "--notifier", set.notifier], captureOutput: true)
         try await follow.waitForLine("following watch")
         try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the notifier
 
@@ -62,7 +62,7 @@ struct NotifierTests {
     func crashDuringLoad() async throws {
         let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
         #expect(try await ldn(["watch", "add", "crohns", "--condition", "crohns", "--notifier", set.notifier]).status == 0)
-        let follow = try ServiceProcess("ldn", ["watch", "follow", "crohns", "--json", "--stream", set.stream], captureOutput: true)
+        let follow = try ServiceProcess("ldn", ["watch", "follow", "crohns", "--json", "--stream", set.stream, "--notifier", set.notifier], captureOutput: true)
         try await follow.waitForLine("following watch")
         try await Task.sleep(for: .milliseconds(300))
 
@@ -120,7 +120,7 @@ struct NotifierTests {
         _ = try await set.stop()
     }
 
-    @Test("Webhooks to loopback or private addresses are refused unless allowed; only http and https")
+    @Test("Webhooks to loopback or private addresses are refused unless allowed; only http and https; unknown watches are named")
     func targetPolicy() async throws {
         let set = try await LocalSet.start(["evidence-store", "notifier"])
         for url in ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost:8080/"] {
@@ -132,6 +132,9 @@ struct NotifierTests {
         let badName = try await ldn(["watch", "add", "no spaces", "--notifier", set.notifier])
         #expect(badName.status == 1 && badName.stderr.contains("a watch name is"))
         #expect(try await watches(set).watches.isEmpty)
+
+        let unknown = try await ldn(["watch", "follow", "nosuch", "--stream", set.stream, "--notifier", set.notifier])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no watch named \"nosuch\""), "\(unknown.stderr)")
         _ = try await set.stop()
     }
 }

@@ -28,4 +28,18 @@ struct ProtocolDocumentationTests {
         #expect(output.stdout.contains("ok intake: submit, then get by PMID"))
         _ = try await set.stop()
     }
+
+    @Test("The webhook verification snippet in PROTOCOL.md is the one the test receiver runs")
+    func verificationSnippet() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let protocolText = try String(contentsOf: root.appendingPathComponent("docs/PROTOCOL.md"), encoding: .utf8)
+        let receiver = try String(contentsOf: root.appendingPathComponent("Tests/python/webhook_receiver.py"), encoding: .utf8)
+        func verifyFunction(_ text: String, endingBefore end: String) -> String? {
+            guard let start = text.range(of: "def verify("), let stop = text.range(of: end, range: start.upperBound..<text.endIndex)
+            else { return nil }
+            return text[start.lowerBound..<stop.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let documented = try #require(verifyFunction(protocolText, endingBefore: "```"))
+        #expect(verifyFunction(receiver, endingBefore: "\ndef ") == documented)
+    }
 }

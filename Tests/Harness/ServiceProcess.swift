@@ -5,6 +5,7 @@ import Synchronization
 /// collected line by line.
 public final class ServiceProcess: Sendable {
     public let name: String
+    private let capturesOutput: Bool
     private let process: Process
     private let state = State()
 
@@ -19,8 +20,11 @@ public final class ServiceProcess: Sendable {
     private final class LineCollector: Sendable {
         private let lines = Mutex<[String]>([])
         private let pending = Mutex(Data())
+        private let ended = Atomic<Bool>(false)
 
         var all: [String] { lines.withLock { $0 } }
+        /// The writer closed its end and every line has been read.
+        var isComplete: Bool { ended.load(ordering: .acquiring) }
 
         func attach(to pipe: Pipe) {
             pipe.fileHandleForReading.readabilityHandler = { [self] handle in
@@ -33,7 +37,10 @@ public final class ServiceProcess: Sendable {
                         buffer.removeSubrange(buffer.startIndex...newline)
                     }
                 }
-                if chunk.isEmpty { handle.readabilityHandler = nil }
+                if chunk.isEmpty {
+                    handle.readabilityHandler = nil
+                    ended.store(true, ordering: .releasing)
+                }
             }
         }
     }
@@ -43,6 +50,7 @@ public final class ServiceProcess: Sendable {
     public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
                 captureOutput: Bool = false) throws {
         name = executable
+        capturesOutput = captureOutput
         process = Process()
         process.executableURL = executable.contains("/") ? URL(fileURLWithPath: executable) : try Binaries.url(executable)
         process.arguments = arguments
@@ -81,9 +89,8 @@ public final class ServiceProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = log.first(where: { line in fragments.allSatisfy(line.contains) }) { return line }
-            if state.exitStatus.withLock({ $0 }) != nil, !log.contains(where: { line in fragments.allSatisfy(line.contains) }) {
-                break
-            }
+            // Exited: once its last words are read, the line will not come.
+            if state.exitStatus.withLock({ $0 }) != nil && state.errorLines.isComplete { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("\(name) logged no line with \(fragments) within \(timeout); its log:\n" + log.joined(separator: "\n"))
@@ -95,7 +102,11 @@ public final class ServiceProcess: Sendable {
     public func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let status = state.exitStatus.withLock({ $0 }) { return status }
+            // Exited, and its output read to the end (the pipe may lag the exit a little).
+            if let status = state.exitStatus.withLock({ $0 }),
+               state.errorLines.isComplete && (!capturesOutput || state.outputLines.isComplete) {
+                return status
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         signal(SIGKILL)

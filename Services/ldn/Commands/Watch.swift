@@ -52,7 +52,7 @@ struct WatchAdd: ParsableCommand {
                                                                             stream: !noStream, webhook: webhook),
                                        as: WatchAddReply.self)
         if json { return Output.json(answer) }
-        print("Watch \"\(answer.watch.name)\" added: new evidence matching \(WatchText.describe(answer.watch.filter)).")
+        print("Watch \"\(answer.watch.name)\" added: \(WatchText.describe(answer.watch.filter).map { "new evidence matching \($0)" } ?? "all new evidence").")
         if answer.watch.stream { print("Stream: `ldn watch follow \(answer.watch.name)` shows each match as it arrives.") }
         if let webhook = answer.watch.webhook { print("Webhook: \(webhook)") }
         if let secret = answer.secret {
@@ -73,13 +73,17 @@ struct WatchList: ParsableCommand {
         let answer = try endpoint.call(MessageType.watchList, EmptyBody(), as: WatchListReply.self)
         if json { return Output.json(answer) }
         guard !answer.watches.isEmpty else { return print("No watches. Add one with `ldn watch add NAME --condition …`.") }
-        var table = Table("NAME", "DELIVERY", "DELIVERED", "LAG", "FAILED", "DEAD", "STATE", "MATCHES")
+        var table = Table("NAME", "DELIVERY", "DELIVERED", "LAG", "FAILED", "DEAD", "STATE")
+        var filters = Table("NAME", "MATCHES")
         for watch in answer.watches {
             let delivery = [watch.stream ? "stream" : nil, watch.webhook == nil ? nil : "webhook"].compactMap { $0 }.joined(separator: "+")
             table.add(watch.name, delivery, String(watch.delivered), String(watch.lag), String(watch.failures),
-                      String(watch.deadLetters), watch.paused == nil ? "active" : "paused", WatchText.describe(watch.filter))
+                      String(watch.deadLetters), watch.paused == nil ? "active" : "paused")
+            filters.add(watch.name, WatchText.describe(watch.filter) ?? "everything")
         }
         print(table.render())
+        print()
+        print(filters.render(width: 200))
         for watch in answer.watches {
             if let reason = watch.paused { print("\n\(watch.name) is paused: \(reason)") }
             if watch.dropped > 0 { print("\n\(watch.name): \(watch.dropped) stream messages dropped for slow subscribers") }
@@ -136,8 +140,8 @@ struct WatchReplay: ParsableCommand {
 }
 
 enum WatchText {
-    /// "condition ms, design rct, certainty ≥ moderate" — or "all evidence".
-    static func describe(_ filter: EvidenceFilter) -> String {
+    /// "condition ms, design rct, certainty ≥ moderate"; nil for an empty filter.
+    static func describe(_ filter: EvidenceFilter) -> String? {
         var parts: [String] = []
         if let condition = filter.condition { parts.append("condition \(condition)") }
         if let designs = filter.design { parts.append("design \(designs.map(\.rawValue).joined(separator: "/"))") }
@@ -151,6 +155,6 @@ enum WatchText {
             if let value { parts.append("\(label) \(value)") }
         }
         if let text = filter.text { parts.append("text \"\(text)\"") }
-        return parts.isEmpty ? "all evidence" : parts.joined(separator: ", ")
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 }

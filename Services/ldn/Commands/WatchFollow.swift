@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
+import LDNClient
 import ServiceKit
 import Synchronization
 import WireProtocol
@@ -29,7 +30,10 @@ struct WatchFollow: ParsableCommand {
     @Flag(help: "Print one JSON object per match.")
     var json = false
 
+    @OptionGroup var endpoint: NotifierEndpoint
+
     func run() throws {
+        try checkWatch()
         Self.stopOnInterrupt()
         let context = try Context()
         let socket = try context.socket(.sub)
@@ -58,6 +62,29 @@ struct WatchFollow: ParsableCommand {
             }
         }
         Output.error("stopped following \"\(name)\" (\(shown) match\(shown == 1 ? "" : "es"))")
+    }
+
+    /// Fails fast on a watch that does not exist or has no stream; when the notifier does
+    /// not answer, says so and follows anyway (its stream is there once it is).
+    private func checkWatch() throws {
+        let connection = Connection(context: try Context(), endpoint: endpoint.notifier, timeout: .seconds(2), retries: 0)
+        let list: WatchListReply
+        do {
+            list = try connection.call(Request(type: MessageType.watchList, id: Output.requestID(), body: EmptyBody()),
+                                       as: WatchListReply.self)
+        } catch .unreachable {
+            return Output.error("warning: the notifier at \(endpoint.notifier) does not answer; following anyway")
+        } catch {
+            throw exitForFailure(error, service: "notifier")
+        }
+        guard let watch = list.watches.first(where: { $0.name == name }) else {
+            Output.error("no watch named \"\(name)\"; `ldn watch list` shows them, `ldn watch add` adds one")
+            throw ExitCode(1)
+        }
+        guard watch.stream else {
+            Output.error("watch \"\(name)\" delivers by webhook only, not on the stream")
+            throw ExitCode(1)
+        }
     }
 
     /// Ctrl-C or SIGTERM ends the loop cleanly. The signals are unblocked first: a parent

@@ -31,7 +31,7 @@ final class ChangeBuffer: FollowerSink, Sendable {
     private let capacity: Int
     private let onChange: @Sendable () -> Void
 
-    init(capacity: Int = 20_000, onChange: @escaping @Sendable () -> Void) {
+    init(capacity: Int = 5000, onChange: @escaping @Sendable () -> Void) {
         self.capacity = capacity
         self.onChange = onChange
     }

@@ -6,6 +6,7 @@ import WireProtocol
 /// What every watch worker shares.
 struct DeliveryContext: Sendable {
     let watches: WatchStore
+    let progress: ProgressWriter
     let buffer: ChangeBuffer
     let store: ServiceClient
     let stream: StreamPublisher

@@ -9,80 +9,101 @@ import WireProtocol
 /// The cursor moves past a change once the change is dealt with: not matching, published,
 /// POSTed, or given up on (a dead letter). It is saved after every webhook delivery and
 /// after every batch, so a crash repeats at most what was in flight (at-least-once).
+/// The worker keeps its watch in memory and reads it again only when told to (resume,
+/// replay) or when a save finds it changed.
 struct WatchWorker {
     let name: String
     let context: DeliveryContext
 
     func run(wakeups: AsyncStream<Void>) async {
         var wakeup = wakeups.makeAsyncIterator()
+        var current: WatchStore.Watch?
         while !Task.isCancelled {
-            guard let watch = try? await context.watches.watch(name) else { return }  // removed
-            if watch.paused != nil {
-                guard await wakeup.next() != nil else { return }
-                continue
+            if current == nil || context.registry.takeReload(name) {
+                do {
+                    guard let watch = try await context.watches.watch(name) else { return }  // removed
+                    current = watch
+                } catch {
+                    context.logger.error("cannot read a watch; retrying", metadata: ["watch": "\(name)", "error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
             }
-            let batch = await context.changes(after: watch.cursor)
+            guard let watch = current else { continue }
+            let batch = watch.paused == nil ? await context.changes(after: watch.cursor) : []
             if batch.isEmpty {
                 guard await wakeup.next() != nil else { return }
                 continue
             }
-            await deliver(batch, for: watch)
+            current = await deliver(batch, for: watch)
         }
     }
 
-    private func deliver(_ batch: [Change], for watch: WatchStore.Watch) async {
-        var cursor = watch.cursor, delivered = 0, failures = 0, deadInARow = watch.deadInARow
-        var number = watch.delivered  // matches are numbered per watch, across saves
-        /// False when the watch was rewound or removed meanwhile: the batch is stale.
+    /// Delivers what in `batch` matches; returns the watch as it now stands, or nil when it
+    /// must be read again (changed meanwhile, or a save failed).
+    private func deliver(_ batch: [Change], for start: WatchStore.Watch) async -> WatchStore.Watch? {
+        var watch = start
+        var delivered = 0, failures = 0
+        /// Saves the progress since the last save; false when the watch changed meanwhile.
         func save() async -> Bool {
-            let saved = (try? await context.watches.advance(watch, cursor: cursor, delivered: delivered, failures: failures,
-                                                            deadInARow: deadInARow)) ?? false
+            let saved = await context.progress.save(.init(watch: name, rewinds: watch.rewinds, cursor: watch.cursor,
+                                                          delivered: delivered, failures: failures, deadInARow: watch.deadInARow))
             context.stats.add("deliveries", delivered)
             context.stats.add("webhook.failures", failures)
+            watch.delivered += delivered
+            watch.failures += failures
             (delivered, failures) = (0, 0)
             return saved
         }
         for change in batch {
             guard !Task.isCancelled else { break }
             guard let record = change.record, watch.filter.matches(record, status: change.header.status) else {
-                cursor = change.header.seq
+                watch.cursor = change.header.seq
                 continue
             }
-            number += 1
-            let match = MatchHeader(watch: name, delivery: number, change: change.header)
+            // Matches are numbered per watch: a repeat after a crash gets the number it had.
+            let match = MatchHeader(watch: name, delivery: watch.delivered + delivered + 1, change: change.header)
             if watch.stream { context.stream.publish(match, record: change.body) }
             if let url = watch.webhook, let secret = watch.secret {
                 switch await context.sender.deliver(match, body: WebhookSender.body(match, record: change.body), to: url,
                                                     secret: secret, logger: context.logger) {
                 case .delivered(_, let attempt):
                     failures += attempt - 1
-                    deadInARow = 0
+                    watch.deadInARow = 0
                 case .interrupted:
-                    _ = await save()
-                    return
+                    return await save() ? watch : nil
                 case .failed(let status, let error, let attempts):
                     failures += attempts
-                    deadInARow += 1
-                    context.stats.add("dead_letters")
-                    try? await context.watches.addDeadLetter(DeadLetter(watch: name, seq: change.header.seq, key: change.header.key,
-                                                                        attempts: attempts, lastStatus: status, lastError: error, at: Date()))
-                    context.logger.warning("webhook gave up; dead letter", metadata: [
-                        "watch": "\(name)", "seq": "\(change.header.seq)", "record.key": "\(change.header.key)",
-                        "attempts": "\(attempts)", "error": "\(error)"])
+                    watch.deadInARow += 1
+                    await deadLetter(change, attempts: attempts, status: status, error: error)
                 }
             }
             delivered += 1
-            cursor = change.header.seq
+            watch.cursor = change.header.seq
             if watch.webhook != nil {
-                guard await save() else { return }
-                if deadInARow >= context.pauseAfter {
-                    let reason = "\(deadInARow) deliveries in a row failed; `ldn watch resume \(name)` restarts from seq \(cursor + 1)"
-                    try? await context.watches.setPaused(name, reason: reason)
-                    context.logger.warning("watch paused", metadata: ["watch": "\(name)", "reason": "\(reason)"])
-                    return
+                guard await save() else { return nil }
+                if watch.deadInARow >= context.pauseAfter {
+                    await pause(&watch)
+                    return watch
                 }
             }
         }
-        _ = await save()
+        return await save() ? watch : nil
+    }
+
+    private func deadLetter(_ change: Change, attempts: Int, status: Int?, error: String) async {
+        context.stats.add("dead_letters")
+        try? await context.watches.addDeadLetter(DeadLetter(watch: name, seq: change.header.seq, key: change.header.key,
+                                                            attempts: attempts, lastStatus: status, lastError: error, at: Date()))
+        context.logger.warning("webhook gave up; dead letter", metadata: [
+            "watch": "\(name)", "seq": "\(change.header.seq)", "record.key": "\(change.header.key)",
+            "attempts": "\(attempts)", "error": "\(error)"])
+    }
+
+    private func pause(_ watch: inout WatchStore.Watch) async {
+        let reason = "\(watch.deadInARow) deliveries in a row failed; `ldn watch resume \(name)` restarts from seq \(watch.cursor + 1)"
+        try? await context.watches.setPaused(name, reason: reason)
+        watch.paused = reason
+        context.logger.warning("watch paused", metadata: ["watch": "\(name)", "reason": "\(reason)"])
     }
 }

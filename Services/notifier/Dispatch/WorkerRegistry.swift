@@ -9,7 +9,14 @@ final class WorkerRegistry: Sendable {
         let waker: AsyncStream<Void>.Continuation
     }
 
-    private let running = Mutex<(entries: [String: Entry], nextID: Int)>(([:], 0))
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var nextID = 0
+        /// Watches whose stored definition or state changed under their worker.
+        var reloads: Set<String> = []
+    }
+
+    private let running = Mutex(State())
     let spawnRequests: AsyncStream<String>
     private let spawn: AsyncStream<String>.Continuation
 
@@ -42,6 +49,15 @@ final class WorkerRegistry: Sendable {
     func requestWorker(for name: String) { spawn.yield(name) }
 
     func wake(_ name: String) { _ = running.withLock { $0.entries[name] }?.waker.yield() }
+
+    /// The watch changed in the database (resumed, rewound): its worker reads it again.
+    func reload(_ name: String) {
+        _ = running.withLock { $0.reloads.insert(name) }
+        wake(name)
+    }
+
+    /// Whether the worker must read its watch again; clears the request.
+    func takeReload(_ name: String) -> Bool { running.withLock { $0.reloads.remove(name) != nil } }
 
     func wakeAll() { for entry in running.withLock({ Array($0.entries.values) }) { entry.waker.yield() } }
 

@@ -109,16 +109,18 @@ final class WatchStore: Sendable {
         }
     }
 
-    /// Records progress: the cursor, and the deliveries and failures since the last call.
-    /// False when the watch was removed or rewound since `watch` was read: the caller
-    /// starts again from what is saved.
-    func advance(_ watch: Watch, cursor: Int64, delivered: Int, failures: Int, deadInARow: Int) async throws -> Bool {
-        try await write { db in
-            try db.execute(sql: """
-                UPDATE watches SET cursor = ?, delivered = delivered + ?, failures = failures + ?, dead_in_a_row = ?
-                WHERE name = ? AND rewinds = ?
-                """, arguments: [cursor, delivered, failures, deadInARow, watch.name, watch.rewinds])
-            return db.changesCount > 0
+    /// Records each watch's progress (its cursor, and the deliveries and failures since its
+    /// last save) in one transaction. For each: false when the watch was removed or rewound
+    /// since the worker read it, so the worker starts again from what is saved.
+    func advance(_ updates: [ProgressWriter.Progress]) async throws -> [Bool] {
+        try await pool.write { db in
+            try updates.map { update in
+                try db.execute(sql: """
+                    UPDATE watches SET cursor = ?, delivered = delivered + ?, failures = failures + ?, dead_in_a_row = ?
+                    WHERE name = ? AND rewinds = ?
+                    """, arguments: [update.cursor, update.delivered, update.failures, update.deadInARow, update.watch, update.rewinds])
+                return db.changesCount > 0
+            }
         }
     }
 
