@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ldn-bench-intake", targets: ["IntakeBenchmark"]),
         .executable(name: "ldn-bench-query", targets: ["QueryBenchmark"]),
         .executable(name: "ldn-bench-notify", targets: ["NotifyBenchmark"]),
+        .executable(name: "ldn-bench-import", targets: ["ImportBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,7 +46,7 @@ let package = Package(
         .executableTarget(name: "Ingest", dependencies: ["ServiceKit"], path: "Services/ingest"),
         .target(
             name: "EvidenceStorage",
-            dependencies: ["WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["EvidenceModel", "WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Services/evidence-store/Storage"),
         .executableTarget(name: "EvidenceStore", dependencies: ["ServiceKit", "EvidenceStorage"],
                           path: "Services/evidence-store/Server"),
@@ -83,6 +84,11 @@ let package = Package(
             dependencies: ["SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport", "EvidenceModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/NotifyBenchmark"),
+        .executableTarget(
+            name: "ImportBenchmark",
+            dependencies: ["SyntheticData", "TestHarness", "BenchmarkSupport", "EvidenceFormats", "EvidenceModel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/ImportBenchmark"),
 
         // MARK: Tests
         /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
@@ -93,7 +99,9 @@ let package = Package(
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
-        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats"], path: "Tests/EvidenceFormatsTests"),
+        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
+                    path: "Tests/EvidenceFormatsTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData"], path: "Tests/QueryTests"),
         .testTarget(
             name: "EndToEndTests",

@@ -54,7 +54,7 @@ struct IngestRoutes {
             for (result, source) in zip(written.results, sources) {
                 var result = result
                 result.index = source.index
-                result.warnings = source.warnings.nilIfEmpty
+                result.warnings = (source.warnings + (result.warnings ?? [])).nilIfEmpty
                 results[source.index] = result
             }
         }

@@ -9,5 +9,5 @@ struct LDN: ParsableCommand {
             Endpoints come from flags, then LDN_*_ENDPOINT environment variables, then the local defaults.
             Exit codes: 0 success; 1 some records rejected or a service is unhealthy; 2 a service could not be reached or a file could not be read.
             """,
-        subcommands: [Status.self, Submit.self, Get.self, Retract.self, Query.self, Search.self, Summary.self, Watch.self])
+        subcommands: [Status.self, Submit.self, Get.self, Retract.self, Query.self, Search.self, Summary.self, Export.self, Watch.self])
 }

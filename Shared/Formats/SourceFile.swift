@@ -1,42 +1,58 @@
 import Foundation
 import WireProtocol
 
-/// Reads a file of records in any supported format.
+/// What `SourceFile.read` found in one file.
+public struct SourceFileContents: Sendable {
+    public var format: InputFormat
+    public var records: [SourceRecord]
+    /// Things worth telling the user that do not stop the load ("read as Latin-1").
+    public var warnings: [String]
+}
+
+/// Reads a file of records in any supported format. The whole file is read and checked
+/// before anything is sent, so a malformed file is never half loaded.
 public enum SourceFile {
-    public static func read(path: String, format: InputFormat? = nil) throws(FormatError) -> [SourceRecord] {
+    /// - Parameter allowPartial: keep bibliographic records whose design or conditions cannot
+    ///   be worked out, for review, instead of rejecting them.
+    public static func read(path: String, format: InputFormat? = nil,
+                            allowPartial: Bool = false) throws(FormatError) -> SourceFileContents {
         let name = path
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (permissions?)" : "no such file"
             throw FormatError(file: name, message: reason)
         }
-        guard let format = format ?? InputFormat.guess(path: path) ?? sniff(data) else {
+        let decoded = try TextDecoding.decode(data, file: name)
+        guard let format = format ?? InputFormat.detect(path: path, text: decoded.text) else {
             throw FormatError(file: name, message: "cannot tell the format; name it with --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let text = try TextDecoding.decode(data, file: name)
+        let records: [SourceRecord]
         switch format {
-        case .json: return try JSONRecords.read(text, file: name)
-        case .jsonl: return try JSONLinesRecords.read(text, file: name)
-        case .csv: return try CSVRecords.read(text, file: name)
+        case .json: records = try JSONRecords.read(decoded.text, file: name)
+        case .jsonl: records = try JSONLinesRecords.read(decoded.text, file: name)
+        case .csv: records = try CSVRecords.read(decoded.text, file: name)
+        case .ris, .medline, .pubmedXML, .ctgov:
+            let citations: [Citation]
+            do {
+                citations = try readCitations(format, text: decoded.text, data: data)
+            } catch {
+                throw FormatError(file: name, line: error.line, message: error.message)
+            }
+            records = citations.enumerated().map { index, citation in
+                CitationMapping.record(citation, number: index + 1, file: name, format: format, allowPartial: allowPartial)
+            }
         }
+        return SourceFileContents(format: format, records: records, warnings: decoded.warnings)
     }
 
-    /// A guess from the content, for files without a telling extension.
-    static func sniff(_ data: Data) -> InputFormat? {
-        let text = String(decoding: data.prefix(4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.hasPrefix("[") { return .json }
-        if text.hasPrefix("{") { return text.contains("\n{") ? .jsonl : .json }
-        return nil
-    }
-}
-
-enum TextDecoding {
-    /// UTF-8, with or without a byte order mark.
-    static func decode(_ data: Data, file: String) throws(FormatError) -> String {
-        var bytes = data[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw FormatError(file: file, message: "is not UTF-8 text")
+    private static func readCitations(_ format: InputFormat, text: String,
+                                      data: Data) throws(BibliographicSyntaxError) -> [Citation] {
+        switch format {
+        case .ris: try RISReader.read(text)
+        // The XML parser reads the bytes itself, honouring the file's encoding declaration.
+        case .pubmedXML: try PubMedXMLReader.read(data)
+        case .medline: try MedlineReader.read(text)
+        case .ctgov: try ClinicalTrialsReader.read(text)
+        case .json, .jsonl, .csv: []
         }
-        return text
     }
 }

@@ -9,11 +9,14 @@ public struct SourceRecord: Sendable {
     public var provenance: Provenance
     /// Problems found before sending: a CSV cell that cannot be converted, say.
     public var problems: [Problem]
+    /// How an imported record was mapped: what was carried over, inferred, dropped, left for review.
+    public var notes: [ImportNote]
 
-    public init(json: Data, provenance: Provenance, problems: [Problem] = []) {
+    public init(json: Data, provenance: Provenance, problems: [Problem] = [], notes: [ImportNote] = []) {
         self.json = json
         self.provenance = provenance
         self.problems = problems
+        self.notes = notes
     }
 
     /// "studies.csv line 4", "studies.json record 3".
@@ -21,26 +24,6 @@ public struct SourceRecord: Sendable {
         let file = provenance.sourceFile ?? "input"
         if let line = provenance.line { return "\(file) line \(line)" }
         return "\(file) record \(provenance.recordNumber ?? 0)"
-    }
-}
-
-/// The formats `ldn submit` reads.
-public enum InputFormat: String, CaseIterable, Sendable {
-    /// One record object, or an array of them.
-    case json
-    /// One record object per line.
-    case jsonl
-    /// A header row naming columns from `CSVRecords.columns`, one record per row.
-    case csv
-
-    /// The format a file's name suggests, if any.
-    public static func guess(path: String) -> InputFormat? {
-        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "json": .json
-        case "jsonl", "ndjson": .jsonl
-        case "csv": .csv
-        default: nil
-        }
     }
 }
 

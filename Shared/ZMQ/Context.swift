@@ -1,4 +1,6 @@
 import CZMQ
+import Foundation
+import Synchronization
 
 /// One per process. libzmq contexts are thread-safe, so this type is `Sendable`;
 /// the sockets it makes are not, and each stays on the thread that created it.
@@ -21,8 +23,26 @@ public final class Context: @unchecked Sendable {
         return Socket(handle: socket, type: type, context: self)
     }
 
+    /// Whether `terminate(within:)` has run (then `deinit` must not terminate again).
+    private let terminated = Mutex(false)
+
+    /// Terminates the context, waiting at most `timeout` for its sockets to close (their
+    /// queued messages go out within each socket's linger). False when it gave up: a socket
+    /// is still open, and the caller should end the process rather than hang at exit.
+    public func terminate(within timeout: Duration) -> Bool {
+        terminated.withLock { $0 = true }
+        let done = DispatchSemaphore(value: 0)
+        Thread { [self] in
+            while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+            done.signal()
+        }.start()
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        return done.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success
+    }
+
     deinit {
         // Blocks until every socket is closed; by then all socket threads have finished.
+        guard !terminated.withLock({ $0 }) else { return }
         while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
     }
 

@@ -101,16 +101,22 @@ public final class ServiceProcess: Sendable {
     /// The exit status, once the process has ended; fails after `timeout` (and kills it).
     public func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
+        var exitedAt: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
-            // Exited, and its output read to the end (the pipe may lag the exit a little).
-            if let status = state.exitStatus.withLock({ $0 }),
-               state.errorLines.isComplete && (!capturesOutput || state.outputLines.isComplete) {
-                return status
+            // Exited, and its output read to the end (the pipe may lag the exit a little). A
+            // process that other tests spawn at the same moment can inherit the pipe's write
+            // end and hold it open, so after a grace period the exit status alone counts.
+            if let status = state.exitStatus.withLock({ $0 }) {
+                let exited = exitedAt ?? .now
+                exitedAt = exited
+                let complete = state.errorLines.isComplete && (!capturesOutput || state.outputLines.isComplete)
+                if complete || ContinuousClock.now - exited > .seconds(2) { return status }
             }
             try await Task.sleep(for: .milliseconds(10))
         }
+        let state = process.isRunning ? "still running" : "exited, its output not read to the end"
         signal(SIGKILL)
-        throw TestFailure("\(name) did not exit within \(timeout); its log:\n" + log.joined(separator: "\n"))
+        throw TestFailure("\(name) did not exit within \(timeout) (\(state)); its log:\n" + log.joined(separator: "\n"))
     }
 
     /// SIGTERM, then the exit status.

@@ -23,6 +23,7 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
         status.sequence = SequenceStatus(head: counts.head)
         status.counters["records"] = counts.records
         status.counters["retracted"] = counts.retracted
+        status.counters["needs_review"] = counts.needsReview
         status.counters["changes"] = counts.changes
         status.counters["commit_batches"] = batches.batches
         status.gauges = ["mean_batch_size": batches.meanRecords, "database_bytes": Double(database.sizeOnDisk)]

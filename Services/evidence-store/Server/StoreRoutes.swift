@@ -53,8 +53,10 @@ struct StoreRoutes {
         guard let found = try await database.record(references[0], history: body.history ?? false) else {
             throw ErrorBody(code: .notFound, message: "no record with \(describe(body))")
         }
-        return .ok(request, GetReply(current: found.current.header, history: body.history == true ? found.history.map(\.header) : nil),
-                   attachments: [found.current.body] + found.history.map(\.body))
+        let reports = try await database.otherReports(of: found.current.header.recordID)
+        return .ok(request, GetReply(current: found.current.header, history: body.history == true ? found.history.map(\.header) : nil,
+                                     reports: reports.isEmpty ? nil : reports.map(\.header)),
+                   attachments: [found.current.body] + found.history.map(\.body) + reports.map(\.body))
     }
 
     @Sendable func changes(_ request: Request) async throws -> Reply {

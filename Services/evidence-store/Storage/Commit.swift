@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import GRDB
 import WireProtocol
@@ -115,9 +116,17 @@ private struct BatchWriter {
             guard let existing = try find(record.item) else {
                 throw StorageError.damaged(path: "records", problem: "a record conflicts on key or PMID but cannot be found")
             }
-            if existing.hash == record.hash {
+            let incoming = record.item.provenance?.initialStatus ?? .active
+            if existing.hash == record.hash && (existing.status != .needsReview || incoming == .needsReview) {
                 results.append(RecordResult(index: index, outcome: .duplicate, id: existing.id, key: existing.key,
                                             version: existing.version))
+                continue
+            }
+            // A partial import never replaces what a reviewer completed, and a bibliographic
+            // import never replaces a record submitted as a record (curated: outcomes, dose…).
+            if let reason = try importNotApplied(record.item, incoming: incoming, over: existing) {
+                results.append(RecordResult(index: index, outcome: .duplicate, id: existing.id, key: existing.key,
+                                            version: existing.version, warnings: [Problem(field: "record", message: reason)]))
                 continue
             }
             let change = try update(existing, with: record, requestID: requestID)
@@ -166,6 +175,21 @@ private struct BatchWriter {
         return nil
     }
 
+    /// Why an import must leave the stored record as it is, or nil when it may update it.
+    func importNotApplied(_ item: WriteItem, incoming: RecordStatus, over existing: Existing) throws -> String? {
+        if incoming == .needsReview && existing.status != .needsReview {
+            return "the study is already stored complete (record \(existing.id)); this partial import was not applied"
+        }
+        guard item.provenance?.original != nil else { return nil }
+        let latest = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT provenance FROM changes WHERE record_id = ? AND kind != 'retract' ORDER BY seq DESC LIMIT 1
+            """), arguments: [existing.id])
+        let curated = latest.flatMap { try? WireJSON.decode(Provenance.self, from: Data($0.utf8)) }?.original == nil
+        return curated
+            ? "the study is stored as a curated record (record \(existing.id)); an import does not replace it — submit JSON, JSON Lines or CSV to change it"
+            : nil
+    }
+
     func existing(_ row: Row) -> Existing {
         Existing(id: row[0], key: row[1], doi: row[2], pmid: row[3], nct: row[4], version: row[5],
                  status: RecordStatus(rawValue: row[6]) ?? .active, hash: row[7])
@@ -173,15 +197,15 @@ private struct BatchWriter {
 
     /// Inserts the record when neither its key nor its PMID is taken; nil when one is.
     mutating func insertIfNew(_ record: PreparedRecord, requestID: String) throws -> ChangeHeader? {
-        let item = record.item
+        let item = record.item, status = item.provenance?.initialStatus ?? .active
         try db.cachedStatement(sql: """
-            INSERT INTO records (key, doi, pmid, nct, version, status, hash, head_seq) VALUES (?, ?, ?, ?, 1, 'active', ?, ?)
+            INSERT INTO records (key, doi, pmid, nct, version, status, hash, head_seq) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
             ON CONFLICT DO NOTHING
-            """).execute(arguments: [item.key, item.doi, item.pmid, item.nct, record.hash, head + 1])
+            """).execute(arguments: [item.key, item.doi, item.pmid, item.nct, status.rawValue, record.hash, head + 1])
         guard db.changesCount == 1 else { return nil }
         head += 1
         let change = ChangeHeader(seq: head, kind: .insert, recordID: db.lastInsertedRowID, key: item.key, version: 1,
-                                  status: .active, committedAt: now, requestID: requestID, provenance: item.provenance)
+                                  status: status, committedAt: now, requestID: requestID, provenance: item.provenance)
         try appendChange(change, body: record.body, provenanceJSON: record.provenanceJSON)
         return change
     }
@@ -194,11 +218,13 @@ private struct BatchWriter {
         head += 1
         let doi = item.doi ?? existing.doi, pmid = item.pmid ?? existing.pmid, nct = item.nct ?? existing.nct
         let key = doi.map { "doi:" + $0 } ?? pmid.map { "pmid:" + $0 } ?? nct.map { "nct:" + $0 } ?? existing.key
+        // A complete version ends a record's review; a retraction stays.
+        let status = existing.status == .needsReview ? (item.provenance?.initialStatus ?? .active) : existing.status
         try db.cachedStatement(sql: """
-            UPDATE records SET key = ?, doi = ?, pmid = ?, nct = ?, version = ?, hash = ?, head_seq = ? WHERE id = ?
-            """).execute(arguments: [key, doi, pmid, nct, existing.version + 1, record.hash, head, existing.id])
+            UPDATE records SET key = ?, doi = ?, pmid = ?, nct = ?, version = ?, status = ?, hash = ?, head_seq = ? WHERE id = ?
+            """).execute(arguments: [key, doi, pmid, nct, existing.version + 1, status.rawValue, record.hash, head, existing.id])
         let change = ChangeHeader(seq: head, kind: .update, recordID: existing.id, key: key, version: existing.version + 1,
-                                  status: existing.status, committedAt: now, requestID: requestID, provenance: item.provenance)
+                                  status: status, committedAt: now, requestID: requestID, provenance: item.provenance)
         try appendChange(change, body: record.body, provenanceJSON: record.provenanceJSON)
         return change
     }

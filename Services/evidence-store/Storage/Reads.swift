@@ -62,6 +62,17 @@ extension EvidenceDatabase {
         }
     }
 
+    /// The other reports of this record's study: records with the same NCT id (a registry
+    /// entry and the papers on the trial), by record id.
+    public func otherReports(of id: Int64) async throws -> [StoredChange] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(ChangeHeader.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
+                WHERE r.nct = (SELECT nct FROM records WHERE id = ?) AND r.id != ? ORDER BY r.id
+                """, arguments: [id, id]).map { (ChangeHeader(row: $0), $0[10] as Data) }
+        }
+    }
+
     /// Changes after `seq`, oldest first, and the head when they were read.
     public func changes(after seq: Int64, limit: Int) async throws -> (changes: [StoredChange], head: Int64) {
         try await pool.read { db in
@@ -90,6 +101,7 @@ extension EvidenceDatabase {
     public struct Counts: Sendable {
         public var records: Int
         public var retracted: Int
+        public var needsReview: Int
         public var changes: Int
         public var head: Int64
     }
@@ -98,9 +110,10 @@ extension EvidenceDatabase {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM records WHERE status = 'retracted'),
+                       (SELECT COUNT(*) FROM records WHERE status = 'needs-review'),
                        (SELECT COUNT(*) FROM changes), (SELECT COALESCE(MAX(seq), 0) FROM changes)
                 """)!
-            return Counts(records: row[0], retracted: row[1], changes: row[2], head: row[3])
+            return Counts(records: row[0], retracted: row[1], needsReview: row[2], changes: row[3], head: row[4])
         }
     }
 }

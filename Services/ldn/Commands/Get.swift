@@ -24,6 +24,9 @@ struct Get: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @Flag(help: "Also print the record's text as it was in the imported file (RIS, MEDLINE, PubMed XML, registry JSON).")
+    var original = false
+
     @Flag(help: "Print JSON: the change header and the record.")
     var json = false
 
@@ -45,7 +48,8 @@ struct Get: ParsableCommand {
             throw ExitCode(1)
         }
         if json {
-            Output.json(Document(current: answer.current, record: try? JSONParser.parse(body), history: answer.history))
+            Output.json(Document(current: answer.current, record: try? JSONParser.parse(body), history: answer.history,
+                                 reports: answer.reports))
             return
         }
         guard let record = RecordIntake.evaluate(body).record else {
@@ -53,6 +57,22 @@ struct Get: ParsableCommand {
             return
         }
         print(RecordView(header: answer.current, record: record).render())
+        if let reports = answer.reports {
+            // Their JSON follows the current record's and the history's.
+            let bodies = found.attachments.suffix(reports.count)
+            print("\nother reports of this study")
+            for (header, body) in zip(reports, bodies) {
+                let title = RecordIntake.evaluate(body).record.map { "\($0.year) \($0.design.rawValue) \($0.title)" } ?? ""
+                print("  record \(header.recordID) · \(header.status.rawValue) · \(title)")
+            }
+        }
+        if original {
+            if let text = answer.current.provenance?.original {
+                print("\noriginal (\(answer.current.provenance?.format ?? "import"))\n" + text)
+            } else {
+                print("\noriginal: none; this version was submitted as a record, not imported from a bibliographic file")
+            }
+        }
         if let history = answer.history {
             print("\nhistory")
             var table = Table("SEQ", "CHANGE", "VERSION", "STATUS", "COMMITTED", "REQUEST")
@@ -81,5 +101,6 @@ struct Get: ParsableCommand {
         var current: ChangeHeader
         var record: JSONValue?
         var history: [ChangeHeader]?
+        var reports: [ChangeHeader]?
     }
 }

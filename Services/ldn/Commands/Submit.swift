@@ -8,9 +8,15 @@ import WireProtocol
 
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load studies from JSON, JSON Lines or CSV files.",
+        abstract: "Load studies from JSON, JSON Lines, CSV, RIS, MEDLINE (.nbib), PubMed XML or ClinicalTrials.gov JSON files.",
         discussion: """
-            The format comes from each file's extension (.json, .jsonl/.ndjson, .csv) or its content; --format overrides.
+            The format comes from each file's extension (.json, .jsonl/.ndjson, .csv, .ris, .nbib/.medline, .xml) and its \
+            content (ClinicalTrials.gov API v2 JSON is told from record JSON by its protocolSection); --format overrides.
+            Bibliographic records are mapped to evidence records: identifiers, title, authors, year, journal, abstract \
+            (as the summary); the design from the registry's design, publication types or the title; conditions from MeSH \
+            headings, keywords or registry conditions through the vocabulary, else the title. --dry-run shows the mapping \
+            of every record and sends nothing. A record whose design or conditions cannot be worked out is rejected, or with \
+            --allow-partial stored as needs-review (kept out of queries and summaries until a complete version is submitted).
             CSV files have a header row; columns: \(CSVRecords.columns.joined(separator: ", ")). \
             authors, conditions and adverse_events take several values separated by ';'; outcomes is a JSON array.
             Batches are retried with the same request ids, so an interrupted load can simply be run again: \
@@ -21,8 +27,14 @@ struct Submit: ParsableCommand {
     @Argument(help: "Files to load.")
     var files: [String]
 
-    @Option(help: "Read every file as this format: json, jsonl or csv.")
+    @Option(help: "Read every file as this format: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: InputFormat?
+
+    @Flag(help: "Read and check the files, print per record what was mapped, inferred and dropped, and send nothing.")
+    var dryRun = false
+
+    @Flag(help: "Keep imported records whose design or conditions cannot be worked out, as needs-review, instead of rejecting them.")
+    var allowPartial = false
 
     @Option(help: "Ingest endpoint(s), comma-separated; the first is used (env LDN_INGEST_ENDPOINT).")
     var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
@@ -50,11 +62,19 @@ struct Submit: ParsableCommand {
         var records: [SourceRecord] = []
         for file in files {
             do {
-                records += try SourceFile.read(path: file, format: format)
+                let contents = try SourceFile.read(path: file, format: format, allowPartial: allowPartial)
+                contents.warnings.forEach { Output.error("warning \($0)") }
+                records += contents.records
             } catch {
                 Output.error("cannot read \(error); nothing was sent")
                 throw ExitCode(2)
             }
+        }
+        if dryRun {
+            let report = DryRunReport(records: records)
+            if json { Output.json(report.document) } else { report.print() }
+            if report.rejected > 0 { throw ExitCode(1) }
+            return
         }
         let sendable = records.indices.filter { records[$0].problems.isEmpty }
         let batches = stride(from: 0, to: sendable.count, by: batchSize).map { Array(sendable[$0..<min($0 + batchSize, sendable.count)]) }

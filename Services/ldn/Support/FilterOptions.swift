@@ -40,11 +40,14 @@ struct FilterOptions: ParsableArguments {
     @Flag(help: "Include retracted records.")
     var includeRetracted = false
 
+    @Flag(help: "Include records imported with --allow-partial that wait for review.")
+    var includeNeedsReview = false
+
     func filter(text: String? = nil) -> EvidenceFilter {
         EvidenceFilter(condition: condition, design: design.isEmpty ? nil : design, minCertainty: minCertainty,
                        yearFrom: yearFrom, yearTo: yearTo, outcome: outcome, direction: direction,
                        minParticipants: minParticipants, doi: doi, pmid: pmid, nct: nct, text: text,
-                       includeRetracted: includeRetracted ? true : nil)
+                       includeRetracted: includeRetracted ? true : nil, includeNeedsReview: includeNeedsReview ? true : nil)
     }
 }
 

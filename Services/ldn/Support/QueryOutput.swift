@@ -19,7 +19,7 @@ enum QueryOutput {
             guard let record = hit.record else { continue }
             table.add(String(hit.id), String(record.year), record.design.rawValue,
                       record.participants.map(String.init) ?? "-",
-                      record.certainty.rawValue + (hit.status == .retracted ? " (retracted)" : ""), record.title)
+                      record.certainty.rawValue + (hit.status == .active ? "" : " (\(hit.status.rawValue))"), record.title)
         }
         return table.render()
     }

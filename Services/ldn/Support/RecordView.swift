@@ -22,6 +22,9 @@ struct RecordView {
             field("record", "\(header.recordID) · version \(header.version) · \(header.status.rawValue) · seq \(header.seq)")
             field("key", header.key)
             if header.status == .retracted { field("retracted", header.reason) }
+            for (index, gap) in (header.provenance?.unresolved ?? []).enumerated() {
+                field(index == 0 ? "to review" : "", gap)
+            }
         }
         field("identifiers", [record.identifiers.doi.map { "DOI \($0)" }, record.identifiers.pmid.map { "PMID \($0)" },
                               record.identifiers.nct.map { $0 }].compactMap { $0 }.joined(separator: " · "))
@@ -41,6 +44,7 @@ struct RecordView {
             if let file = provenance.sourceFile {
                 origin += " from \(file)" + (provenance.line.map { " line \($0)" } ?? provenance.recordNumber.map { " record \($0)" } ?? "")
             }
+            if let format = provenance.format { origin += " (\(format))" }
             field("provenance", origin)
         }
         field("committed", header.map { $0.committedAt.formatted(Date.ISO8601FormatStyle()) })

@@ -22,7 +22,12 @@ struct FilterSQL {
         needsRecords = filter.doi != nil || filter.pmid != nil || filter.nct != nil
         let t = table
         if let condition = filter.condition { add("f.code = ?", [condition]) }
-        if filter.includeRetracted != true { add("\(t).status = 'active'") }
+        let statuses = filter.statuses
+        if statuses.count == 1 {
+            add("\(t).status = 'active'")
+        } else if statuses.count < 3 {
+            add("\(t).status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))", statuses.map(\.rawValue))
+        }
         if let designs = filter.design, !designs.isEmpty {
             add("\(t).design IN (\(Array(repeating: "?", count: designs.count).joined(separator: ", ")))", designs.map(\.rawValue))
         }
@@ -75,6 +80,7 @@ struct FilterSQL {
         case .year: "\(table).year DESC, \(id) DESC"
         case .participants: "\(table).participants IS NULL, \(table).participants DESC, \(id) DESC"
         case .certainty: "\(table).certainty DESC, \(table).year DESC, \(id) DESC"
+        case .id: id
         }
     }
 

@@ -136,10 +136,11 @@ final class ReplicaDatabase: FollowerSink, Sendable {
             .execute(arguments: [header.recordID, change.body])
         for code in record.conditions {
             try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO record_conditions (code, status, design, certainty, year, record_id, participants, dose_mg)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO record_conditions (code, status, design, certainty, year, record_id, participants, dose_mg, study)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [code, header.status.rawValue, record.design.rawValue, record.certainty.rank,
-                                         record.year, header.recordID, record.participants, record.doseMg])
+                                         record.year, header.recordID, record.participants, record.doseMg,
+                                         record.identifiers.nct])
             for (position, outcome) in record.outcomes.enumerated() {
                 try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO outcome_index (code, record_id, position, status, measure, direction)

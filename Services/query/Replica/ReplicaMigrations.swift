@@ -73,6 +73,16 @@ enum ReplicaMigrations {
                 INSERT INTO replica (name, value) VALUES ('applied_seq', 0);
                 """)
         }
+        migrator.registerMigration("v2: studies") { db in
+            // A trial's registry entry and the papers on it are separate records of one
+            // study; summaries count the study once. `study` is the NCT id that links
+            // them, NULL for a record that is its own study (the partial index stays small).
+            try db.execute(sql: """
+                ALTER TABLE record_conditions ADD COLUMN study TEXT;
+                UPDATE record_conditions SET study = (SELECT nct FROM records WHERE records.id = record_conditions.record_id);
+                CREATE INDEX record_conditions_studies ON record_conditions(code, status, study) WHERE study IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -4,7 +4,7 @@ import GRDB
 import WireProtocol
 
 extension ReplicaDatabase {
-    /// The evidence for one condition (active records only): counts by design and by
+    /// The evidence for one condition (active records only, each study once): counts by design and by
     /// certainty, outcome directions per measure, the dose range, the strongest studies and
     /// the latest addition. Counted from the per-condition index tables, in one read
     /// transaction; only the few studies listed are read from `records`.
@@ -22,13 +22,23 @@ extension ReplicaDatabase {
                 byDesign[design, default: (0, 0)].participants += participants
                 byCertainty[certainty, default: 0] += studies
             }
+            // Each study once: take out the reports that do not stand for their study.
+            let extraReports = try Self.extraReports(condition: code, in: db)
+            for report in extraReports {
+                byDesign[report.design]?.studies -= 1
+                byDesign[report.design]?.participants -= report.participants ?? 0
+                byCertainty[report.certainty]? -= 1
+            }
+            byDesign = byDesign.filter { $0.value.studies > 0 }
+            byCertainty = byCertainty.filter { $0.value > 0 }
             let doses = try Row.fetchOne(db, sql: """
                 SELECT MIN(dose_mg), MAX(dose_mg), MAX(record_id) FROM record_conditions WHERE code = ? AND status = 'active'
                 """, arguments: [code])
+            let skipped = Set(extraReports.map(\.recordID))
             let strongest = try Int64.fetchAll(db, sql: """
                 SELECT record_id FROM record_conditions WHERE code = ? AND status = 'active'
-                ORDER BY certainty DESC, participants IS NULL, participants DESC, year DESC, record_id DESC LIMIT 5
-                """, arguments: [code])
+                ORDER BY certainty DESC, participants IS NULL, participants DESC, year DESC, record_id DESC LIMIT ?
+                """, arguments: [code, 5 + skipped.count]).filter { !skipped.contains($0) }.prefix(5)
             var outcomes: [String: SummaryReply.OutcomeCount] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT measure, direction, COUNT(*) FROM outcome_index
@@ -46,7 +56,7 @@ extension ReplicaDatabase {
                 outcomes[measure] = tally
             }
             let latestID: Int64? = doses?[2]
-            let listed = try Self.studies(strongest + (latestID.map { [$0] } ?? []), in: db)
+            let listed = try Self.studies(Array(strongest) + (latestID.map { [$0] } ?? []), in: db)
             return SummaryReply(
                 condition: code, name: ConditionVocabulary.displayName(code: code),
                 studies: byDesign.values.reduce(0) { $0 + $1.studies },
@@ -60,6 +70,25 @@ extension ReplicaDatabase {
                 doseMinMg: doses?[0], doseMaxMg: doses?[1],
                 strongest: strongest.compactMap { listed[$0] }, latest: latestID.flatMap { listed[$0] },
                 replica: replica)
+        }
+    }
+
+    /// A condition's reports beyond the first of each study: records that share an NCT id
+    /// with one that stands for the study (highest certainty, then most participants, then
+    /// latest). Read through the small partial index of records that carry an NCT id.
+    static func extraReports(condition code: String, in db: Database)
+        throws -> [(recordID: Int64, design: StudyDesign, certainty: Certainty, participants: Int?)] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT study, record_id, design, certainty, participants FROM record_conditions
+            WHERE code = ? AND status = 'active' AND study IS NOT NULL
+            ORDER BY study, certainty DESC, participants IS NULL, participants DESC, record_id DESC
+            """, arguments: [code])
+        var previousStudy: String?
+        return rows.compactMap { row in
+            let study: String = row[0]
+            defer { previousStudy = study }
+            guard study == previousStudy else { return nil }  // the first of its study stands for it
+            return (row[1], StudyDesign(rawValue: row[2]) ?? .other, certainty(row[3]), row[4])
         }
     }
 

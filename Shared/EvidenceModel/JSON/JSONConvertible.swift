@@ -229,6 +229,17 @@ public struct JSONFields {
         return try list(key, of: type)
     }
 
+    /// An array of strings; nil when the member is absent.
+    public func optionalStrings(_ key: String) throws(JSONShapeError) -> [String]? {
+        guard let elements = try optionalArray(key) else { return nil }
+        var strings: [String] = []
+        for element in elements {
+            guard case .string(let text) = element else { throw fail(key, "an array of strings", element) }
+            strings.append(text)
+        }
+        return strings
+    }
+
     public func optional<Value: JSONConvertible>(_ key: String, _: Value.Type) throws(JSONShapeError) -> Value? {
         guard let value = self[key] else { return nil }
         return try Value(json: value)

@@ -85,6 +85,13 @@ public enum ConditionVocabulary {
         return nil
     }
 
+    /// Every concept a free text (a title, an abstract) mentions by a contained phrase, in
+    /// vocabulary order.
+    public static func concepts(mentionedIn text: String) -> [ConditionConcept] {
+        let key = text.folded
+        return concepts.filter { concept in concept.containedPhrases.contains { key.contains($0) } }
+    }
+
     public static func concept(code: String) -> ConditionConcept? {
         concepts.first { $0.code == code }
     }

@@ -71,6 +71,10 @@ public enum ChangeKind: String, Codable, Sendable {
 
 public enum RecordStatus: String, Codable, Sendable {
     case active, retracted
+    /// Imported with `--allow-partial`: the import could not determine everything a record
+    /// needs (see `Provenance.unresolved`). Kept out of queries and summaries by default,
+    /// until a complete version of the record is submitted.
+    case needsReview = "needs-review"
 }
 
 /// Where a record came from: who sent it, from which file, which record in it.
@@ -83,15 +87,25 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
     public var recordNumber: Int?
     /// 1-based line where the record starts, for line-oriented formats.
     public var line: Int?
+    /// The record's text as it was in an imported file (RIS, MEDLINE, PubMed XML, registry JSON).
+    public var original: String?
+    /// What an import could not determine and filled in for review ("design: …"). A record
+    /// submitted with any is stored as `needs-review`.
+    public var unresolved: [String]?
 
     public init(submittedBy: String? = nil, sourceFile: String? = nil, format: String? = nil,
-                recordNumber: Int? = nil, line: Int? = nil) {
+                recordNumber: Int? = nil, line: Int? = nil, original: String? = nil, unresolved: [String]? = nil) {
         self.submittedBy = submittedBy
         self.sourceFile = sourceFile
         self.format = format
         self.recordNumber = recordNumber
         self.line = line
+        self.original = original
+        self.unresolved = unresolved
     }
+
+    /// The status a new record with this provenance is stored with.
+    public var initialStatus: RecordStatus { (unresolved ?? []).isEmpty ? .active : .needsReview }
 
     public func write(to output: inout JSONOutput) {
         output.object { o in
@@ -100,6 +114,8 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
             o.field("format", format)
             o.field("record_number", recordNumber)
             o.field("line", line)
+            o.field("original", original)
+            o.field("unresolved", strings: unresolved ?? [])
         }
     }
 
@@ -107,6 +123,7 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
         let fields = try JSONFields(json, path: "provenance")
         self.init(submittedBy: try fields.optionalString("submitted_by"), sourceFile: try fields.optionalString("source_file"),
                   format: try fields.optionalString("format"), recordNumber: try fields.optionalInt("record_number"),
-                  line: try fields.optionalInt("line"))
+                  line: try fields.optionalInt("line"), original: try fields.optionalString("original"),
+                  unresolved: try fields.optionalStrings("unresolved"))
     }
 }

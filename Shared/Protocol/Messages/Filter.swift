@@ -22,11 +22,13 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
     public var text: String?
     /// Also match retracted records (default: only active ones).
     public var includeRetracted: Bool?
+    /// Also match records imported with gaps, waiting for review.
+    public var includeNeedsReview: Bool?
 
     public init(condition: String? = nil, design: [StudyDesign]? = nil, minCertainty: Certainty? = nil,
                 yearFrom: Int? = nil, yearTo: Int? = nil, outcome: String? = nil, direction: Direction? = nil,
                 minParticipants: Int? = nil, doi: String? = nil, pmid: String? = nil, nct: String? = nil,
-                text: String? = nil, includeRetracted: Bool? = nil) {
+                text: String? = nil, includeRetracted: Bool? = nil, includeNeedsReview: Bool? = nil) {
         self.condition = condition
         self.design = design
         self.minCertainty = minCertainty
@@ -40,6 +42,7 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
         self.nct = nct
         self.text = text
         self.includeRetracted = includeRetracted
+        self.includeNeedsReview = includeNeedsReview
     }
 
     enum CodingKeys: String, CodingKey {
@@ -49,6 +52,7 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
         case yearTo = "year_to"
         case minParticipants = "min_participants"
         case includeRetracted = "include_retracted"
+        case includeNeedsReview = "include_needs_review"
     }
 
     /// The filter with names turned into codes and identifiers normalised, or an error a
@@ -82,6 +86,11 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
         return filter
     }
 
+    /// The record statuses the filter lets through.
+    public var statuses: [RecordStatus] {
+        [.active] + (includeNeedsReview == true ? [.needsReview] : []) + (includeRetracted == true ? [.retracted] : [])
+    }
+
     /// The words of `text`, lower-cased, for matching.
     public var terms: [String] {
         (text ?? "").folded.split(separator: " ").map(String.init)
@@ -90,7 +99,7 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
     /// Whether a record passes the (resolved) filter. Used for watches, where each new
     /// change is tested against every watch.
     public func matches(_ record: EvidenceRecord, status: RecordStatus) -> Bool {
-        if status == .retracted && includeRetracted != true { return false }
+        if !statuses.contains(status) { return false }
         if let condition, !record.conditions.contains(condition) { return false }
         if let design, !design.contains(record.design) { return false }
         if let minCertainty, record.certainty < minCertainty { return false }

@@ -92,6 +92,8 @@ public enum QuerySort: String, Codable, Sendable, CaseIterable {
     case participants
     /// Highest first.
     case certainty
+    /// Record id, oldest first: stable pages for exports.
+    case id
 }
 
 /// `query` (to query): records passing a filter, sorted, a page at a time.

@@ -26,10 +26,14 @@ public struct GetRequest: Codable, Sendable {
 public struct GetReply: Codable, Sendable {
     public var current: ChangeHeader
     public var history: [ChangeHeader]?
+    /// Other reports of the same study (records sharing its NCT id): a trial's registry entry
+    /// and the papers on it. Their JSON follows the history's in the attachments.
+    public var reports: [ChangeHeader]?
 
-    public init(current: ChangeHeader, history: [ChangeHeader]?) {
+    public init(current: ChangeHeader, history: [ChangeHeader]?, reports: [ChangeHeader]? = nil) {
         self.current = current
         self.history = history
+        self.reports = reports
     }
 }
 

@@ -54,6 +54,9 @@ public enum ServiceRunner {
             throw ExitCode(1)
         }
         runtime.context.shutdown()
+        if !runtime.context.terminate(within: .seconds(5)) {
+            logger.warning("a ZeroMQ socket was still open 5 s after shutdown; exiting without waiting for it")
+        }
         logger.info("stopped cleanly", metadata: ["uptime_s": "\(Int(runtime.state.uptime.milliseconds / 1000))"])
     }
 }

@@ -25,7 +25,7 @@ enum JSONLinesRecords {
     static func read(_ text: String, file: String) throws(FormatError) -> [SourceRecord] {
         var records: [SourceRecord] = []
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = line.trimmedEdges
             guard !trimmed.isEmpty else { continue }
             records.append(SourceRecord(json: Data(trimmed.utf8),
                                         provenance: Provenance(sourceFile: file, format: InputFormat.jsonl.rawValue,

@@ -1,0 +1,77 @@
+import ArgumentParser
+import EvidenceFormats
+import EvidenceModel
+import Foundation
+import LDNClient
+import ServiceKit
+import WireProtocol
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the studies that match a filter as JSON Lines, CSV or a FHIR R5 Bundle.",
+        discussion: """
+            jsonl and csv are the forms `ldn submit` reads, so an export loads back unchanged (its records come back as duplicates). \
+            fhir writes a FHIR R5 Bundle (type collection) with a Citation and an Evidence resource per study: \
+            identifiers, design (study-design codes), effect estimates as statistics (statistic-type codes for SMD, MD, RR, OR, HR, RD, \
+            proportion) with their 95% intervals and p values, and the GRADE certainty. Filters are those of `ldn query`.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl, csv, fhir
+    }
+
+    @Option(help: "jsonl, csv or fhir.")
+    var format: Format = .jsonl
+
+    @OptionGroup var filter: FilterOptions
+
+    @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
+    var output: String?
+
+    @Option(help: "Query endpoint (env LDN_QUERY_ENDPOINT).")
+    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    static let pageSize = 500
+
+    func run() throws {
+        var hits: [Hit] = []
+        var total = 0
+        repeat {
+            // Oldest record first, so that pages stay put while new records arrive.
+            let request = Request(type: MessageType.query, id: Output.requestID(),
+                                  body: QueryRequest(filter: filter.filter(), sort: .id, limit: Self.pageSize, offset: hits.count))
+            let answer = try connection.call(request, to: query, service: "query", as: QueryReply.self)
+            if hits.isEmpty { QueryOutput.noteStaleness(answer.replica) }
+            total = answer.total
+            hits += answer.hits
+            if answer.hits.isEmpty { break }
+        } while hits.count < total
+
+        let data = Self.render(hits, as: format)
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: data) else {
+                Output.error("cannot write \(output)")
+                throw ExitCode(2)
+            }
+            Output.error("exported \(hits.count) stud\(hits.count == 1 ? "y" : "ies") as \(format.rawValue) to \(output)")
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+
+    static func render(_ hits: [Hit], as format: Format) -> Data {
+        switch format {
+        case .jsonl:
+            return hits.reduce(into: Data()) { data, hit in data += hit.recordJSON + Data("\n".utf8) }
+        case .csv:
+            return Data(CSVRecords.table(hits.compactMap { try? JSONParser.parse($0.recordJSON) }).utf8)
+        case .fhir:
+            let entries = hits.compactMap { hit in
+                hit.record.map { FHIRExportEntry(recordID: hit.id, record: $0, status: hit.status) }
+            }
+            return JSONWriter.data(FHIRBundle.make(entries, generatedAt: Date())) + Data("\n".utf8)
+        }
+    }
+}
