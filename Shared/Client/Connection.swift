@@ -2,7 +2,11 @@ import Foundation
 import WireProtocol
 import ZMQ
 
-/// A blocking connection to one service, for command-line tools and tests (one thread).
+/// A blocking connection to a service, for command-line tools and tests (one thread).
+///
+/// `endpoint` may list several instances of the service, comma-separated (scaled ingest or
+/// query replicas): the DEALER socket connects to each and ZeroMQ spreads requests over
+/// those whose connection is up (`ZMQ_IMMEDIATE`), so a dead instance gets none.
 ///
 /// Lazy Pirate (zguide): wait for replies with a timeout; when the oldest outstanding
 /// request times out, close the socket, open a new one and resend every outstanding
@@ -54,7 +58,7 @@ public final class Connection {
             while next < requests.count || !inFlight.isEmpty {
                 let socket = try openSocket()
                 while inFlight.count < window, next < requests.count {
-                    try socket.sendRequest(requests[next])
+                    try send(requests[next], on: socket)
                     inFlight.append((requests[next].id, next, .now, .now))
                     next += 1
                 }
@@ -68,7 +72,7 @@ public final class Connection {
                     if !reply.isOK, reply.errorBody.code == .unavailable, timeouts < retries {
                         timeouts += 1
                         Thread.sleep(forTimeInterval: Double(reply.errorBody.retryAfterMs ?? 500) / 1000)
-                        try socket.sendRequest(requests[index])
+                        try send(requests[index], on: socket)
                         inFlight[position].sentAt = .now
                         continue
                     }
@@ -83,7 +87,7 @@ public final class Connection {
                     reset()
                     let fresh = try openSocket()
                     for position in inFlight.indices {
-                        try fresh.sendRequest(requests[inFlight[position].index])
+                        try send(requests[inFlight[position].index], on: fresh)
                         inFlight[position].sentAt = .now
                     }
                 }
@@ -95,13 +99,32 @@ public final class Connection {
         }
     }
 
+    /// The instances `endpoint` names.
+    public var endpoints: [String] {
+        endpoint.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// How long a send waits for a connection to any of several instances.
+    static let connectWaitMilliseconds: Int32 = 2000
+    static var connectWait: Duration { .milliseconds(connectWaitMilliseconds) }
+
     private func openSocket() throws -> Socket {
         if let socket { return socket }
         let socket = try context.socket(.dealer)
         try socket.set(.linger(milliseconds: 0))
-        try socket.connect(endpoint)
+        if endpoints.count > 1 {
+            try socket.set([.immediate(true), .sendTimeout(milliseconds: Self.connectWaitMilliseconds)])
+        }
+        for endpoint in endpoints { try socket.connect(endpoint) }
         self.socket = socket
         return socket
+    }
+
+    /// Sends one request; with several instances, fails when none has a connection up.
+    private func send(_ request: Request, on socket: Socket) throws {
+        guard try socket.send([Data()] + request.frames) else {
+            throw ClientError.unreachable(endpoint: endpoint, attempts: 1, timeout: Self.connectWait)
+        }
     }
 
     private func reset() {

@@ -129,6 +129,28 @@ struct IntakeTests {
         _ = try await set.stop()
     }
 
+    @Test("A client given several ingests spreads its batches over those that are up, and skips one that is down")
+    func fanIn() async throws {
+        let set = try await LocalSet.start(["evidence-store", "ingest"])
+        let secondEndpoint = try freeEndpoint()
+        let second = try await set.startExtra("ingest", bind: secondEndpoint)
+        let both = "\(set.ingest),\(secondEndpoint)"
+        let file = try temporaryFile("synthetic.jsonl", SyntheticRecords.jsonLines(0..<400))
+        let load = try await ldn(["submit", file, "--batch-size", "20", "--in-flight", "4", "--ingest", both])
+        #expect(load.status == 0 && load.stdout.contains("400 accepted"), "\(load.stdout)\(load.stderr)")
+        for endpoint in [set.ingest, secondEndpoint] {
+            let requests = try await status(endpoint).counters["records.accepted"] ?? 0
+            #expect(requests > 0, "\(endpoint) took no batch")
+        }
+
+        #expect(try await second.stop() == 0)
+        let more = try temporaryFile("more.jsonl", SyntheticRecords.jsonLines(400..<500))
+        let withOneDown = try await ldn(["submit", more, "--batch-size", "20", "--ingest", both])
+        #expect(withOneDown.status == 0 && withOneDown.stdout.contains("100 accepted"), "\(withOneDown.stdout)\(withOneDown.stderr)")
+        #expect(try await status(set.store).counters["records"] == 500)
+        _ = try await set.stop()
+    }
+
     @Test("With the store down, ingest answers `unavailable` promptly instead of hanging, and keeps serving")
     func storeDown() async throws {
         let set = try await LocalSet.start(["ingest"], extraArguments: ["ingest": ["--store-timeout", "0.3"]])

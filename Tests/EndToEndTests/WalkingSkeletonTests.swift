@@ -22,6 +22,14 @@ struct WalkingSkeletonTests {
         #expect(rows?.count == 4)
         #expect(rows?.allSatisfy { $0["up"] as? Bool == true } == true)
 
+        let watched = try await ldn(["status", "--watch", "--count", "2", "--interval", "0.3"] + set.clientFlags)
+        #expect(watched.status == 0, "\(watched.stderr)")
+        #expect(watched.stdout.components(separatedBy: "4 of 4 up").count == 3, "two refreshes: \(watched.stdout)")
+        let header = try #require(watched.stdout.split(separator: "\n").first { $0.hasPrefix("SERVICE") })
+        #expect(header.split(separator: " ") == ["SERVICE", "ENDPOINT", "STATE", "UPTIME", "SEQ", "LAG", "REQ/S", "ERRORS", "DROPS"])
+        let queryRow = try #require(watched.stdout.split(separator: "\n").last { $0.hasPrefix("query ") })
+        #expect(queryRow.split(separator: " ").count == 9 && !queryRow.contains(" - "), "second refresh has a rate: \(queryRow)")
+
         let statuses = try await set.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
         for process in set.processes.values {

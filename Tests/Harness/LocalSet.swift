@@ -45,8 +45,19 @@ public final class LocalSet: Sendable {
         let (executable, arguments) = commands[service]!
         let process = try ServiceProcess(executable, arguments + extraArguments, environment: environment)
         running.withLock { $0[service] = process }
-        try await process.waitForLine("listening", "role=requests")
+        try await Self.waitUntilReady(process, arguments: arguments)
         return process
+    }
+
+    /// Ready means answering requests: the service group runs and handles SIGTERM and SIGINT
+    /// (the "listening" line comes a moment before).
+    static func waitUntilReady(_ process: ServiceProcess, arguments: [String]) async throws {
+        try await process.waitForLine("listening", "role=requests")
+        guard let index = arguments.firstIndex(of: "--bind") else { return }
+        let endpoint = arguments[index + 1]
+        try await eventually("\(process.name) answers status at \(endpoint)", timeout: .seconds(20)) {
+            (try? await status(endpoint)) != nil
+        }
     }
 
     public func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
@@ -60,7 +71,7 @@ public final class LocalSet: Sendable {
             arguments[index + 1] = dataRoot.appendingPathComponent(dataDirectory).path
         }
         let process = try ServiceProcess(executable, arguments, environment: environment)
-        try await process.waitForLine("listening", "role=requests")
+        try await Self.waitUntilReady(process, arguments: arguments)
         return process
     }
 

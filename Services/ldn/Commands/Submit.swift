@@ -36,7 +36,7 @@ struct Submit: ParsableCommand {
     @Flag(help: "Keep imported records whose design or conditions cannot be worked out, as needs-review, instead of rejecting them.")
     var allowPartial = false
 
-    @Option(help: "Ingest endpoint(s), comma-separated; the first is used (env LDN_INGEST_ENDPOINT).")
+    @Option(help: "Ingest endpoint(s), comma-separated: batches are spread over every ingest that is up (env LDN_INGEST_ENDPOINT).")
     var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
 
     @Option(help: "Records per request.")
@@ -44,6 +44,9 @@ struct Submit: ParsableCommand {
 
     @Option(help: "Requests in flight at once.")
     var inFlight = 6
+
+    @Option(help: "Request id for this load; batches are sent as ID-1, ID-2… Every service logs it (at DEBUG), so `grep ID` follows the records. Default: a random id.")
+    var requestID: String?
 
     @Option(help: "Who is submitting, kept with each record.")
     var submitter = "\(Output.userName)@\(ProcessInfo.processInfo.hostName)"
@@ -78,7 +81,7 @@ struct Submit: ParsableCommand {
         }
         let sendable = records.indices.filter { records[$0].problems.isEmpty }
         let batches = stride(from: 0, to: sendable.count, by: batchSize).map { Array(sendable[$0..<min($0 + batchSize, sendable.count)]) }
-        let run = Output.requestID()
+        let run = requestID ?? Output.requestID()
         let requests = batches.enumerated().map { number, batch in
             Request(type: MessageType.submit, id: "\(run)-\(number + 1)",
                     body: SubmitRequest(submitter: submitter, provenance: batch.map { records[$0].provenance }),
@@ -92,7 +95,7 @@ struct Submit: ParsableCommand {
         var progress = Progress(total: sendable.count, label: "records")
         var done = 0
         var failure: ErrorBody?
-        let client = try connection.connect(String(ingest.split(separator: ",").first ?? ""))
+        let client = try connection.connect(ingest)
         do {
             try client.send(requests, window: inFlight) { number, reply, _ in
                 guard reply.isOK, let answer = try? WireJSON.decode(SubmitReply.self, from: reply.body) else {

@@ -33,7 +33,7 @@ struct WebhookSender: Sendable {
     }
 
     /// Delivers one match, retrying until it succeeds, fails for good (a 4xx other than
-    /// 408 and 429 is not retried) or runs out of attempts. Logs a line per attempt.
+    /// 408 and 429 is not retried) or runs out of attempts. Logs a line per attempt (DEBUG when it succeeds).
     func deliver(_ match: MatchHeader, body: Data, to url: URL, secret: String, logger: Logger) async -> Outcome {
         var lastStatus: Int?
         var lastError = ""
@@ -52,7 +52,7 @@ struct WebhookSender: Sendable {
                 let status = try await post(match, body: body, to: url, secret: secret)
                 let withStatus = metadata.merging(["status": "\(status)"]) { $1 }
                 if (200..<300).contains(status) {
-                    logger.info("webhook delivered", metadata: withStatus)
+                    logger.debug("webhook delivered", metadata: withStatus)
                     return .delivered(status: status, attempt: attempt)
                 }
                 (lastStatus, lastError) = (status, "HTTP \(status)")

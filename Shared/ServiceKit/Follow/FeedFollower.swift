@@ -145,6 +145,13 @@ public final class FeedFollower: Service, Sendable {
         guard let last = changes.last else { return position }
         try await sink.apply(changes)
         stats.add("changes.applied", changes.count)
+        if logger.logLevel <= .debug {
+            // The request id of the write that made each change: `grep <id>` follows a record here too.
+            for change in changes {
+                logger.debug("applied", metadata: ["request.id": "\(change.header.requestID ?? "-")", "seq": "\(change.header.seq)",
+                                                   "record.id": "\(change.header.recordID)", "kind": "\(change.header.kind.rawValue)"])
+            }
+        }
         record(applied: last.header.seq, catchingUp: nil)
         return last.header.seq
     }

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Tests the docker-compose deployment for real, on this machine: installs what it lacks
+# (docker.io, docker-compose, debootstrap), starts dockerd if none runs (and stops the one it
+# started), makes the local base image if missing (cached by name), builds the runtime image
+# from release binaries built here, then runs the set and checks it: health, a load through
+# the published ingest ports, a summary, two query replicas agreeing, a killed store losing
+# nothing, and one request id in the logs of ingest, store and query. Cleans up at the end.
+# Prints each step and its time. Run as root (docker). Used by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+project=ldnci
+image=ldn-evidence-network:ci
+base=ldn-base:bookworm
+compose=(docker-compose -p "$project" -f deploy/docker-compose.yml)
+work="$(mktemp -d /tmp/ldn-compose.XXXXXX)"
+started_dockerd=""
+test_start=$SECONDS
+step_start=$SECONDS
+
+step() {
+    echo "compose-test: [$((SECONDS - step_start))s] done"
+    step_start=$SECONDS
+    echo "compose-test: ── $* (at $((SECONDS - test_start))s)"
+}
+fail() { echo "compose-test: FAILED: $*" >&2; exit 1; }
+
+cleanup() {
+    local status=$?
+    set +e
+    if [ $status -ne 0 ] && command -v docker-compose > /dev/null && [ -n "${LDN_IMAGE:-}" ]; then
+        echo "compose-test: last log lines of each service:" >&2
+        "${compose[@]}" logs --no-color --tail 15 >&2
+    fi
+    if command -v docker-compose > /dev/null && docker info > /dev/null 2>&1; then
+        "${compose[@]}" --profile seed down -v --remove-orphans > /dev/null 2>&1
+        docker image rm -f "$image" > /dev/null 2>&1
+    fi
+    if [ -n "$started_dockerd" ]; then
+        kill "$started_dockerd" 2>/dev/null && wait "$started_dockerd" 2>/dev/null
+        echo "compose-test: stopped the dockerd it started"
+    fi
+    rm -rf "$work"
+    echo "compose-test: finished in $((SECONDS - test_start))s with status $status"
+}
+trap cleanup EXIT
+
+echo "compose-test: ── tools"
+missing=()
+command -v dockerd > /dev/null || missing+=(docker.io)
+command -v docker-compose > /dev/null || missing+=(docker-compose)
+command -v debootstrap > /dev/null || missing+=(debootstrap)
+# A static Swift runtime links Foundation's networking and XML parts against these.
+for package in libcurl4-openssl-dev libxml2-dev; do
+    dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "compose-test: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+# The engine's own client (Debian's docker.io), whatever else is first on PATH.
+[ -x /usr/bin/docker ] && docker() { /usr/bin/docker "$@"; }
+
+step "docker daemon"
+if ! docker info > /dev/null 2>&1; then
+    dockerd > "$work/dockerd.log" 2>&1 &
+    started_dockerd=$!
+    for _ in $(seq 1 60); do docker info > /dev/null 2>&1 && break; sleep 0.5; done
+    docker info > /dev/null 2>&1 || fail "dockerd did not start: $(tail -5 "$work/dockerd.log")"
+    echo "compose-test: started dockerd (pid $started_dockerd)"
+fi
+
+step "base image $base"
+if ! docker image inspect "$base" > /dev/null 2>&1; then
+    ./deploy/make-base-image.sh "$base"
+else
+    echo "compose-test: cached"
+fi
+
+step "release binaries (static Swift runtime)"
+mkdir -p "$work/context/bin"
+for product in ldn-evidence-store ldn-ingest ldn-query ldn-notifier ldn; do
+    swift build -c release --static-swift-stdlib --scratch-path .build-static --product "$product" 2>&1 | tail -1
+done
+bin="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)"
+for product in ldn-evidence-store ldn-ingest ldn-query ldn-notifier ldn; do cp "$bin/$product" "$work/context/bin/"; done
+ldn="$bin/ldn"
+
+step "runtime image $image from the binaries"
+DOCKER_BUILDKIT=1 docker build -q -f deploy/Dockerfile --target prebuilt \
+    --build-arg RUNTIME_IMAGE="$base" -t "$image" "$work/context"
+export LDN_IMAGE="$image" LDN_LOG_LEVEL=debug LDN_STATS_INTERVAL=5
+
+wait_healthy() {  # every container of the project healthy, within 120 s
+    local states=""
+    for _ in $(seq 1 240); do
+        states="$(docker ps -a --filter "label=com.docker.compose.project=$project" \
+            --format '{{.Names}} {{.Status}}' | grep -v "_seed_" || true)"
+        if [ -n "$states" ] && ! grep -qv "(healthy)" <<< "$states"; then echo "$states"; return 0; fi
+        sleep 0.5
+    done
+    echo "$states" >&2
+    fail "not every service became healthy"
+}
+
+step "docker-compose up; every service healthy"
+"${compose[@]}" up -d --no-build
+wait_healthy
+
+step "load the bundled dataset through the published ingest ports"
+trace="ci-trace-$RANDOM$RANDOM"
+ingests="tcp://127.0.0.1:5550,tcp://127.0.0.1:5551,tcp://127.0.0.1:5552"
+"$ldn" submit data/ldn-evidence.jsonl --ingest "$ingests" --request-id "$trace" | tee "$work/load.txt"
+grep -q "24 accepted" "$work/load.txt" || fail "the dataset was not accepted"
+
+query_port() { "${compose[@]}" port --index="$1" query 5570 | sed 's/.*://'; }
+summary() {  # summary crohns from query replica $1, without the replica's own position
+    "$ldn" summary crohns --json --query "tcp://127.0.0.1:$(query_port "$1")" | python3 -c '
+import json, sys
+answer = json.load(sys.stdin); answer.pop("replica", None); print(json.dumps(answer, sort_keys=True))'
+}
+until_equal() {  # $1 seconds for command "$2…" to print $3
+    local deadline=$((SECONDS + $1)); shift; local want=$1; shift
+    while [ $SECONDS -lt $deadline ]; do [ "$("$@" 2>/dev/null)" = "$want" ] && return 0; sleep 0.5; done
+    return 1
+}
+studies() { summary "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["studies"])'; }
+
+step "summary from the query service"
+until_equal 60 5 studies 1 || fail "query does not answer 5 Crohn's disease studies"
+"$ldn" summary crohns --query "tcp://127.0.0.1:$(query_port 1)" | head -4
+
+step "scale query to 2; both replicas answer the same"
+"${compose[@]}" up -d --no-build --scale query=2
+wait_healthy > /dev/null
+until_equal 60 5 studies 2 || fail "the second replica did not catch up"
+[ "$(summary 1)" = "$(summary 2)" ] || fail "the two replicas answer differently"
+echo "compose-test: replicas on ports $(query_port 1) and $(query_port 2) agree"
+
+step "kill the store; restart it; nothing acknowledged is lost; replicas catch up"
+"${compose[@]}" kill evidence-store
+"${compose[@]}" up -d --no-build evidence-store
+wait_healthy > /dev/null
+records() { "$ldn" status --service evidence-store --json | python3 -c '
+import json, sys; print(json.load(sys.stdin)[0]["status"]["counters"]["records"])'; }
+[ "$(records)" = 24 ] || fail "the store holds $(records) records after the restart, not 24"
+# A new change after the restart (SYNTHETIC, labelled, removed with the deployment).
+printf '%s\n' '{"title":"SYNTHETIC compose-test record, not a real study","year":2026,"conditions":["crohns"],"design":"other","source":"synthetic (deploy/test-compose.sh)"}' > "$work/synthetic.jsonl"
+"$ldn" submit "$work/synthetic.jsonl" --ingest "$ingests" --request-id "$trace-after" > "$work/after.txt"
+grep -q "1 accepted" "$work/after.txt" || fail "a record submitted after the restart was not accepted: $(cat "$work/after.txt")"
+for replica in 1 2; do until_equal 60 6 studies "$replica" || fail "replica $replica did not catch up after the restart"; done
+echo "compose-test: store holds $(records) records; both replicas show 6 Crohn's disease studies"
+
+step "one request id in the logs of ingest, store and query"
+"${compose[@]}" logs --no-color > "$work/logs.txt"
+for service in ingest evidence-store query; do  # docker-compose prefixes lines with "service_N  |"
+    grep "$trace" "$work/logs.txt" | grep -c "^${service}_[0-9]" > /dev/null || fail "no $service log line carries $trace"
+done
+for service in ingest evidence-store query; do grep "$trace" "$work/logs.txt" | grep "^${service}_[0-9]" | head -2; done
+
+step "docker-compose down -v"
+"${compose[@]}" --profile seed down -v --remove-orphans
+echo "compose-test: [$((SECONDS - step_start))s] done"
+echo "compose-test: all checks passed"
