@@ -10,10 +10,12 @@ set -euo pipefail
 name="${1:-ldn-base:bookworm}"
 packages=libzmq5,libsqlite3-0,libxml2,libcurl4,ca-certificates
 
+# deb822 sources (Debian 12) or the classic one-line form; either file may be missing.
 mirror="$(
-    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-      grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}'; } |
-    grep -v -e security -e '^$' | head -1
+    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources || true
+      grep -hs '^deb ' /etc/apt/sources.list || true; } |
+    awk '$1 == "URIs:" { print $2 } $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' |
+    grep -v security | head -1 || true
 )"
 [ -n "$mirror" ] || { echo "make-base-image: no Debian mirror in /etc/apt/sources.list(.d)" >&2; exit 1; }
 

@@ -60,7 +60,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" > /dev/null
 fi
 # The engine's own client (Debian's docker.io), whatever else is first on PATH.
-[ -x /usr/bin/docker ] && docker() { /usr/bin/docker "$@"; }
+DOCKER="$(command -v /usr/bin/docker || command -v docker)"
+export DOCKER
+docker() { "$DOCKER" "$@"; }
 
 step "docker daemon"
 if ! docker info > /dev/null 2>&1; then
