@@ -37,10 +37,12 @@ stop() {
 }
 trap stop INT TERM
 
-# Runs one instance with its log lines prefixed by NAME; its pid goes to `pids`.
+# Runs one instance with its log lines prefixed by NAME; its pid goes to `pids`. The prefixer
+# ignores Ctrl-C (which the whole terminal group gets), so it outlives the service and the
+# service's last lines ("stopped cleanly") are not lost to a closed pipe.
 start() {
     local name=$1; shift
-    "$@" > >(sed -u "s/^/$(printf '%-9s' "$name")| /") 2>&1 &
+    "$@" > >(trap '' INT TERM; exec sed -u "s/^/$(printf '%-9s' "$name")| /") 2>&1 &
     pids+=($!)
 }
 
