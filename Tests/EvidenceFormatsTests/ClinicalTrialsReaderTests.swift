@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import Testing
 
@@ -21,6 +22,7 @@ struct ClinicalTrialsReaderTests {
         #expect(study.registry == RegistryDesign(studyType: "INTERVENTIONAL", allocation: "RANDOMIZED",
                                                  interventionModel: "PARALLEL", masking: "DOUBLE"))
         #expect(study.participants == 99)
+        #expect(study.comparator == "placebo", "the FINAL trial's second intervention is a placebo")
         #expect(study.publicationTypes == [ClinicalTrialsReader.publicationType])
         #expect(study.authors.isEmpty)
         #expect(study.year == nil)  // the fixture has no dates: the list gives none
@@ -34,7 +36,7 @@ struct ClinicalTrialsReaderTests {
         #expect(study.dropped == [
             DroppedField(tag: "protocolSection.identificationModule.acronym", reason: "a citation has no field for it"),
             DroppedField(tag: "protocolSection.armsInterventionsModule",
-                         reason: "a citation has no field for arms, interventions or doses"),
+                         reason: "doses and arm details are not read (only whether there is a placebo or active comparator)"),
             DroppedField(tag: "protocolSection.contactsLocationsModule.locations", reason: "a citation has no field for it"),
         ])
     }
@@ -232,5 +234,14 @@ struct ClinicalTrialsReaderTests {
         #expect(throws: BibliographicSyntaxError(line: line, message: message)) {
             try ClinicalTrialsReader.read(text)
         }
+    }
+
+    /// SYNTHETIC arm groups, to show each registry arm type's reading.
+    @Test func comparatorComesFromArmGroupTypes() throws {
+        func arms(_ json: String) throws -> JSONValue { try JSONParser.parse(json) }
+        #expect(ClinicalTrialsReader.comparator(try arms(#"{"armGroups": [{"type": "EXPERIMENTAL"}, {"type": "PLACEBO_COMPARATOR"}]}"#)) == "placebo")
+        #expect(ClinicalTrialsReader.comparator(try arms(#"{"armGroups": [{"type": "EXPERIMENTAL"}, {"type": "ACTIVE_COMPARATOR"}]}"#)) == "active")
+        #expect(ClinicalTrialsReader.comparator(try arms(#"{"armGroups": [{"type": "EXPERIMENTAL"}]}"#)) == nil)
+        #expect(ClinicalTrialsReader.comparator(nil) == nil)
     }
 }

@@ -23,6 +23,9 @@ public struct Citation: Sendable, Equatable {
     public var registry: RegistryDesign?
     /// Participants, when the source gives a count (a registry's enrollment).
     public var participants: Int?
+    /// What the treatment was compared with, in the record's terms (`placebo`, `active`),
+    /// when the source says (a registry's arms).
+    public var comparator: String?
     /// Where the record starts in its file (1-based line), when the format has lines.
     public var line: Int?
     /// The record as it appears in the file, kept with the stored record's provenance.

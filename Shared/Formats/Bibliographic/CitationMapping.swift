@@ -67,6 +67,7 @@ enum CitationMapping {
             if !identifiers.isEmpty { members.append(("identifiers", .object(identifiers))) }
             carry("url", citation.url?.nonEmpty.map(JSONValue.string), as: "url")
             carry("participants", citation.participants.map { .number(Double($0)) }, as: "participants \(citation.participants ?? 0)")
+            carry("comparator", citation.comparator.map(JSONValue.string), as: "comparator \(citation.comparator ?? "")")
             carry("summary", citation.abstract?.nonEmpty.map(JSONValue.string),
                   as: "summary from the abstract (\(citation.abstract?.count ?? 0) characters)")
             members.append(("source", .string("\(format.displayName) record")))

@@ -97,8 +97,23 @@ public enum ClinicalTrialsReader {
         citation.abstract = text(protocolSection?["descriptionModule"]?["briefSummary"])
         citation.registry = registryDesign(protocolSection?["designModule"])
         readEnrollment(protocolSection?["designModule"]?["enrollmentInfo"], into: &citation)
+        citation.comparator = comparator(protocolSection?["armsInterventionsModule"])
         readReferences(protocolSection?["referencesModule"]?["references"], into: &citation)
         return citation
+    }
+
+    /// A placebo or active comparator, from the arm groups' types or a placebo intervention;
+    /// nil when the registry says neither (single-arm studies, no-intervention controls).
+    static func comparator(_ arms: JSONValue?) -> String? {
+        var types: [String] = []
+        if case .array(let groups)? = arms?["armGroups"] { types = groups.compactMap { text($0["type"]) } }
+        var interventions: [String] = []
+        if case .array(let list)? = arms?["interventions"] { interventions = list.compactMap { text($0["name"]) } }
+        if types.contains("PLACEBO_COMPARATOR") || types.contains("SHAM_COMPARATOR")
+            || interventions.contains(where: { $0.lowercased().contains("placebo") }) {
+            return "placebo"
+        }
+        return types.contains("ACTIVE_COMPARATOR") ? "active" : nil
     }
 
     private static func registryDesign(_ design: JSONValue?) -> RegistryDesign? {
@@ -166,7 +181,7 @@ public enum ClinicalTrialsReader {
         "protocolSection.statusModule.overallStatus": "recruitment status describes the registration, not the evidence",
         "protocolSection.statusModule.whyStopped": "recruitment status describes the registration, not the evidence",
         "protocolSection.contactsLocationsModule.overallOfficials": "registries name officials, not authors",
-        "protocolSection.armsInterventionsModule": "a citation has no field for arms, interventions or doses",
+        "protocolSection.armsInterventionsModule": "doses and arm details are not read (only whether there is a placebo or active comparator)",
         "protocolSection.outcomesModule": "planned outcomes are not findings",
         "protocolSection.descriptionModule.detailedDescription": "the brief summary is the abstract",
         "resultsSection": "posted results are not read; outcomes come from the paper",
