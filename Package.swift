@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "ZMQ", "WireProtocol",
+                "ZMQ", "EvidenceModel", "WireProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

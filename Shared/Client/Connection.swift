@@ -100,8 +100,11 @@ public final class Connection {
     }
 
     /// The instances `endpoint` names.
-    public var endpoints: [String] {
-        endpoint.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    public var endpoints: [String] { Self.endpoints(in: endpoint) }
+
+    /// The endpoints of a comma-separated list ("tcp://a:5550, tcp://b:5550").
+    public static func endpoints(in list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// How long a send waits for a connection to any of several instances.

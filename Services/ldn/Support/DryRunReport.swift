@@ -8,12 +8,19 @@ import WireProtocol
 /// the same validation ingest runs. Nothing is sent.
 struct DryRunReport {
     let records: [SourceRecord]
+    /// Each record's verdict, in order, validated once.
+    let verdicts: [(verdict: Verdict, errors: [Problem], warnings: [Problem])]
 
     enum Verdict: String, Encodable {
         case valid, needsReview = "needs-review", rejected
     }
 
-    func verdict(_ record: SourceRecord) -> (Verdict, errors: [Problem], warnings: [Problem]) {
+    init(records: [SourceRecord]) {
+        self.records = records
+        verdicts = records.map(Self.verdict)
+    }
+
+    static func verdict(_ record: SourceRecord) -> (verdict: Verdict, errors: [Problem], warnings: [Problem]) {
         guard record.problems.isEmpty else { return (.rejected, record.problems, []) }
         let evaluation = RecordIntake.evaluate(record.json)
         guard evaluation.isValid else { return (.rejected, evaluation.errors, evaluation.warnings) }
@@ -22,8 +29,7 @@ struct DryRunReport {
 
     func print() {
         var tally: [Verdict: Int] = [:]
-        for record in records {
-            let (verdict, errors, warnings) = verdict(record)
+        for (record, (verdict, errors, warnings)) in zip(records, verdicts) {
             tally[verdict, default: 0] += 1
             let title = (try? JSONParser.parse(record.json))?["title"]?.stringValue ?? "(no title)"
             Swift.print("\(record.reference) (record \(record.provenance.recordNumber ?? 0)): \(Self.shortened(title, to: 70))")
@@ -40,7 +46,7 @@ struct DryRunReport {
         Swift.print("Dry run: \(records.count) record\(records.count == 1 ? "" : "s") read, " + parts.joined(separator: ", ") + "; nothing was sent.")
     }
 
-    var rejected: Int { records.count { verdict($0).0 == .rejected } }
+    var rejected: Int { verdicts.count { $0.verdict == .rejected } }
 
     struct Line: Encodable {
         var file: String?
@@ -59,8 +65,8 @@ struct DryRunReport {
     }
 
     var document: [Line] {
-        records.map { record in
-            let (verdict, errors, warnings) = verdict(record)
+        zip(records, verdicts).map { record, verdict in
+            let (verdict, errors, warnings) = verdict
             return Line(file: record.provenance.sourceFile, line: record.provenance.line,
                         recordNumber: record.provenance.recordNumber, verdict: verdict,
                         notes: record.notes.map(\.description), errors: errors, warnings: warnings,

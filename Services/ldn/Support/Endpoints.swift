@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LDNClient
 import ServiceKit
 
 /// The services a command may talk to. Each option takes a comma-separated list, so that
@@ -24,7 +25,7 @@ struct ServiceEndpoints: ParsableArguments {
          ("query", query, "--query", "LDN_QUERY_ENDPOINT"),
          ("notifier", notifier, "--notifier", "LDN_NOTIFIER_ENDPOINT")]
             .flatMap { service, list, flag, variable in
-                list.split(separator: ",").map { (service, $0.trimmingCharacters(in: .whitespaces), flag, variable) }
+                Connection.endpoints(in: list).map { (service, $0, flag, variable) }
             }
     }
 }

@@ -4,25 +4,12 @@ import ServiceKit
 import Synchronization
 import WireProtocol
 
-/// A change with its record read once, for every watch to test.
-struct Change: Sendable {
-    let header: ChangeHeader
-    let body: Data
-    let record: EvidenceRecord?
-
-    init(_ change: FeedChange) {
-        header = change.header
-        body = change.body
-        record = RecordIntake.evaluate(change.body).record
-    }
-}
-
 /// The most recent changes, as the follower hands them over, kept so that many watches can
 /// read them without asking the store. The follower starts at the store's head: a watch
 /// whose cursor is older than what the buffer holds reads the store's log instead.
 final class ChangeBuffer: FollowerSink, Sendable {
     private struct State {
-        var changes: [Change] = []
+        var changes: [ReadChange] = []
         /// Everything up to this sequence number has been received (or precedes the start).
         var position: Int64 = 0
     }
@@ -40,7 +27,7 @@ final class ChangeBuffer: FollowerSink, Sendable {
 
     /// Changes after `cursor`, oldest first, at most `limit`; nil when the buffer no longer
     /// (or does not yet) hold the change right after `cursor`.
-    func changes(after cursor: Int64, limit: Int) -> [Change]? {
+    func changes(after cursor: Int64, limit: Int) -> [ReadChange]? {
         state.withLock { state in
             guard cursor < state.position else { return [] }
             guard let first = state.changes.first, first.header.seq <= cursor + 1 else { return nil }
@@ -54,7 +41,7 @@ final class ChangeBuffer: FollowerSink, Sendable {
     func position() async throws -> Int64 { position }
 
     func apply(_ changes: [FeedChange]) async throws {
-        let read = changes.map(Change.init)
+        let read = changes.map(ReadChange.init)
         state.withLock { state in
             if let first = read.first, first.header.seq != state.position + 1 { state.changes.removeAll() }
             state.changes.append(contentsOf: read)

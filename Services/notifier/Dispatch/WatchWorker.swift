@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import Logging
+import ServiceKit
 import WireProtocol
 
 /// Delivers one watch's matches, in sequence order, from its cursor on. One worker per
@@ -41,7 +42,7 @@ struct WatchWorker {
 
     /// Delivers what in `batch` matches; returns the watch as it now stands, or nil when it
     /// must be read again (changed meanwhile, or a save failed).
-    private func deliver(_ batch: [Change], for start: WatchStore.Watch) async -> WatchStore.Watch? {
+    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch) async -> WatchStore.Watch? {
         var watch = start
         var delivered = 0, failures = 0
         /// Saves the progress since the last save; false when the watch changed meanwhile.
@@ -91,7 +92,7 @@ struct WatchWorker {
         return await save() ? watch : nil
     }
 
-    private func deadLetter(_ change: Change, attempts: Int, status: Int?, error: String) async {
+    private func deadLetter(_ change: ReadChange, attempts: Int, status: Int?, error: String) async {
         context.stats.add("dead_letters")
         try? await context.watches.addDeadLetter(DeadLetter(watch: name, seq: change.header.seq, key: change.header.key,
                                                             attempts: attempts, lastStatus: status, lastError: error, at: Date()))

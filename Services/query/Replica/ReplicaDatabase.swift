@@ -71,14 +71,14 @@ final class ReplicaDatabase: FollowerSink, Sendable {
 
     /// Reads the records of a page on all cores: reading is the costly part, and it happens
     /// outside the write transaction.
-    static func prepare(_ changes: [FeedChange]) async -> [PreparedChange] {
+    static func prepare(_ changes: [FeedChange]) async -> [ReadChange] {
         let chunk = max(64, changes.count / ProcessInfo.processInfo.activeProcessorCount + 1)
-        return await withTaskGroup(of: (Int, [PreparedChange]).self) { group in
+        return await withTaskGroup(of: (Int, [ReadChange]).self) { group in
             for start in stride(from: 0, to: changes.count, by: chunk) {
                 let slice = Array(changes[start..<min(start + chunk, changes.count)])
-                group.addTask { (start, slice.map(PreparedChange.init)) }
+                group.addTask { (start, slice.map(ReadChange.init)) }
             }
-            var parts: [(Int, [PreparedChange])] = []
+            var parts: [(Int, [ReadChange])] = []
             for await part in group { parts.append(part) }
             return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
@@ -91,23 +91,11 @@ final class ReplicaDatabase: FollowerSink, Sendable {
         }
     }
 
-    /// A change with its record read, outside the write transaction (reading is the costly part).
-    struct PreparedChange: Sendable {
-        let header: ChangeHeader
-        let body: Data
-        let record: EvidenceRecord?
-
-        init(_ change: FeedChange) {
-            header = change.header
-            body = change.body
-            record = RecordIntake.evaluate(change.body).record
-        }
-    }
 
     /// Writes a record's state as of `change`, unless the copy already holds a later one
     /// (catching up after a snapshot sees some changes twice). `fresh`: the record is known
     /// not to be in the copy yet.
-    static func store(_ change: PreparedChange, in db: Database, fresh: Bool) throws {
+    static func store(_ change: ReadChange, in db: Database, fresh: Bool) throws {
         let header = change.header
         if !fresh, let held = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT seq, conditions, status, design, certainty, year FROM records WHERE id = ?
