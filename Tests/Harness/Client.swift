@@ -26,7 +26,7 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
                 var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LDN_") }
                 env.merge(environment) { _, new in new }
                 process.environment = env
-                let out = Pipe(), err = Pipe()
+                let out = Pipe.closedOnExec(), err = Pipe.closedOnExec()
                 process.standardOutput = out
                 process.standardError = err
                 try process.run()

@@ -8,3 +8,17 @@ public func temporaryFile(_ name: String, _ text: String) throws -> String {
     try Data(text.utf8).write(to: url)
     return url.path
 }
+
+extension Pipe {
+    /// A pipe whose ends are not inherited by other programs the tests start at the same
+    /// moment (Foundation's `Pipe` leaves them inheritable): a leaked write end would keep
+    /// the reader from seeing the end of a program's output after it exits. The child that
+    /// is given the pipe still gets it, as its standard output or error.
+    public static func closedOnExec() -> Pipe {
+        let pipe = Pipe()
+        for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+            _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
+        return pipe
+    }
+}

@@ -58,11 +58,11 @@ public final class ServiceProcess: Sendable {
         env["LDN_STATS_INTERVAL"] = "0"
         env.merge(environment) { _, new in new }
         process.environment = env
-        let errorPipe = Pipe()
+        let errorPipe = Pipe.closedOnExec()
         process.standardError = errorPipe
         state.errorLines.attach(to: errorPipe)
         if captureOutput {
-            let outputPipe = Pipe()
+            let outputPipe = Pipe.closedOnExec()
             process.standardOutput = outputPipe
             state.outputLines.attach(to: outputPipe)
         } else {
@@ -103,9 +103,10 @@ public final class ServiceProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         var exitedAt: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
-            // Exited, and its output read to the end (the pipe may lag the exit a little). A
-            // process that other tests spawn at the same moment can inherit the pipe's write
-            // end and hold it open, so after a grace period the exit status alone counts.
+            // Exited, and its output read to the end (the pipe may lag the exit a little). The
+            // pipes are close-on-exec, but a program spawned by another test in the instant
+            // between a pipe's creation and that flag could still hold its write end, so after
+            // a grace period the exit status alone counts.
             if let status = state.exitStatus.withLock({ $0 }) {
                 let exited = exitedAt ?? .now
                 exitedAt = exited
@@ -114,9 +115,9 @@ public final class ServiceProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        let state = process.isRunning ? "still running" : "exited, its output not read to the end"
+        let situation = process.isRunning ? "still running" : "exited, its output not read to the end"
         signal(SIGKILL)
-        throw TestFailure("\(name) did not exit within \(timeout) (\(state)); its log:\n" + log.joined(separator: "\n"))
+        throw TestFailure("\(name) did not exit within \(timeout) (\(situation)); its log:\n" + log.joined(separator: "\n"))
     }
 
     /// SIGTERM, then the exit status.
