@@ -103,4 +103,19 @@ struct QueryReplicaTests {
         #expect(replica?["catching_up"] as? Bool == true)
         _ = try await set.stop()
     }
+
+    @Test("A client-chosen request id is in the DEBUG lines of ingest, the store, the replica and the notifier")
+    func requestIDTrace() async throws {
+        let set = try await LocalSet.start(environment: ["LDN_LOG_LEVEL": "debug"])
+        let file = try temporaryFile("traced.jsonl", SyntheticRecords.jsonLines(0..<3))
+        #expect(try await ldn(["submit", file, "--request-id", "trace-me-7", "--ingest", set.ingest]).status == 0)
+        _ = try await waitUntilCaughtUp(set.query, store: set.store)
+        for service in LocalSet.allServices {
+            let process = try #require(set.process(service))
+            try await eventually("\(service) logs the request id") {
+                process.log.contains { $0.contains("request.id=trace-me-7-1") }
+            }
+        }
+        _ = try await set.stop()
+    }
 }

@@ -22,6 +22,11 @@ struct WalkingSkeletonTests {
         #expect(rows?.count == 4)
         #expect(rows?.allSatisfy { $0["up"] as? Bool == true } == true)
 
+        let one = try await ldn(["status", "--service", "query"] + set.clientFlags)
+        #expect(one.status == 0 && one.stdout.split(separator: "\n").count == 2 && one.stdout.contains("\nquery "), "\(one.stdout)")
+        let unknown = try await ldn(["status", "--service", "qeury"] + set.clientFlags)
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown service \"qeury\""), "\(unknown.stderr)")
+
         let watched = try await ldn(["status", "--watch", "--count", "2", "--interval", "0.3"] + set.clientFlags)
         #expect(watched.status == 0, "\(watched.stderr)")
         #expect(watched.stdout.components(separatedBy: "4 of 4 up").count == 3, "two refreshes: \(watched.stdout)")
