@@ -21,9 +21,14 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
     /// Why the record was retracted.
     public var reason: String?
     public var provenance: Provenance?
+    /// Set by the store when the change's stored record JSON no longer matches the hash it
+    /// was committed with (disk damage): the record frame is then empty, and a follower skips
+    /// the change (and counts it) instead of applying what it cannot trust.
+    public var damaged: String?
 
     public init(seq: Int64, kind: ChangeKind, recordID: Int64, key: String, version: Int, status: RecordStatus,
-                committedAt: Date, requestID: String? = nil, reason: String? = nil, provenance: Provenance? = nil) {
+                committedAt: Date, requestID: String? = nil, reason: String? = nil, provenance: Provenance? = nil,
+                damaged: String? = nil) {
         self.seq = seq
         self.kind = kind
         self.recordID = recordID
@@ -34,6 +39,7 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
         self.requestID = requestID
         self.reason = reason
         self.provenance = provenance
+        self.damaged = damaged
     }
 
     public func write(to output: inout JSONOutput) {
@@ -48,6 +54,7 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
             o.field("request_id", requestID)
             o.field("reason", reason)
             o.field("provenance", provenance)
+            o.field("damaged", damaged)
         }
     }
 
@@ -61,7 +68,7 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
                   recordID: try fields.int64("record_id"), key: try fields.string("key"), version: try fields.int("version"),
                   status: try fields.choice("status", RecordStatus.self), committedAt: date,
                   requestID: try fields.optionalString("request_id"), reason: try fields.optionalString("reason"),
-                  provenance: try fields.optional("provenance", Provenance.self))
+                  provenance: try fields.optional("provenance", Provenance.self), damaged: try fields.optionalString("damaged"))
     }
 }
 
