@@ -41,6 +41,7 @@ struct NotifierRoutes {
     }
 
     @Sendable func list(_ request: Request) async throws -> Reply {
+        _ = try request.decodeBody(EmptyBody.self)
         let watches = try await context.watches.all()
         var infos: [WatchInfo] = []
         for watch in watches { infos.append(try await info(watch)) }

@@ -3,81 +3,72 @@ import Foundation
 
 extension Request {
     /// The body as `Body`, or an `invalid_request` error naming what is wrong: a missing or
-    /// mistyped field, or a field the message type does not have (a misspelt filter must
-    /// not silently match everything).
-    public func decodeBody<Body: Codable>(_ type: Body.Type) throws(ErrorBody) -> Body {
-        if let convertible = type as? any JSONConvertible.Type { return try decodeConvertible(convertible) as! Body }
-        let decoded: Body
+    /// mistyped field, a number out of range, or a field the message type does not have, at
+    /// any depth (a misspelt filter must not silently match everything). The body is parsed
+    /// once, when the request is read.
+    public func decodeBody<Body: Decodable>(_ type: Body.Type) throws(ErrorBody) -> Body {
+        let json: JSONValue
         do {
-            decoded = try WireJSON.decode(type, from: body)
+            json = try parsedBody ?? JSONParser.parse(body)
+        } catch {
+            throw ErrorBody(code: .badJSON, message: "\(self.type) body is not valid JSON: \(error)")
+        }
+        do {
+            return try WireJSON.decode(type, from: json, strict: true)
         } catch let error as DecodingError {
-            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error.plainDescription)")
+            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error.plainDescription)",
+                            details: [ErrorDetail(field: error.fieldPath, message: error.reason)])
         } catch let error as JSONShapeError {
-            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error)")
-        } catch {
-            throw ErrorBody(code: .badJSON, message: "\(self.type) body: \(error)")
-        }
-        let known = Set((try? JSONParser.parse(WireJSON.encode(decoded)))?.objectKeys ?? [])
-        if let given = try? JSONParser.parse(body) { try rejectUnknownFields(given: given, known: known) }
-        return decoded
-    }
-}
-
-extension Request {
-    /// The fast path for bodies with a hand-written JSON form: one parse, no Foundation coder.
-    private func decodeConvertible(_ type: any JSONConvertible.Type) throws(ErrorBody) -> any JSONConvertible {
-        let value: JSONValue
-        do {
-            value = try parsedBody ?? JSONParser.parse(body)
-        } catch {
-            throw ErrorBody(code: .badJSON, message: "\(self.type) body: \(error)")
-        }
-        let decoded: any JSONConvertible
-        do {
-            decoded = try type.init(json: value)
+            throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error)",
+                            details: [ErrorDetail(field: error.path, message: error.message)])
+        } catch let error as ErrorBody {
+            throw error
         } catch {
             throw ErrorBody(code: .invalidRequest, message: "\(self.type) body: \(error)")
         }
-        try rejectUnknownFields(given: value, known: type.fieldNames ?? Set(decoded.json.objectKeys))
-        return decoded
-    }
-
-    private func rejectUnknownFields(given: JSONValue, known: Set<String>) throws(ErrorBody) {
-        guard case .object(let members) = given else { return }
-        let unknown = members.filter { $0.value != .null && !known.contains($0.key) }.map(\.key)
-        guard unknown.isEmpty else {
-            throw ErrorBody(code: .invalidRequest, message: "\(type) body has unknown field \"\(unknown[0])\"",
-                            details: unknown.map { ErrorDetail(field: $0, message: "unknown field") })
-        }
-    }
-}
-
-extension JSONValue {
-    var objectKeys: [String] {
-        guard case .object(let members) = self else { return [] }
-        return members.map(\.key)
     }
 }
 
 extension DecodingError {
-    /// "field 'year': expected Int" rather than Foundation's debug dump.
+    /// "field \"filter.condtion\": unknown field" rather than Foundation's debug dump.
     public var plainDescription: String {
-        func path(_ context: Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        let path = fieldPath
+        return path.isEmpty ? reason : "field \"\(path)\": \(reason)"
+    }
+
+    /// Where in the body: `filter.design[1]`.
+    public var fieldPath: String {
+        var path = ""
+        for key in context.codingPath + (missingKey.map { [$0] } ?? []) {
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += (path.isEmpty ? "" : ".") + key.stringValue
+            }
         }
+        return path
+    }
+
+    /// What is wrong, in words.
+    public var reason: String {
         switch self {
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "missing field \"\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)\""
-        case .typeMismatch(let type, let context):
-            return "field \"\(path(context))\": expected \(type)"
-        case .valueNotFound(let type, let context):
-            return "field \"\(path(context))\": expected \(type), found null"
-        case .dataCorrupted(let context):
-            let at = path(context)
-            return (at.isEmpty ? "" : "field \"\(at)\": ") + context.debugDescription
-        @unknown default:
-            return "\(self)"
+        case .keyNotFound: "is required"
+        case .valueNotFound(_, let context): context.debugDescription.isEmpty ? "is required" : "is required, \(context.debugDescription)"
+        case .typeMismatch(_, let context), .dataCorrupted(let context): context.debugDescription
+        @unknown default: "\(self)"
         }
+    }
+
+    private var context: Context {
+        switch self {
+        case .keyNotFound(_, let context), .valueNotFound(_, let context), .typeMismatch(_, let context),
+             .dataCorrupted(let context): context
+        @unknown default: Context(codingPath: [], debugDescription: "")
+        }
+    }
+
+    private var missingKey: (any CodingKey)? {
+        if case .keyNotFound(let key, _) = self { return key }
+        return nil
     }
 }

@@ -15,17 +15,25 @@ public enum WireJSON {
         }
     }
 
-    public static func decode<Body: Decodable>(_ type: Body.Type, from data: Data) throws -> Body {
+    /// Parses and decodes a body. `strict`: members the type does not have are errors (what
+    /// a service reads from a client); off for replies, which newer services may extend.
+    public static func decode<Body: Decodable>(_ type: Body.Type, from data: Data, strict: Bool = false) throws -> Body {
+        try decode(type, from: JSONParser.parse(data), strict: strict)
+    }
+
+    public static func decode<Body: Decodable>(_ type: Body.Type, from json: JSONValue, strict: Bool = false) throws -> Body {
         if let convertible = type as? any JSONConvertible.Type {
-            return try convertible.init(json: JSONParser.parse(data)) as! Body
+            return try convertible.init(json: json) as! Body
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: data)
+        return try JSONValueDecoder.decode(type, from: json, strict: strict)
     }
 }
 
-/// A body with nothing in it: `{}`.
+/// A body with nothing in it: `{}` (any member is unknown).
 public struct EmptyBody: Codable, Sendable {
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: MemberKey.self)  // an object, whose members are all unknown
+    }
 }

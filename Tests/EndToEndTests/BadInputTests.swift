@@ -38,4 +38,13 @@ struct BadInputTests {
         let statuses = try await set.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 })
     }
+
+    @Test("A malformed setting in the environment stops a service at start, naming the variable; it is never replaced by the default",
+          arguments: [("LDN_MAX_MESSAGE_BYTES", "16MB", "a whole number"), ("LDN_STATS_INTERVAL", "nan", "a number"),
+                      ("LDN_LOG_LEVEL", "verbose", "one of trace")])
+    func malformedSetting(variable: String, value: String, expected: String) async throws {
+        let ingest = try ServiceProcess("ldn-ingest", ["--bind", "tcp://127.0.0.1:*"], environment: [variable: value])
+        #expect(try await ingest.waitForExit() != 0)
+        #expect(ingest.log.contains { $0.contains("\(variable)=\(value) is not \(expected)") }, "\(ingest.log)")
+    }
 }

@@ -120,7 +120,7 @@ struct RecordIntakeTests {
 
     @Test("Identifiers are normalised: resolver prefixes, case, whitespace")
     func identifierNormalisation() throws {
-        let json = sampleJSON(["identifiers": ["doi": " DOI:10.1002/ANA.22006 ", "pmid": 20695007, "nct": " nct00568555"]])
+        let json = sampleJSON(["identifiers": ["doi": " DOI:10.1002/ANA.22006 ", "pmid": " PMID: 20695007", "nct": " nct00568555"]])
         let record = try #require(RecordIntake.evaluate(json).record)
         #expect(record.identifiers == Identifiers(doi: "10.1002/ana.22006", pmid: "20695007", nct: "NCT00568555"))
     }
@@ -153,5 +153,38 @@ struct RecordIntakeTests {
         let evaluation = RecordIntake.evaluate(sampleJSON(["identifiers": .null]))
         #expect(evaluation.isValid)
         #expect(evaluation.warnings.map(\.field) == ["identifiers"])
+    }
+
+    @Test("Mistyped fields are rejected with their path, never coerced: a lone string is not a list, a number is not a PMID")
+    func mistypedFields() {
+        let evaluation = RecordIntake.evaluate(sampleJSON([
+            "authors": "Smith JP, Stock H", "conditions": "me-cfs", "adverse_events": "vivid dreams",
+            "identifiers": ["pmid": 17222320],
+        ]))
+        #expect(evaluation.record == nil)
+        let messages = Dictionary(evaluation.errors.map { ($0.field, $0.message) }, uniquingKeysWith: { a, _ in a })
+        #expect(messages["authors"] == "expected an array of strings, found a string")
+        #expect(messages["conditions"] == "expected an array of strings, found a string")
+        #expect(messages["adverse_events"] == "expected an array of strings, found a string")
+        #expect(messages["identifiers.pmid"] == "expected a string, found a number")
+    }
+
+    @Test("Numbers at and past every integer limit are errors naming the field, never a trap", arguments: [
+        "1e19", "1e300", "-1e19", "9223372036854775808", "9223372036854775807", "-9223372036854775809", "2.5",
+    ])
+    func integerLimits(number: String) throws {
+        let text = #"{"title":"x","year":\#(number),"conditions":["ms"],"design":"rct","participants":\#(number),"#
+            + #""outcomes":[{"measure":"pain","direction":"improved","n_treatment":\#(number),"n_control":\#(number)}]}"#
+        let evaluation = RecordIntake.evaluate(Data(text.utf8))
+        #expect(evaluation.record == nil)
+        #expect(Set(evaluation.errors.map(\.field)).isSuperset(of: ["year", "participants", "outcomes[0].n_treatment"]))
+    }
+
+    @Test("A record with thousands of unknown members gets a bounded list of errors")
+    func boundedProblems() {
+        let members = (0..<20_000).map { (key: "field\($0)", value: JSONValue.number(1)) }
+        let evaluation = RecordIntake.evaluate(.object(members))
+        #expect(evaluation.errors.count == FieldReader.maximumProblems + 1)
+        #expect(evaluation.errors.last?.message == "more problems; only the first 100 are listed")
     }
 }

@@ -21,7 +21,8 @@ struct BodyDecodingTests {
         let request = Request(type: "query", id: "1", body: Data(#"{"condition":"ms","limt":5}"#.utf8))
         let error = #expect(throws: ErrorBody.self) { try request.decodeBody(Filter.self) }
         #expect(error?.code == .invalidRequest)
-        #expect(error?.message == "query body has unknown field \"limt\"")
+        #expect(error?.message == "query body: field \"limt\": unknown field (did you mean \"limit\"?)")
+        #expect(error?.details == [ErrorDetail(field: "limt", message: "unknown field (did you mean \"limit\"?)")])
     }
 
     @Test("A missing or mistyped field is invalid_request naming it")
@@ -31,6 +32,6 @@ struct BodyDecodingTests {
         let error = #expect(throws: ErrorBody.self) {
             try Request(type: "query", id: "1", body: Data(#"{"condition":3}"#.utf8)).decodeBody(Filter.self)
         }
-        #expect(error?.message == "query body: field \"condition\": expected String")
+        #expect(error?.message == "query body: field \"condition\": expected a string, found a number")
     }
 }

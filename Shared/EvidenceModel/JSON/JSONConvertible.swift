@@ -3,18 +3,14 @@ import Foundation
 /// A value with a hand-written JSON form. Message bodies on the intake path conform, so
 /// that they are written straight to bytes and read with `JSONParser` (about a microsecond)
 /// instead of through Foundation's coders (several); `WireJSON` picks this path by itself.
+/// Types read from clients end their `init(json:)` with `JSONFields.rejectUnknown()`.
 public protocol JSONConvertible: Codable {
     /// Writes the value's JSON.
     func write(to output: inout JSONOutput)
     init(json: JSONValue) throws(JSONShapeError)
-    /// The members the value's object may have, when it is an object: a body with any other
-    /// member is rejected. Nil: derive them from the written JSON.
-    static var fieldNames: Set<String>? { get }
 }
 
 extension JSONConvertible {
-    public static var fieldNames: Set<String>? { nil }
-
     /// The JSON as compact UTF-8 bytes.
     public var jsonData: Data {
         var output = JSONOutput()
@@ -144,10 +140,16 @@ public struct JSONShapeError: Error, CustomStringConvertible, Sendable {
     public var description: String { "field \"\(path)\": \(message)" }
 }
 
-/// Typed access to an object's members, for `JSONConvertible` initialisers.
+/// Typed access to an object's members, for `JSONConvertible` initialisers. It notes which
+/// members were asked for, so that `rejectUnknown()` can refuse the others.
 public struct JSONFields {
     private let members: [(key: String, value: JSONValue)]
     private let path: String
+    private let asked = AskedKeys()
+
+    private final class AskedKeys {
+        var keys: Set<String> = []
+    }
 
     public init(_ value: JSONValue, path: String = "") throws(JSONShapeError) {
         guard case .object(let members) = value else {
@@ -158,12 +160,24 @@ public struct JSONFields {
     }
 
     public subscript(key: String) -> JSONValue? {
+        asked.keys.insert(key)
         for member in members where member.key == key { return member.value == .null ? nil : member.value }
         return nil
     }
 
+    /// Throws for the first member no accessor asked for (a misspelt field is an error, not
+    /// ignored), suggesting the nearest known name.
+    public func rejectUnknown() throws(JSONShapeError) {
+        guard let unknown = members.first(where: { !asked.keys.contains($0.key) })?.key else { return }
+        let hint = unknown.utf8.count > 64 ? nil : suggestions(for: unknown, among: asked.keys.sorted(), limit: 1).first
+        throw JSONShapeError(path: path(String(unknown.prefix(100))),
+                             message: "unknown field" + (hint.map { " (did you mean \"\($0)\"?)" } ?? ""))
+    }
+
+    private func path(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
     private func fail(_ key: String, _ expected: String, _ value: JSONValue?) -> JSONShapeError {
-        JSONShapeError(path: path.isEmpty ? key : "\(path).\(key)",
+        JSONShapeError(path: path(key),
                        message: value.map { "expected \(expected), found \($0.typeName)" } ?? "missing \(expected)")
     }
 
@@ -178,19 +192,29 @@ public struct JSONFields {
         return text
     }
 
-    public func int(_ key: String) throws(JSONShapeError) -> Int {
-        guard let value = self[key], case .number(let n) = value, n == n.rounded() else { throw fail(key, "a whole number", self[key]) }
-        return Int(n)
-    }
+    public func int(_ key: String) throws(JSONShapeError) -> Int { try integer(key) }
 
     public func optionalInt(_ key: String) throws(JSONShapeError) -> Int? {
         guard self[key] != nil else { return nil }
         return try int(key)
     }
 
-    public func int64(_ key: String) throws(JSONShapeError) -> Int64 { Int64(try int(key)) }
+    public func int64(_ key: String) throws(JSONShapeError) -> Int64 { try integer(key) }
 
-    public func optionalInt64(_ key: String) throws(JSONShapeError) -> Int64? { try optionalInt(key).map(Int64.init) }
+    public func optionalInt64(_ key: String) throws(JSONShapeError) -> Int64? {
+        guard self[key] != nil else { return nil }
+        return try int64(key)
+    }
+
+    /// A whole number that fits `T` exactly: 1e19 or 2.5 are errors, never a trap or a rounding.
+    private func integer<T: FixedWidthInteger>(_ key: String) throws(JSONShapeError) -> T {
+        let value = self[key]
+        guard let value, case .number(let number) = value else { throw fail(key, "a whole number", value) }
+        guard let integer = number.exactly(T.self) else {
+            throw JSONShapeError(path: path(key), message: "expected a whole number between \(T.min) and \(T.max), found \(number)")
+        }
+        return integer
+    }
 
     public func optionalBool(_ key: String) throws(JSONShapeError) -> Bool? {
         guard let value = self[key] else { return nil }

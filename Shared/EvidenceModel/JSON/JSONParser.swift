@@ -71,6 +71,9 @@ private struct Cursor {
         try enter()
         position += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Duplicate keys: a linear scan while the object is small (records have a couple of
+        // dozen members), a set beyond that, so that a hostile 100 000-key body stays linear.
+        var seen: Set<String>?
         skipWhitespace()
         if peek(UInt8(ascii: "}")) { position += 1; depth -= 1; return .object(members) }
         while true {
@@ -78,9 +81,16 @@ private struct Cursor {
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a quoted key") }
             let keyStart = position
             let key = try string()
-            if members.contains(where: { $0.key == key }) {
+            let duplicate: Bool
+            if seen != nil {
+                duplicate = !seen!.insert(key).inserted
+            } else {
+                duplicate = members.contains(where: { $0.key == key })
+                if members.count == Self.linearKeyScanLimit { seen = Set(members.map(\.key) + [key]) }
+            }
+            if duplicate {
                 position = keyStart
-                throw error("duplicate key \"\(key)\"")
+                throw error("duplicate key \"\(key.prefix(100))\"")
             }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "expected ':' after a key")
@@ -93,6 +103,8 @@ private struct Cursor {
             return .object(members)
         }
     }
+
+    static let linearKeyScanLimit = 16
 
     mutating func array() throws(JSONSyntaxError) -> JSONValue {
         try enter()
@@ -211,7 +223,7 @@ private struct Cursor {
         return value
     }
 
-    mutating func number() throws(JSONSyntaxError) -> Double {
+    mutating func number() throws(JSONSyntaxError) -> JSONNumber {
         let start = position
         if peek(UInt8(ascii: "-")) { position += 1 }
         guard position < bytes.count, isDigit(bytes[position]) else { throw error("expected a digit") }
@@ -221,11 +233,13 @@ private struct Cursor {
         } else {
             skipDigits()
         }
+        let integerEnd = position
         if peek(UInt8(ascii: ".")) {
             position += 1
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("expected a digit after '.'") }
             skipDigits()
         }
+        let fractionEnd = position
         if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
             position += 1
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { position += 1 }
@@ -233,13 +247,23 @@ private struct Cursor {
             skipDigits()
         }
         let digits = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
-        if digits.count <= 16, !digits.contains(UInt8(ascii: "e")), !digits.contains(UInt8(ascii: "E")) {
-            // Up to 15 significant digits: the integer and the power of ten are both exact
-            // doubles, so one division gives the correctly rounded value, as strtod would.
-            var value = 0, fractionDigits = 0, negative = false, inFraction = false
+        let negative = bytes[start] == UInt8(ascii: "-")
+        if position == integerEnd {
+            // Written as an integer: exact when it fits in 64 bits (18 digits always do).
+            if integerEnd - start - (negative ? 1 : 0) <= 18 {
+                var value: Int64 = 0
+                for byte in digits where byte != UInt8(ascii: "-") { value = value * 10 + Int64(byte - 48) }
+                return .integer(negative ? -value : value)
+            }
+            if let value = Int64(String(decoding: digits, as: UTF8.self)) { return .integer(value) }
+        } else if position == fractionEnd, digits.count <= 16 {
+            // A fraction with up to 15 significant digits: the integer and the power of ten
+            // are both exact doubles, so one division gives the correctly rounded value, as
+            // strtod would.
+            var value = 0, fractionDigits = 0, inFraction = false
             for byte in digits {
                 switch byte {
-                case UInt8(ascii: "-"): negative = true
+                case UInt8(ascii: "-"): break
                 case UInt8(ascii: "."): inFraction = true
                 default:
                     value = value * 10 + Int(byte - 48)
@@ -247,14 +271,13 @@ private struct Cursor {
                 }
             }
             let magnitude = Double(value) / Self.powersOfTen[fractionDigits]
-            return negative ? -magnitude : magnitude
+            return .double(negative ? -magnitude : magnitude)
         }
-        let text = String(decoding: digits, as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
+        guard let value = Double(String(decoding: digits, as: UTF8.self)), value.isFinite else {
             position = start
             throw error("number out of range")
         }
-        return value
+        return .double(value)
     }
 
     static let powersOfTen: [Double] = (0...16).map { pow(10, Double($0)) }

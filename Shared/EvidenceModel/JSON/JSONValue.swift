@@ -1,9 +1,10 @@
 /// A parsed JSON document. Objects keep their members in document order, so that
-/// duplicate and unknown keys can be reported and canonical output is deterministic.
+/// duplicate and unknown keys can be reported and canonical output is deterministic;
+/// numbers keep whether they were written as integers.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
-    case number(Double)
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
@@ -55,8 +56,14 @@ public enum JSONValue: Sendable, Hashable {
         if case .string(let s) = self { return s } else { return nil }
     }
 
+    /// The number as a double, when this is one.
     public var numberValue: Double? {
-        if case .number(let n) = self { return n } else { return nil }
+        if case .number(let n) = self { return n.double } else { return nil }
+    }
+
+    /// The number as a whole number of type `T`, when this is one that fits exactly.
+    public func integerValue<T: FixedWidthInteger>(_: T.Type = T.self) -> T? {
+        if case .number(let n) = self { return n.exactly(T.self) } else { return nil }
     }
 
     public var arrayValue: [JSONValue]? {
@@ -68,8 +75,8 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
-    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(integerLiteral value: Int) { self = .number(.integer(Int64(value))) }
+    public init(floatLiteral value: Double) { self = .number(.double(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {

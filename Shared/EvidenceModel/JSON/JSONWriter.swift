@@ -40,6 +40,13 @@ public enum JSONWriter {
         }
     }
 
+    public static func writeNumber(_ n: JSONNumber, into out: inout [UInt8]) {
+        switch n {
+        case .integer(let value): out.append(contentsOf: String(value).utf8)
+        case .double(let value): writeNumber(value, into: &out)
+        }
+    }
+
     public static func writeNumber(_ n: Double, into out: inout [UInt8]) {
         precondition(n.isFinite, "JSON has no representation for \(n)")
         if n == n.rounded(), abs(n) < 1e15 {
@@ -82,8 +89,10 @@ extension JSONValue: Codable {
             self = .null
         } else if let bool = try? container.decode(Bool.self) {
             self = .bool(bool)
+        } else if let integer = try? container.decode(Int64.self) {
+            self = .number(.integer(integer))
         } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
+            self = .number(.double(number))
         } else if let string = try? container.decode(String.self) {
             self = .string(string)
         } else if let array = try? container.decode([JSONValue].self) {
@@ -104,7 +113,11 @@ extension JSONValue: Codable {
             try container.encode(b)
         case .number(let n):
             var container = encoder.singleValueContainer()
-            if n == n.rounded(), abs(n) < 1e15 { try container.encode(Int(n)) } else { try container.encode(n) }
+            switch n {
+            case .integer(let value): try container.encode(value)
+            case .double(let value):
+                if let whole = JSONNumber.double(value).exactly(Int64.self) { try container.encode(whole) } else { try container.encode(value) }
+            }
         case .string(let s):
             var container = encoder.singleValueContainer()
             try container.encode(s)

@@ -6,12 +6,24 @@ struct FieldReader {
     private(set) var errors: [Problem] = []
     private(set) var warnings: [Problem] = []
 
+    /// At most this many errors (and warnings) are kept: a hostile record with 100 000 bad
+    /// members gets a bounded answer, not a list as large as itself.
+    static let maximumProblems = 100
+
     mutating func error(_ path: String, _ message: String) {
-        errors.append(Problem(field: path, message: message))
+        Self.add(Problem(field: path, message: message), to: &errors)
     }
 
     mutating func warning(_ path: String, _ message: String) {
-        warnings.append(Problem(field: path, message: message))
+        Self.add(Problem(field: path, message: message), to: &warnings)
+    }
+
+    private static func add(_ problem: Problem, to problems: inout [Problem]) {
+        if problems.count < maximumProblems {
+            problems.append(problem)
+        } else if problems.count == maximumProblems {
+            problems.append(Problem(field: "", message: "more problems; only the first \(maximumProblems) are listed"))
+        }
     }
 
     /// The members of an object, or nil (and an error) when `value` is not one.
@@ -22,8 +34,11 @@ struct FieldReader {
             return nil
         }
         for member in members where !known.contains(member.key) {
-            let hint = suggestions(for: member.key, among: known, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
+            // Suggestions cost an edit distance per known name: only for names of sensible length.
+            let hint = member.key.utf8.count > 64 ? "" :
+                suggestions(for: member.key, among: known, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
             error(child(path, member.key), "unknown field\(hint)")
+            if errors.count > Self.maximumProblems { break }
         }
         return Members(members: members)
     }
@@ -70,6 +85,10 @@ struct FieldReader {
     }
 
     mutating func number(_ value: JSONValue?, at path: String) -> Double? {
+        jsonNumber(value, at: path)?.double
+    }
+
+    private mutating func jsonNumber(_ value: JSONValue?, at path: String) -> JSONNumber? {
         guard let value, value != .null else { return nil }
         guard case .number(let number) = value else {
             error(path, "expected a number, found \(value.typeName)")
@@ -78,13 +97,15 @@ struct FieldReader {
         return number
     }
 
+    /// A whole number within ±10^12: no count, year or line number is larger, and a bound
+    /// this far from Int's keeps every later sum clear of overflow.
     mutating func integer(_ value: JSONValue?, at path: String) -> Int? {
-        guard let number = number(value, at: path) else { return nil }
-        guard number == number.rounded(), abs(number) < 1e12 else {
+        guard let number = jsonNumber(value, at: path) else { return nil }
+        guard let integer = number.exactly(Int.self), abs(integer) <= 1_000_000_000_000 else {
             error(path, "expected a whole number, found \(number)")
             return nil
         }
-        return Int(number)
+        return integer
     }
 
     /// A whole number that may not be negative.
@@ -106,10 +127,12 @@ struct FieldReader {
         return elements
     }
 
-    /// An array of strings; a single string is taken as a one-element array.
+    /// An array of strings. A lone string is an error, not a list of one: `"authors": "A, B"`
+    /// would otherwise be stored as one author.
     mutating func strings(_ value: JSONValue?, at path: String, maxCount: Int = 200) -> [String] {
-        if case .string = value {
-            return string(value, at: path).map { [$0] } ?? []
+        if let value, case .string = value {
+            error(path, "expected an array of strings, found a string")
+            return []
         }
         let elements = array(value, at: path)
         guard elements.count <= maxCount else {
@@ -142,6 +165,10 @@ struct FieldReader {
         return nil
     }
 
-    func child(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    /// A member's path. A hostile key is cut short, so that errors stay small.
+    func child(_ path: String, _ key: String) -> String {
+        let name = key.utf8.count > 100 ? String(key.prefix(100)) + "…" : key
+        return path.isEmpty ? name : "\(path).\(name)"
+    }
 
 }

@@ -116,11 +116,7 @@ extension FieldReader {
                 error("identifiers.doi", "\"\(doi)\" is not a DOI (expected 10.NNNN/suffix)")
             }
         }
-        let pmidValue = fields["pmid"].map { value -> JSONValue in
-            if case .number(let n) = value, n == n.rounded(), n > 0 { return .string(String(Int(n))) }
-            return value
-        }
-        if let pmid = string(pmidValue, at: "identifiers.pmid").map(Identifiers.normalizePMID) {
+        if let pmid = string(fields["pmid"], at: "identifiers.pmid").map(Identifiers.normalizePMID) {
             if Identifiers.isValidPMID(pmid) { identifiers.pmid = pmid } else {
                 error("identifiers.pmid", "\"\(pmid)\" is not a PubMed id (expected 1 to 9 digits)")
             }

@@ -48,7 +48,7 @@ enum CitationMapping {
             let title = citation.title?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmpty
             carry("title", title.map(JSONValue.string), as: "title")
             if title == nil { problems.append(Problem(field: "title", message: "the \(format.displayName) record has no title")) }
-            carry("year", citation.year.map { .number(Double($0)) }, as: "year \(citation.year ?? 0)")
+            carry("year", citation.year.map { .number(.integer(Int64($0))) }, as: "year \(citation.year ?? 0)")
             if citation.year == nil {
                 problems.append(Problem(field: "year", message: "the \(format.displayName) record has no publication year"))
             }
@@ -66,7 +66,7 @@ enum CitationMapping {
             }
             if !identifiers.isEmpty { members.append(("identifiers", .object(identifiers))) }
             carry("url", citation.url?.nonEmpty.map(JSONValue.string), as: "url")
-            carry("participants", citation.participants.map { .number(Double($0)) }, as: "participants \(citation.participants ?? 0)")
+            carry("participants", citation.participants.map { .number(.integer(Int64($0))) }, as: "participants \(citation.participants ?? 0)")
             carry("comparator", citation.comparator.map(JSONValue.string), as: "comparator \(citation.comparator ?? "")")
             carry("summary", citation.abstract?.nonEmpty.map(JSONValue.string),
                   as: "summary from the abstract (\(citation.abstract?.count ?? 0) characters)")

@@ -135,7 +135,7 @@ public enum ClinicalTrialsReader {
         let tag = "protocolSection.designModule.enrollmentInfo"
         switch text(enrollment["type"]) {
         case "ACTUAL":
-            guard let count = enrollment["count"]?.numberValue.flatMap({ Int(exactly: $0) }), count >= 0 else {
+            guard let count = enrollment["count"]?.integerValue(Int.self), count >= 0 else {
                 citation.dropped.append(DroppedField(tag: tag, reason: "enrollment count is not a whole number"))
                 return
             }

@@ -42,7 +42,7 @@ enum FHIRCitationResource {
     /// without Practitioner resources become references that only display the name.
     static func authors(_ names: [String]) -> [JSONValue] {
         names.enumerated().map { index, name in
-            ["contributor": ["display": .string(name)], "rankingOrder": .number(Double(index + 1))]
+            ["contributor": ["display": .string(name)], "rankingOrder": .number(.integer(Int64(index + 1)))]
         }
     }
 }

@@ -22,11 +22,11 @@ struct FHIRObject {
     }
 
     mutating func add(_ key: String, _ number: Double?) {
-        add(key, number.map(JSONValue.number))
+        add(key, number.map { JSONValue.number(.double($0)) })
     }
 
     mutating func add(_ key: String, _ count: Int?) {
-        add(key, count.map { JSONValue.number(Double($0)) })
+        add(key, count.map { JSONValue.number(.integer(Int64($0))) })
     }
 
     mutating func add(_ key: String, _ elements: [JSONValue]) {

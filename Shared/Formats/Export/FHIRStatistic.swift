@@ -12,7 +12,7 @@ enum FHIRStatistic {
             statistic.add("description", "\(FHIREvidenceResource.measure(of: outcome)): \(outcome.direction.rawValue)")
             if let effect = outcome.effect {
                 statistic.add("statisticType", FHIRCodes.statisticType(effect.type).concept)
-                statistic.add("quantity", ["value": .number(effect.value)])
+                statistic.add("quantity", ["value": .number(.double(effect.value))])
             }
             statistic.add("sampleSize", FHIRObject.build {
                 $0.add("numberOfParticipants", sampleSize(outcome, participants: participants))
@@ -37,15 +37,15 @@ enum FHIRStatistic {
             estimate.add("type", FHIRCodes.confidenceInterval.concept)
             estimate.add("level", confidenceLevel)
             estimate.add("range", FHIRObject.build { range in
-                range.add("low", effect.ciLow.map { ["value": .number($0)] })
-                range.add("high", effect.ciHigh.map { ["value": .number($0)] })
+                range.add("low", effect.ciLow.map { ["value": .number(.double($0))] })
+                range.add("high", effect.ciHigh.map { ["value": .number(.double($0))] })
             })
         }
     }
 
     static func pValue(_ effect: Effect) -> JSONValue? {
         effect.p.map { p in
-            ["type": FHIRCodes.pValue.concept, "quantity": ["value": .number(p)]]
+            ["type": FHIRCodes.pValue.concept, "quantity": ["value": .number(.double(p))]]
         }
     }
 }

@@ -50,7 +50,7 @@ public enum CSVRecords {
                 members.append((name, .array(text.split(separator: ";").map { .string($0.trimmingCharacters(in: .whitespaces)) })))
             } else if numeric.contains(name) {
                 // A non-number is passed on as text, so that ingest names the field and the problem.
-                members.append((name, Double(text).map(JSONValue.number) ?? .string(text)))
+                members.append((name, Self.number(text) ?? .string(text)))
             } else if name == "outcomes" {
                 do {
                     members.append((name, try JSONParser.parse(text)))
@@ -65,5 +65,12 @@ public enum CSVRecords {
         return SourceRecord(json: JSONWriter.data(.object(members)),
                             provenance: Provenance(sourceFile: file, format: InputFormat.csv.rawValue, recordNumber: number, line: row.line),
                             problems: problems)
+    }
+
+    /// A cell as a JSON number: whole numbers exactly, others as finite doubles ("nan" is text).
+    static func number(_ text: String) -> JSONValue? {
+        if let integer = Int64(text) { return .number(.integer(integer)) }
+        guard let double = Double(text), double.isFinite else { return nil }
+        return .number(.double(double))
     }
 }

@@ -132,5 +132,6 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
                   format: try fields.optionalString("format"), recordNumber: try fields.optionalInt("record_number"),
                   line: try fields.optionalInt("line"), original: try fields.optionalString("original"),
                   unresolved: try fields.optionalStrings("unresolved"))
+        try fields.rejectUnknown()
     }
 }

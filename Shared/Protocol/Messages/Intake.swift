@@ -13,8 +13,6 @@ public struct SubmitRequest: JSONConvertible, Sendable {
         self.provenance = provenance
     }
 
-    public static let fieldNames: Set<String>? = ["submitter", "provenance"]
-
     public func write(to output: inout JSONOutput) {
         output.object { o in
             o.field("submitter", submitter)
@@ -25,6 +23,7 @@ public struct SubmitRequest: JSONConvertible, Sendable {
     public init(json: JSONValue) throws(JSONShapeError) {
         let fields = try JSONFields(json)
         self.init(submitter: try fields.optionalString("submitter"), provenance: try fields.optionalList("provenance", of: Provenance.self))
+        try fields.rejectUnknown()
     }
 }
 
@@ -126,14 +125,14 @@ public struct WriteRequest: JSONConvertible, Sendable {
 
     public init(records: [WriteItem]) { self.records = records }
 
-    public static let fieldNames: Set<String>? = ["records"]
-
     public func write(to output: inout JSONOutput) {
         output.object { $0.field("records", records) }
     }
 
     public init(json: JSONValue) throws(JSONShapeError) {
-        self.init(records: try JSONFields(json).list("records", of: WriteItem.self))
+        let fields = try JSONFields(json)
+        self.init(records: try fields.list("records", of: WriteItem.self))
+        try fields.rejectUnknown()
     }
 }
 
@@ -177,6 +176,7 @@ public struct WriteItem: JSONConvertible, Sendable {
         self.init(key: try fields.string("key"), doi: try fields.optionalString("doi"), pmid: try fields.optionalString("pmid"),
                   nct: try fields.optionalString("nct"), hash: try fields.string("hash"),
                   provenance: try fields.optional("provenance", Provenance.self))
+        try fields.rejectUnknown()
     }
 }
 

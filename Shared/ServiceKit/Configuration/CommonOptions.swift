@@ -4,10 +4,10 @@ import Logging
 /// Flags every service takes.
 public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Log lines as text or json (env LDN_LOG_FORMAT).")
-    public var logFormat: LogFormat = LogFormat(rawValue: Setting.string("LDN_LOG_FORMAT", default: "text")) ?? .text
+    public var logFormat: LogFormat = Setting.choice("LDN_LOG_FORMAT", default: LogFormat.text)
 
     @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical (env LDN_LOG_LEVEL).")
-    public var logLevel: Logger.Level = Logger.Level(rawValue: Setting.string("LDN_LOG_LEVEL", default: "info")) ?? .info
+    public var logLevel: Logger.Level = Setting.choice("LDN_LOG_LEVEL", default: Logger.Level.info)
 
     @Option(help: "Seconds between throughput lines in the log; 0 turns them off (env LDN_STATS_INTERVAL).")
     public var statsInterval: Double = Setting.double("LDN_STATS_INTERVAL", default: 10)
@@ -18,6 +18,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     public init() {}
 
     public func validate() throws {
+        if let problem = Setting.problems.first {
+            throw ValidationError(Setting.problems.count == 1 ? problem : Setting.problems.joined(separator: "; "))
+        }
         guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more seconds") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
     }

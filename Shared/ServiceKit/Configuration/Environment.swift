@@ -1,19 +1,45 @@
 import Foundation
+import Synchronization
 
 /// Settings come from flags first, then `LDN_*` environment variables, then local defaults.
 /// Options take their default from here, so `--help` shows the value in effect.
+///
+/// A variable that is set but malformed (`LDN_MAX_MESSAGE_BYTES=16MB`) is never replaced by
+/// the default in silence: it is noted, and `CommonOptions.validate()` stops the service
+/// naming the variable.
 public enum Setting {
+    private static let malformed = Mutex<[String]>([])
+
+    /// What was wrong with the environment, one sentence per variable.
+    public static var problems: [String] { malformed.withLock { $0 } }
+
     public static func string(_ variable: String, default fallback: String) -> String {
         guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else { return fallback }
         return value
     }
 
     public static func int(_ variable: String, default fallback: Int) -> Int {
-        Int(string(variable, default: "")) ?? fallback
+        parsed(variable, fallback, expected: "a whole number") { Int($0) }
     }
 
     public static func double(_ variable: String, default fallback: Double) -> Double {
-        Double(string(variable, default: "")) ?? fallback
+        parsed(variable, fallback, expected: "a number") { Double($0).flatMap { $0.isFinite ? $0 : nil } }
+    }
+
+    /// One of a type's values by its name (`LDN_LOG_LEVEL=debug`).
+    public static func choice<Value: RawRepresentable & CaseIterable>(_ variable: String, default fallback: Value) -> Value
+    where Value.RawValue == String {
+        let names = Value.allCases.map(\.rawValue).joined(separator: ", ")
+        return parsed(variable, fallback, expected: "one of \(names)") { Value(rawValue: $0.lowercased()) }
+    }
+
+    private static func parsed<Value>(_ variable: String, _ fallback: Value, expected: String,
+                                      _ parse: (String) -> Value?) -> Value {
+        guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else { return fallback }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let value = parse(trimmed) { return value }
+        malformed.withLock { $0.append("\(variable)=\(text) is not \(expected)") }
+        return fallback
     }
 }
 
