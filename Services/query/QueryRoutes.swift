@@ -48,7 +48,8 @@ struct QueryRoutes {
             return .ok(request, cached)
         }
         let answer = try await replica.summary(condition: code, replica: state)
-        summaries[code] = answer
+        // Only the vocabulary's conditions are cached: `other:<anything>` must not grow memory without bound.
+        if ConditionVocabulary.concept(code: code) != nil { summaries[code] = answer }
         return .ok(request, answer)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SyntheticData
 import Testing
 @testable import EvidenceModel
 
@@ -92,7 +93,7 @@ struct JSONConformanceTests {
 
     @Test("Generated documents: the parser agrees with JSONSerialization, and writing then parsing gives the same value")
     func differential() throws {
-        var random = SplitMix64(seed: 0x1DB_2026)
+        var random = SeededGenerator(seed: 0x1DB_2026)
         for _ in 0..<2000 {
             let text = Generator.document(&random)
             let ours = try JSONParser.parse(text)
@@ -104,7 +105,7 @@ struct JSONConformanceTests {
 
     @Test("Mutated documents: whatever this parser accepts, JSONSerialization accepts as the same value")
     func mutations() throws {
-        var random = SplitMix64(seed: 0xBAD_5EED)
+        var random = SeededGenerator(seed: 0xBAD_5EED)
         var accepted = 0, refused = 0
         for _ in 0..<3000 {
             var bytes = Array(Generator.document(&random).utf8)
@@ -145,11 +146,11 @@ struct JSONConformanceTests {
 /// Random JSON text: every value type, numbers in every notation, strings with escapes,
 /// surrogate pairs and non-ASCII characters, whitespace where the grammar allows it.
 private enum Generator {
-    static func document(_ random: inout SplitMix64) -> String {
+    static func document(_ random: inout SeededGenerator) -> String {
         value(&random, depth: 0)
     }
 
-    static func value(_ random: inout SplitMix64, depth: Int) -> String {
+    static func value(_ random: inout SeededGenerator, depth: Int) -> String {
         let pick = depth > 5 ? random.next(below: 4) : random.next(below: 6)
         switch pick {
         case 0: return ["true", "false", "null"][random.next(below: 3)]
@@ -167,7 +168,7 @@ private enum Generator {
         }
     }
 
-    static func number(_ random: inout SplitMix64) -> String {
+    static func number(_ random: inout SeededGenerator) -> String {
         let sign = random.next(below: 3) == 0 ? "-" : ""
         let integer = random.next(below: 4) == 0 ? "0" : String(random.next(below: 1_000_000_000) + 1)
         switch random.next(below: 5) {
@@ -179,7 +180,7 @@ private enum Generator {
         }
     }
 
-    static func string(_ random: inout SplitMix64) -> String {
+    static func string(_ random: inout SeededGenerator) -> String {
         var text = "\""
         for _ in 0..<random.next(below: 12) {
             switch random.next(below: 8) {
@@ -194,12 +195,12 @@ private enum Generator {
         return text + "\""
     }
 
-    static func space(_ random: inout SplitMix64) -> String {
+    static func space(_ random: inout SeededGenerator) -> String {
         ["", "", " ", "\n", "\t ", "\r\n"][random.next(below: 6)]
     }
 
     /// Deletes, inserts or replaces one byte, or cuts the text short.
-    static func mutate(_ bytes: inout [UInt8], _ random: inout SplitMix64) {
+    static func mutate(_ bytes: inout [UInt8], _ random: inout SeededGenerator) {
         guard !bytes.isEmpty else { return }
         let position = random.next(below: bytes.count)
         let interesting: [UInt8] = Array("{}[],:\"\\0123456789.eE+-tfnu \n".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
@@ -210,21 +211,4 @@ private enum Generator {
         default: bytes.removeLast(bytes.count - position)
         }
     }
-}
-
-/// A small seeded generator, so that a failing case can be reproduced from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -34,6 +34,34 @@ struct VocabularyTests {
         #expect(ConditionVocabulary.suggestions(for: "zzzzzzzz").isEmpty)
     }
 
+    @Test("Contained phrases match whole words only: crohnz and xcrohnx name no condition", arguments: [
+        "crohnz", "xcrohnx", "amsterdam", "fibromyalgiax", "diabetic neuropathic pain clinic staff",
+    ])
+    func wholeWords(text: String) {
+        #expect(ConditionVocabulary.concept(for: text) == nil)
+    }
+
+    @Test("A near miss of a known condition is recognised; abbreviations of other conditions are not", arguments: [
+        ("fibromyalga", "fibromyalgia" as String?), ("crohnz", "crohns"), ("multiple sclerose", "ms"), ("ulcerative colitus", "ulcerative-colitis"),
+        ("IBS", nil), ("ALS", nil), ("POTS", nil), ("rheumatoid arthritis", nil), ("psoriasis", nil),
+    ])
+    func nearMiss(text: String, code: String?) {
+        #expect(ConditionVocabulary.nearMiss(for: text)?.code == code)
+    }
+
+    @Test("A record naming a misspelt known condition is rejected with the suggestion; other:<text> keeps it as written")
+    func misspeltConditionInRecord() throws {
+        let rejected = RecordIntake.evaluate(sampleJSON(["conditions": ["fibromyalga"]]))
+        #expect(rejected.record == nil)
+        #expect(rejected.errors.map(\.field) == ["conditions[0]"])
+        #expect(rejected.errors.first?.message.contains("did you mean \"fibromyalgia\"") == true)
+        let kept = try #require(RecordIntake.evaluate(sampleJSON(["conditions": ["other:fibromyalga"]])).record)
+        #expect(kept.conditions == ["other:fibromyalga"])
+        let unknown = RecordIntake.evaluate(sampleJSON(["conditions": ["IBS"]]))
+        #expect(unknown.record?.conditions == ["other:ibs"])
+        #expect(unknown.warnings.map(\.field) == ["conditions[0]"])
+    }
+
     @Test("Dedup key prefers DOI, then PMID, then NCT id, then title, year and first author")
     func dedupKey() {
         var record = EvidenceRecord(title: "Low-Dose Naltrexone for Fibromyalgia: A Pilot!", year: 2009,

@@ -137,9 +137,14 @@ final class ReplicaDatabase: FollowerSink, Sendable {
                                              outcome.direction.rawValue])
             }
         }
+        try indexText(of: record, id: header.recordID, in: db)
+    }
+
+    /// Adds a record's words to the full-text index.
+    static func indexText(of record: EvidenceRecord, id: Int64, in db: Database) throws {
+        let text = record.searchIndexFields
         try db.cachedStatement(sql: "INSERT INTO records_fts (rowid, title, summary, outcomes, adverse_events) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [header.recordID, record.title, record.summary ?? "", record.outcomesText,
-                                 record.adverseEvents.joined(separator: "; ")])
+            .execute(arguments: [id, text.title, text.summary, text.outcomes, text.adverseEvents])
     }
 
     func count() async throws -> Int {

@@ -1,4 +1,7 @@
+import EvidenceModel
+import Foundation
 import GRDB
+import WireProtocol
 
 /// The replica's schema. A replica can always be rebuilt from the store, but its schema
 /// still evolves by named migrations, so a new release reuses an old replica's data.
@@ -82,6 +85,15 @@ enum ReplicaMigrations {
                 UPDATE record_conditions SET study = (SELECT nct FROM records WHERE records.id = record_conditions.record_id);
                 CREATE INDEX record_conditions_studies ON record_conditions(code, status, study) WHERE study IS NOT NULL;
                 """)
+        }
+        migrator.registerMigration("v3: full text without apostrophes") { db in
+            // The index holds "Crohn's" as the word "crohns", as watches match it.
+            try db.execute(sql: "DELETE FROM records_fts")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, body FROM record_bodies")
+            while let row = try rows.next() {
+                guard let record = RecordIntake.evaluate(row["body"] as Data).record else { continue }
+                try ReplicaDatabase.indexText(of: record, id: row["id"], in: db)
+            }
         }
         return migrator
     }

@@ -98,7 +98,14 @@ extension FieldReader {
         var codes: [String] = []
         for (index, name) in names.enumerated() {
             let code = ConditionVocabulary.code(for: name)
-            if code.hasPrefix(ConditionVocabulary.otherPrefix) && !name.lowercased().hasPrefix(ConditionVocabulary.otherPrefix) {
+            let explicitOther = name.lowercased().hasPrefix(ConditionVocabulary.otherPrefix)
+            if !explicitOther, let meant = ConditionVocabulary.nearMiss(for: name) {
+                // A misspelt known condition would be stored under a code nobody filters by.
+                error("conditions[\(index)]", "\"\(name)\" is not a known condition; did you mean \"\(meant.code)\" (\(meant.name))? "
+                      + "Write \"other:\(name)\" to keep it as written")
+                continue
+            }
+            if code.hasPrefix(ConditionVocabulary.otherPrefix) && !explicitOther {
                 let hint = ConditionVocabulary.suggestions(for: name).first.map { " (did you mean \"\($0)\"?)" } ?? ""
                 warning("conditions[\(index)]", "\"\(name)\" is not in the condition vocabulary; kept as \"\(code)\"\(hint)")
             }

@@ -4,8 +4,9 @@ public struct ConditionConcept: Sendable, Hashable {
     public let code: String
     public let name: String
     public let synonyms: [String]
-    /// Folded phrases that identify the concept inside longer text ("primary progressive
-    /// multiple sclerosis" contains "multiple sclerosis").
+    /// Folded phrases that identify the concept inside longer text, matched as whole words
+    /// ("primary progressive multiple sclerosis" contains "multiple sclerosis"; "crohnz" and
+    /// "xcrohnx" contain no phrase).
     let containedPhrases: [String]
 }
 
@@ -19,7 +20,7 @@ public enum ConditionVocabulary {
             code: "crohns", name: "Crohn's disease",
             synonyms: ["Crohn's disease", "Crohn disease", "Crohns", "Crohn's", "regional enteritis",
                        "regional ileitis", "granulomatous enteritis", "Crohn's colitis", "Crohn colitis"],
-            containedPhrases: ["crohn", "regional enteritis"]),
+            containedPhrases: ["crohn", "crohns", "regional enteritis"]),
         ConditionConcept(
             code: "ulcerative-colitis", name: "Ulcerative colitis",
             synonyms: ["ulcerative colitis", "UC", "colitis ulcerosa", "Colitis, Ulcerative"],
@@ -52,7 +53,9 @@ public enum ConditionVocabulary {
             code: "diabetic-neuropathy", name: "Diabetic neuropathy",
             synonyms: ["diabetic neuropathy", "diabetic neuropathies", "diabetic peripheral neuropathy",
                        "painful diabetic neuropathy", "diabetic polyneuropathy", "DPN"],
-            containedPhrases: ["diabetic neuropath", "diabetic polyneuropath", "diabetic peripheral neuropath"]),
+            containedPhrases: ["diabetic neuropathy", "diabetic neuropathies", "diabetic polyneuropathy",
+                               "diabetic polyneuropathies", "diabetic peripheral neuropathy",
+                               "diabetic peripheral neuropathies"]),
         ConditionConcept(
             code: "long-covid", name: "Long COVID",
             synonyms: ["long COVID", "long COVID-19", "post-COVID-19 condition", "post-COVID condition",
@@ -79,17 +82,32 @@ public enum ConditionVocabulary {
     public static func concept(for text: String) -> ConditionConcept? {
         let key = text.folded
         if let concept = bySynonym[key] { return concept }
-        for concept in concepts where concept.containedPhrases.contains(where: { key.contains($0) }) {
-            return concept
-        }
-        return nil
+        return concepts.first { concept in concept.containedPhrases.contains { key.containsWords($0) } }
     }
 
     /// Every concept a free text (a title, an abstract) mentions by a contained phrase, in
     /// vocabulary order.
     public static func concepts(mentionedIn text: String) -> [ConditionConcept] {
         let key = text.folded
-        return concepts.filter { concept in concept.containedPhrases.contains { key.contains($0) } }
+        return concepts.filter { concept in concept.containedPhrases.contains { key.containsWords($0) } }
+    }
+
+    /// The concept a name that is not in the vocabulary was probably meant to be:
+    /// "fibromyalga", "crohnz", "multiple sclerose". Only names of six letters or more count,
+    /// within an edit or so per six letters, so that real abbreviations of other conditions
+    /// (IBS, ALS) are never taken for misspellings of known ones (IBD, MS).
+    public static func nearMiss(for text: String) -> ConditionConcept? {
+        let key = text.folded
+        guard key.count >= 6, concept(for: text) == nil else { return nil }
+        let allowed = max(1, key.count / 6)
+        var best: (concept: ConditionConcept, distance: Int)?
+        for concept in concepts {
+            for name in [concept.code] + concept.synonyms {
+                let distance = levenshtein(key, name.folded)
+                if distance <= allowed, distance < best?.distance ?? .max { best = (concept, distance) }
+            }
+        }
+        return best?.concept
     }
 
     public static func concept(code: String) -> ConditionConcept? {

@@ -49,6 +49,28 @@ extension String {
     }
 }
 
+extension String {
+    /// The apostrophes `folded` drops: ' ’ ʼ `.
+    static let apostrophes: Set<Character> = ["'", "\u{2019}", "\u{02BC}", "`"]
+
+    /// The text with the apostrophes `folded` drops removed, and nothing else changed.
+    public var withoutApostrophes: String {
+        contains(where: String.apostrophes.contains) ? String(filter { !String.apostrophes.contains($0) }) : self
+    }
+
+    /// Whether this folded text contains `phrase` (folded) as whole words.
+    func containsWords(_ phrase: String) -> Bool {
+        var searchFrom = startIndex
+        while let range = self[searchFrom...].range(of: phrase) {
+            let startsWord = range.lowerBound == startIndex || self[index(before: range.lowerBound)] == " "
+            let endsWord = range.upperBound == endIndex || self[range.upperBound] == " "
+            if startsWord && endsWord { return true }
+            searchFrom = index(after: range.lowerBound)
+        }
+        return false
+    }
+}
+
 /// Edit distance, for "did you mean" suggestions.
 func levenshtein(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)

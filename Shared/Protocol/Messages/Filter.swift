@@ -56,34 +56,67 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
     }
 
     /// The filter with names turned into codes and identifiers normalised, or an error a
-    /// user can act on: an unknown condition comes back with the nearest known ones.
+    /// user can act on: an unknown condition comes back with the nearest known ones (or all
+    /// of them), and values no record could match are refused rather than matching nothing.
     public func resolved() throws(ErrorBody) -> EvidenceFilter {
         var filter = self
+        try Self.checkLength(condition, 200, "condition")
+        try Self.checkLength(outcome, 200, "outcome")
+        try Self.checkLength(text, 1000, "text")
+        for (name, identifier) in [("doi", doi), ("pmid", pmid), ("nct", nct)] { try Self.checkLength(identifier, 300, name) }
         if let condition {
-            guard let concept = ConditionVocabulary.concept(for: condition) else {
-                if condition.lowercased().hasPrefix(ConditionVocabulary.otherPrefix) {
-                    filter.condition = ConditionVocabulary.code(for: condition)
-                    return filter
-                }
-                let suggestions = ConditionVocabulary.suggestions(for: condition)
-                throw ErrorBody(
-                    code: .notFound,
-                    message: "unknown condition \"\(condition)\""
-                        + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?"),
-                    details: suggestions.map { ErrorDetail(field: "condition", message: $0) })
-            }
-            filter.condition = concept.code
+            filter.condition = try Self.conditionCode(condition)
         }
         if let outcome {
             filter.outcome = OutcomeVocabulary.code(for: outcome) ?? outcome.lowercased()
+        }
+        if let design {
+            var seen = Set<StudyDesign>()
+            filter.design = design.filter { seen.insert($0).inserted }
         }
         filter.doi = doi.map(Identifiers.normalizeDOI)
         filter.pmid = pmid.map(Identifiers.normalizePMID)
         filter.nct = nct.map(Identifiers.normalizeNCT)
         if let yearFrom, let yearTo, yearFrom > yearTo {
-            throw ErrorBody(code: .invalidRequest, message: "year_from (\(yearFrom)) is after year_to (\(yearTo))")
+            throw ErrorBody(code: .invalidRequest, message: "year_from (\(yearFrom)) is after year_to (\(yearTo))",
+                            details: [ErrorDetail(field: "year_from", message: "is after year_to")])
+        }
+        if let minParticipants, minParticipants < 0 {
+            throw ErrorBody(code: .invalidRequest, message: "min_participants must be 0 or more, found \(minParticipants)",
+                            details: [ErrorDetail(field: "min_participants", message: "must be 0 or more")])
+        }
+        if filter.terms.count > Self.maximumTerms {
+            throw ErrorBody(code: .invalidRequest, message: "text has \(filter.terms.count) words; at most \(Self.maximumTerms) are looked for",
+                            details: [ErrorDetail(field: "text", message: "too many words")])
         }
         return filter
+    }
+
+    public static let maximumTerms = 32
+
+    /// A condition's code: by code, name, synonym or a phrase it contains as whole words, or
+    /// `other:<text>` as written. Anything else is `not_found`, with the nearest known
+    /// conditions, or the whole list when none is near.
+    public static func conditionCode(_ name: String) throws(ErrorBody) -> String {
+        if let concept = ConditionVocabulary.concept(for: name) { return concept.code }
+        let code = ConditionVocabulary.code(for: name)
+        if name.lowercased().hasPrefix(ConditionVocabulary.otherPrefix), code.count > ConditionVocabulary.otherPrefix.count {
+            return code
+        }
+        let suggestions = ConditionVocabulary.suggestions(for: name)
+        let known = ConditionVocabulary.concepts.map { "\($0.code) (\($0.name))" }
+        throw ErrorBody(
+            code: .notFound,
+            message: "unknown condition \"\(name.prefix(200))\"; "
+                + (suggestions.isEmpty ? "known conditions: \(known.joined(separator: ", "))" : "did you mean \(suggestions.joined(separator: ", "))?"),
+            details: (suggestions.isEmpty ? ConditionVocabulary.concepts.map(\.code) : suggestions)
+                .map { ErrorDetail(field: "condition", message: $0) })
+    }
+
+    private static func checkLength(_ value: String?, _ limit: Int, _ field: String) throws(ErrorBody) {
+        guard let value, value.utf8.count > limit else { return }
+        throw ErrorBody(code: .invalidRequest, message: "\(field) is \(value.utf8.count) bytes long; at most \(limit) are allowed",
+                        details: [ErrorDetail(field: field, message: "too long")])
     }
 
     /// The record statuses the filter lets through.
@@ -128,6 +161,14 @@ extension EvidenceRecord {
     /// The text full-text search looks at: title, summary, outcomes and adverse events.
     public var searchableText: String {
         [title, summary ?? "", outcomesText, adverseEvents.joined(separator: "; ")].joined(separator: " ")
+    }
+
+    /// The same text, field by field, as the replica's full-text index holds it: apostrophes
+    /// dropped ("Crohn's" is the word "crohns"), as `folded` drops them for watches, so that
+    /// `text` matches the same words in a query and in a watch.
+    public var searchIndexFields: (title: String, summary: String, outcomes: String, adverseEvents: String) {
+        (title.withoutApostrophes, (summary ?? "").withoutApostrophes, outcomesText.withoutApostrophes,
+         adverseEvents.joined(separator: "; ").withoutApostrophes)
     }
 
     /// Outcomes in words, for searching: "spasticity improved; quality-of-life (SF-36) no-difference".
