@@ -22,6 +22,10 @@ struct NotifierRoutes {
             throw ErrorBody(code: .invalidRequest, message: "a watch name is 1–64 letters, digits, '.', '_' or '-'")
         }
         let filter = try body.filter.resolved()
+        if let webhook = body.webhook, webhook.utf8.count > 2048 {
+            throw ErrorBody(code: .invalidRequest, message: "webhook is \(webhook.utf8.count) bytes long; at most 2048 are allowed",
+                            details: [ErrorDetail(field: "webhook", message: "too long")])
+        }
         let webhook = try body.webhook.map { text throws(ErrorBody) in try policy.check(text) }
         let stream = body.stream ?? true
         guard stream || webhook != nil else {

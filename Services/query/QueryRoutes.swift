@@ -30,8 +30,10 @@ struct QueryRoutes {
     @Sendable func search(_ request: Request) async throws -> Reply {
         let body = try request.decodeBody(SearchRequest.self)
         guard !EvidenceFilter(text: body.text).terms.isEmpty else {
-            throw ErrorBody(code: .invalidRequest, message: "search needs at least one word to look for")
+            throw ErrorBody(code: .invalidRequest, message: "search needs at least one word to look for",
+                            details: [ErrorDetail(field: "text", message: "has no word")])
         }
+        _ = try EvidenceFilter(text: body.text).resolved()  // the same bounds as a filter's text
         let limit = try Self.check(body.limit ?? 10, in: 1...100, "limit")
         let state = follower.state
         let page = try await replica.search(body.text, filter: try (body.filter ?? EvidenceFilter()).resolved(), limit: limit)

@@ -14,7 +14,7 @@ public enum JSONValueDecoder {
     public static func decode<Value: Decodable>(_ type: Value.Type, from json: JSONValue, strict: Bool = true) throws -> Value {
         let usage = KeyUsage()
         let value = try TreeDecoder(json: json, codingPath: [], usage: usage).decode(type)
-        if strict, let unknown = usage.unknownMembers().first {
+        if strict, let unknown = usage.firstUnknownMember() {
             throw DecodingError.dataCorrupted(.init(codingPath: unknown.path, debugDescription: unknown.message))
         }
         return value
@@ -46,15 +46,17 @@ private final class KeyUsage {
     func ask(_ key: String, in id: String) { objects[id]?.asked.insert(key) }
     func askAll(in id: String) { objects[id]?.tookAll = true }
 
-    /// Members nobody asked for, in document order, with the nearest known name suggested.
-    func unknownMembers() -> [(path: [any CodingKey], message: String)] {
-        order.compactMap { objects[$0] }.filter { !$0.tookAll }.flatMap { object in
-            object.keys.filter { !object.asked.contains($0) }.map { key in
-                let known = object.asked.sorted()
-                let hint = key.utf8.count > 64 ? nil : suggestions(for: key, among: known, limit: 1).first
-                return (object.path + [MemberKey(key)], "unknown field" + (hint.map { " (did you mean \"\($0)\"?)" } ?? ""))
-            }
+    /// The first member nobody asked for, in document order, with the nearest known name
+    /// suggested. (Only the first: a hostile body may have a million unknown members.)
+    func firstUnknownMember() -> (path: [any CodingKey], message: String)? {
+        for id in order {
+            guard let object = objects[id], !object.tookAll,
+                  let key = object.keys.first(where: { !object.asked.contains($0) }) else { continue }
+            let hint = key.utf8.count > 64 ? nil : suggestions(for: key, among: object.asked.sorted(), limit: 1).first
+            let name = key.utf8.count > 100 ? String(key.prefix(100)) + "…" : key
+            return (object.path + [MemberKey(name)], "unknown field" + (hint.map { " (did you mean \"\($0)\"?)" } ?? ""))
         }
+        return nil
     }
 }
 
