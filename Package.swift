@@ -102,10 +102,13 @@ let package = Package(
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
                     path: "Tests/EvidenceFormatsTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData"], path: "Tests/QueryTests"),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData", .product(name: "GRDB", package: "GRDB.swift")],
+                    path: "Tests/QueryTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness"],
+            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",
+                           // to damage a stopped store's database as a disk would, and to lock a notifier's
+                           .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -83,6 +83,21 @@ enum ReplicaMigrations {
                 CREATE INDEX record_conditions_studies ON record_conditions(code, status, study) WHERE study IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v3: quarantine") { db in
+            // Changes the replica could not apply (damaged, not a valid record, a header that
+            // did not read), kept for the operator; the copy keeps such a record as it was.
+            // record_id and key are NULL when the header itself did not read.
+            try db.execute(sql: """
+                CREATE TABLE quarantine (
+                    seq INTEGER PRIMARY KEY,
+                    record_id INTEGER,
+                    key TEXT,
+                    reason TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    quarantined_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
