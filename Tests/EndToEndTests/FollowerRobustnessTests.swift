@@ -168,4 +168,70 @@ struct FollowerRobustnessTests {
         let statuses = try await set.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "every service stayed up and drained: \(statuses)")
     }
+
+    @Test("Under a 20 000-record load, every answer's replica block tracks the store's head", .timeLimit(.minutes(5)))
+    func lagIsTruthful() async throws {
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
+        defer { set.killAll() }
+        let count: Int64 = 20_000, page: Int64 = 2000
+        let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<Int(count)))
+        async let load = ldn(["submit", file, "--batch-size", "100", "--in-flight", "6", "--ingest", set.ingest])
+
+        var heads: [(at: ContinuousClock.Instant, head: Int64)] = []
+        var worstShortfall: Int64 = 0
+        let deadline = ContinuousClock.now + .seconds(180)
+        while true {
+            guard ContinuousClock.now < deadline else { throw TestFailure("the replica did not reach seq \(count)") }
+            let head = try #require(try await status(set.store).sequence?.head)
+            heads.append((.now, head))
+            let replica = try await request(set.query, Request(type: MessageType.query, id: UUID().uuidString,
+                                                               body: QueryRequest(filter: EvidenceFilter(), limit: 1)))
+                .decode(QueryReply.self).replica
+            // The store publishes a commit group (here at most 6 × 100 records) just after it is
+            // visible: the replica's head is at most that, and what is in transit, below the store's.
+            worstShortfall = max(worstShortfall, head - replica.storeHead)
+            // However busy the replica, its head probe keeps it within about a second of the store.
+            let twoSecondsAgo = heads.last { $0.at <= .now - .seconds(2) }?.head ?? 0
+            #expect(replica.storeHead >= twoSecondsAgo, "reported head \(replica.storeHead), the store's 2 s before: \(twoSecondsAgo)")
+            if head - replica.applied > 2 * page {
+                #expect(replica.catchingUp, "\(head - replica.applied) behind, yet not catching up: \(replica)")
+            }
+            if head == count && replica.applied == count && !replica.catchingUp { break }
+        }
+        #expect(worstShortfall <= page, "the replica's head was \(worstShortfall) below the store's")
+        #expect(try await load.status == 0)
+        _ = try await set.stop()
+    }
+
+    @Test("While the watch database is locked, a dead letter waits and is written after, and the notifier stays up",
+          .timeLimit(.minutes(2)))
+    func watchDatabaseFailureIsRetried() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        defer { set.killAll() }
+        let receiver = try await WebhookReceiver(failFirst: 1000, failStatus: 503)
+        let added = try await ldn(["watch", "add", "crohns", "--condition", "crohns", "--webhook", receiver.url, "--no-stream",
+                                   "--notifier", set.notifier])
+        try receiver.setSecret(try #require(secret(from: added.stdout)))
+
+        // Another writer holds the notifier's database: its writes fail after their busy timeout.
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let lock = try DatabaseQueue(path: set.dataRoot.appendingPathComponent("notifier/notifier.sqlite").path,
+                                     configuration: configuration)
+        try await lock.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        try await submit(set, 0..<1)  // SYNTHETIC record 0 is about Crohn's disease
+        let notifier = try #require(set.process("notifier"))
+        try await eventually("a write to the watch database fails") { notifier.log.contains { $0.contains("cannot save") } }
+        #expect(notifier.log.contains { $0.contains("cannot save to the watch database; retrying") && $0.contains("what=\"dead letter\"") })
+        #expect((try await status(set.notifier).counters["watch_store.errors"] ?? 0) >= 1)
+        try await lock.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        try lock.close()
+
+        try await eventually("the dead letter is written once the database is free") {
+            let watch = try await watches(set).watches.first
+            return watch?.deadLetters == 1 && watch?.cursor == 1
+        }
+        #expect(receiver.deliveries.count == 3, "three attempts, one dead letter: nothing sent twice")
+        #expect(try await set.stop().values.allSatisfy { $0 == 0 })
+    }
 }
