@@ -234,4 +234,26 @@ struct FollowerRobustnessTests {
         #expect(receiver.deliveries.count == 3, "three attempts, one dead letter: nothing sent twice")
         #expect(try await set.stop().values.allSatisfy { $0 == 0 })
     }
+
+    @Test("A replica whose store goes away says it is catching up within seconds, and stops saying so once the store is back",
+          .timeLimit(.minutes(2)))
+    func unreachableStoreIsCatchingUp() async throws {
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
+        defer { set.killAll() }
+        try await submit(set, 0..<10)
+        _ = try await waitUntilCaughtUp(set.query, store: set.store)
+        func replica() async throws -> ReplicaState {
+            try await request(set.query, Request(type: MessageType.query, id: UUID().uuidString,
+                                                 body: QueryRequest(filter: EvidenceFilter(), limit: 1))).decode(QueryReply.self).replica
+        }
+        #expect(try await replica().catchingUp == false)
+        try await set.kill9("evidence-store")
+        let killed = ContinuousClock.now
+        try await eventually("catching_up once the store is gone", timeout: .seconds(10)) { try await replica().catchingUp }
+        #expect(ContinuousClock.now - killed < .seconds(8), "a head probe unanswered for 3 s says so")
+        #expect(try await status(set.query).sequence?.catchingUp == true)
+        try await set.start("evidence-store")
+        try await eventually("caught up again") { try await replica().catchingUp == false }
+        _ = try await set.stop()
+    }
 }

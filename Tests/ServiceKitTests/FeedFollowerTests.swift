@@ -146,7 +146,12 @@ struct FeedFollowerTests {
                 "a feed message waiting counts in the head")
         progress.heard(head: 550)
         #expect(progress.storeHead == 600, "the head never goes back")
+        let sent = ContinuousClock.now
+        progress.probeSentAt = sent
+        #expect(!progress.replicaState(pageSize: 100, now: sent + .seconds(1)).catchingUp, "a probe on its way")
+        #expect(progress.replicaState(pageSize: 100, now: sent + .seconds(4)).catchingUp, "a probe unanswered for 3 s")
+        progress.probeSentAt = nil
         progress.storeUnreachable = true
-        #expect(progress.replicaState(pageSize: 100).catchingUp)
+        #expect(progress.replicaState(pageSize: 100).catchingUp, "the last probe failed")
     }
 }

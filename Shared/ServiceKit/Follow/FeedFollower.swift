@@ -115,16 +115,21 @@ public final class FeedFollower: Service, Sendable {
     /// inbox, and changes not yet fetched while catching up, still count in the lag.
     private func probeHead() async {
         while !Task.isCancelled {
+            progress.withLock { $0.probeSentAt = .now }
             do {
                 let head = try await log.head()
                 progress.withLock {
                     $0.heard(head: head)
                     $0.storeUnreachable = false
+                    $0.probeSentAt = nil
                 }
             } catch is CancellationError {
                 return
             } catch {
-                progress.withLock { $0.storeUnreachable = true }
+                progress.withLock {
+                    $0.storeUnreachable = true
+                    $0.probeSentAt = nil
+                }
                 stats.add("head_probe.failures")
             }
             try? await Task.sleep(for: headProbeInterval)

@@ -13,14 +13,19 @@ struct FollowerProgress: Sendable {
     var inSync = false
     /// The last head probe failed: the store cannot be reached (or answers nonsense).
     var storeUnreachable = false
+    /// When the head probe now waiting for its answer was sent: one unanswered for
+    /// `unansweredProbe` counts as an unreachable store before the client gives up on it.
+    var probeSentAt: ContinuousClock.Instant?
+    static let unansweredProbe = Duration.seconds(3)
 
     mutating func heard(head: Int64) { storeHead = max(storeHead, head) }
 
     /// `catching_up` is true until the follower has caught up after a start, while following
     /// fails (the store cannot be reached, say), and while it is more than `pageSize` behind.
-    func replicaState(pageSize: Int, newestWaiting: Int64? = nil) -> ReplicaState {
+    func replicaState(pageSize: Int, newestWaiting: Int64? = nil, now: ContinuousClock.Instant = .now) -> ReplicaState {
         let head = max(storeHead, applied, newestWaiting ?? 0)
         let farBehind = head - applied > Int64(pageSize)
-        return ReplicaState(applied: applied, storeHead: head, catchingUp: !inSync || storeUnreachable || farBehind)
+        let probeOverdue = probeSentAt.map { now - $0 > Self.unansweredProbe } ?? false
+        return ReplicaState(applied: applied, storeHead: head, catchingUp: !inSync || storeUnreachable || probeOverdue || farBehind)
     }
 }
