@@ -246,12 +246,18 @@ struct FollowerRobustnessTests {
             try await request(set.query, Request(type: MessageType.query, id: UUID().uuidString,
                                                  body: QueryRequest(filter: EvidenceFilter(), limit: 1))).decode(QueryReply.self).replica
         }
+        func summaryReplica() async throws -> ReplicaState {
+            try await request(set.query, Request(type: MessageType.summary, id: UUID().uuidString,
+                                                 body: SummaryRequest(condition: "crohns"))).decode(SummaryReply.self).replica
+        }
         #expect(try await replica().catchingUp == false)
+        #expect(try await summaryReplica().catchingUp == false)  // now cached, until the replica applies a change
         try await set.kill9("evidence-store")
         let killed = ContinuousClock.now
         try await eventually("catching_up once the store is gone", timeout: .seconds(10)) { try await replica().catchingUp }
         #expect(ContinuousClock.now - killed < .seconds(8), "a head probe unanswered for 3 s says so")
         #expect(try await status(set.query).sequence?.catchingUp == true)
+        #expect(try await summaryReplica().catchingUp == true, "a cached summary carries the replica's state as it is now")
         try await set.start("evidence-store")
         try await eventually("caught up again") { try await replica().catchingUp == false }
         _ = try await set.stop()
