@@ -47,26 +47,14 @@ public struct ChangeLog: Sendable {
     /// One snapshot page, read. Throws `UnreadableChange` when the page does not read:
     /// snapshot pages cannot be split by change, so the follower builds from the log instead.
     public func snapshot(afterID: Int64, limit: Int) async throws -> (records: [ReadChange], seq: Int64, nextAfterID: Int64?) {
-        let reply = try await store.send(Request(type: MessageType.snapshot, id: "\(requester)-snapshot-\(UUID().uuidString)",
-                                                 body: SnapshotRequest(afterID: afterID, limit: limit)))
-        guard reply.isOK else { throw try WireJSON.decode(ErrorBody.self, from: reply.body) }
-        let page: SnapshotReply
-        do {
-            page = try WireJSON.decode(SnapshotReply.self, from: reply.body)
-        } catch {
-            throw UnreadableChange("a snapshot page after record id \(afterID) does not read: \(error)")
-        }
-        guard page.records.count == reply.attachments.count else {
-            throw UnreadableChange("a snapshot page with \(page.records.count) headers and \(reply.attachments.count) records")
-        }
-        if let problem = page.records.lazy.compactMap(FeedChange.problem(in:)).first { throw UnreadableChange(problem) }
+        let (page, records) = try await ask(MessageType.snapshot, SnapshotRequest(afterID: afterID, limit: limit),
+                                            as: SnapshotReply.self, headers: \.records).get()
         guard page.seq >= 0, page.seq <= FeedChange.sequenceRange.upperBound else {
             throw UnreadableChange("a snapshot page at seq \(page.seq)")
         }
         if let next = page.nextAfterID, next <= afterID {
             throw UnreadableChange("a snapshot page after record id \(afterID) points back to \(next)")
         }
-        let records = zip(page.records, reply.attachments).map { FeedChange(header: $0, body: $1) }
         return (await ReadChange.readAll(records), page.seq, page.nextAfterID)
     }
 
@@ -78,30 +66,43 @@ public struct ChangeLog: Sendable {
     }
 
     private func fetch(after seq: Int64, limit: Int) async throws -> Fetched {
-        let reply = try await store.send(Request(type: MessageType.changes, id: "\(requester)-changes-\(UUID().uuidString)",
-                                                 body: ChangesRequest(after: seq, limit: limit)))
-        guard reply.isOK else { throw try WireJSON.decode(ErrorBody.self, from: reply.body) }
-        let page: ChangesReply
-        do {
-            page = try WireJSON.decode(ChangesReply.self, from: reply.body)
-        } catch {
-            return .unreadable("\(error)")
-        }
-        guard page.changes.count == reply.attachments.count else {
-            return .unreadable("a page with \(page.changes.count) headers and \(reply.attachments.count) records")
+        let page: ChangesReply, changes: [FeedChange]
+        switch try await ask(MessageType.changes, ChangesRequest(after: seq, limit: limit), as: ChangesReply.self, headers: \.changes) {
+        case .success(let read): (page, changes) = read
+        case .failure(let unreadable): return .unreadable(unreadable.description)
         }
         guard page.head >= 0, page.head <= FeedChange.sequenceRange.upperBound else {
             return .unreadable("a page with head \(page.head)")
         }
         var previous = seq
-        for header in page.changes {
-            if let problem = FeedChange.problem(in: header) { return .unreadable(problem) }
-            guard header.seq > previous, header.seq <= page.head else {
-                return .unreadable("seq \(header.seq) out of order after \(previous) (head \(page.head))")
+        for change in changes {
+            guard change.header.seq > previous, change.header.seq <= page.head else {
+                return .unreadable("seq \(change.header.seq) out of order after \(previous) (head \(page.head))")
             }
-            previous = header.seq
+            previous = change.header.seq
         }
-        return .read(zip(page.changes, reply.attachments).map { FeedChange(header: $0, body: $1) }, head: page.head)
+        return .read(changes, head: page.head)
+    }
+
+    /// Sends a request to the store and reads the reply: throws what is worth asking again
+    /// for (an error reply, no answer); a reply that does not read — its body, the count of
+    /// its record frames, a header's numbers — is a failure carrying what is wrong.
+    private func ask<Page: Decodable>(_ type: String, _ body: some Encodable & Sendable, as _: Page.Type,
+                                            headers: (Page) -> [ChangeHeader]) async throws -> Result<(Page, [FeedChange]), UnreadableChange> {
+        let reply = try await store.send(Request(type: type, id: "\(requester)-\(type)-\(UUID().uuidString)", body: body))
+        guard reply.isOK else { throw try WireJSON.decode(ErrorBody.self, from: reply.body) }
+        let page: Page
+        do {
+            page = try WireJSON.decode(Page.self, from: reply.body)
+        } catch {
+            return .failure(UnreadableChange("\(error)"))
+        }
+        let listed = headers(page)
+        guard listed.count == reply.attachments.count else {
+            return .failure(UnreadableChange("a \(type) page with \(listed.count) headers and \(reply.attachments.count) records"))
+        }
+        if let problem = listed.lazy.compactMap(FeedChange.problem(in:)).first { return .failure(UnreadableChange(problem)) }
+        return .success((page, zip(listed, reply.attachments).map { FeedChange(header: $0, body: $1) }))
     }
 
     /// Reads the changes after `seq` one at a time, up to the first that does not read,
