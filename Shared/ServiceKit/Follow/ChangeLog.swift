@@ -52,8 +52,16 @@ public struct ChangeLog: Sendable {
         guard page.seq >= 0, page.seq <= FeedChange.sequenceRange.upperBound else {
             throw UnreadableChange("a snapshot page at seq \(page.seq)")
         }
-        if let next = page.nextAfterID, next <= afterID {
-            throw UnreadableChange("a snapshot page after record id \(afterID) points back to \(next)")
+        // Ascending record ids, each once: a copy inserts them without looking for an older one.
+        var previous = afterID
+        for header in page.records {
+            guard header.recordID > previous else {
+                throw UnreadableChange("a snapshot page after record id \(afterID) lists record \(header.recordID) after \(previous)")
+            }
+            previous = header.recordID
+        }
+        if let next = page.nextAfterID, next < previous || next <= afterID {
+            throw UnreadableChange("a snapshot page after record id \(afterID), ending at \(previous), points back to \(next)")
         }
         return (await ReadChange.readAll(records), page.seq, page.nextAfterID)
     }
