@@ -23,6 +23,14 @@ final class ScriptedStore: Sendable {
     init() async throws {
         let log = self.log
         server = try await RunningServer.start { routes in
+            // Every snapshot page lists the first change's record twice: a page no copy can insert.
+            routes.on(MessageType.snapshot) { request in
+                let first = log.entries.withLock { $0.first }
+                let headers = first.map { [$0.header, $0.header] } ?? []
+                let listed = headers.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
+                return Reply(type: request.type, requestID: request.id, body: Data(#"{"records":[\#(listed)],"seq":\#(first?.seq ?? 0)}"#.utf8),
+                             attachments: first.map { [$0.body, $0.body] } ?? [])
+            }
             routes.on(MessageType.changes) { request in
                 let asked = try WireJSON.decode(ChangesRequest.self, from: request.body)
                 let (page, head) = log.entries.withLock { log in
@@ -76,6 +84,33 @@ final class RecordingSink: FollowerSink {
     func setPosition(_ seq: Int64) async throws { state.withLock { $0.position = seq } }
 }
 
+/// A FeedFollower with its store client, running in a service group as in a service.
+struct RunningFollower {
+    let follower: FeedFollower
+    let sink: RecordingSink
+    let runtime: ServiceRuntime
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    static func start(_ store: ScriptedStore, from start: FollowStart) async throws -> RunningFollower {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let runtime = try ServiceRuntime(service: "follower-test", options: try CommonOptions.parse([]),
+                                         context: store.server.context, logger: logger)
+        let client = try await ServiceClient(endpoint: store.server.endpoint, name: "follower-test-store", runtime: runtime)
+        let sink = RecordingSink()
+        let follower = FeedFollower(feedEndpoint: store.feed.lastEndpoint, store: client, sink: sink, start: start,
+                                    runtime: runtime, idlePoll: .milliseconds(200))
+        let group = ServiceGroup(services: [client, follower], logger: logger)
+        return RunningFollower(follower: follower, sink: sink, runtime: runtime, group: group, task: Task { try await group.run() })
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
+
 func header(_ seq: Int64, damaged: String? = nil) -> Data {
     ChangeHeader(seq: seq, kind: .insert, recordID: seq, key: "title:synthetic \(seq)", version: 1, status: .active,
                  committedAt: Date(), damaged: damaged).jsonData
@@ -89,16 +124,8 @@ struct FeedFollowerTests {
           .timeLimit(.minutes(1)))
     func skipsWhatItCannotApply() async throws {
         let store = try await ScriptedStore()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let runtime = try ServiceRuntime(service: "follower-test", options: try CommonOptions.parse([]),
-                                         context: store.server.context, logger: logger)
-        let client = try await ServiceClient(endpoint: store.server.endpoint, name: "follower-test-store", runtime: runtime)
-        let sink = RecordingSink()
-        let follower = FeedFollower(feedEndpoint: store.feed.lastEndpoint, store: client, sink: sink, start: .head,
-                                    runtime: runtime, idlePoll: .milliseconds(200))
-        let group = ServiceGroup(services: [client, follower], logger: logger)
-        let running = Task { try await group.run() }
+        let running = try await RunningFollower.start(store, from: .head)
+        let (follower, sink, runtime) = (running.follower, running.sink, running.runtime)
 
         #expect(ReadChange(FeedChange(header: try WireJSON.decode(ChangeHeader.self, from: header(1)), body: syntheticRecord))
             .problem == nil, "the good record is valid")
@@ -129,8 +156,22 @@ struct FeedFollowerTests {
         #expect(last.seq == 4 && last.recordID == nil && last.key == nil)
         #expect(follower.state == ReplicaState(applied: 5, storeHead: 5, catchingUp: false))
 
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await running.stop()
+        try await store.stop()
+    }
+
+    @Test("A snapshot page that lists a record twice is not inserted: the copy is built from the log", .timeLimit(.minutes(1)))
+    func unusableSnapshotFallsBackToTheLog() async throws {
+        let store = try await ScriptedStore()
+        store.commit(seq: 1, header: header(1), body: syntheticRecord)
+        store.commit(seq: 2, header: header(2), body: syntheticRecord)
+        let running = try await RunningFollower.start(store, from: .snapshot)
+        let (sink, runtime) = (running.sink, running.runtime)
+
+        try await eventually("caught up from the log") { try await sink.position() == 2 }
+        #expect(sink.applied.map(\.header.seq) == [1, 2])
+        #expect(runtime.state.stats.totals["snapshot.unreadable"] == 1)
+        try await running.stop()
         try await store.stop()
     }
 
