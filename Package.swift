@@ -96,16 +96,19 @@ let package = Package(
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
-        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
                     path: "Tests/EvidenceFormatsTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData"], path: "Tests/QueryTests"),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData", .product(name: "GRDB", package: "GRDB.swift")],
+                    path: "Tests/QueryTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness"],
+            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",
+                           // to damage a stopped store's database as a disk would, and to lock a notifier's
+                           .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -18,7 +18,7 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     }
     let sender = WebhookSender(attempts: options.webhookAttempts, backoff: .milliseconds(options.webhookBackoffMs),
                                timeout: .seconds(options.webhookTimeout), policy: policy)
-    let context = DeliveryContext(watches: watches, progress: ProgressWriter(watches: watches, logger: runtime.logger), buffer: buffer, store: store, stream: stream, sender: sender,
+    let context = DeliveryContext(watches: watches, progress: ProgressWriter(watches: watches, logger: runtime.logger, stats: runtime.state.stats), buffer: buffer, store: store, stream: stream, sender: sender,
                                   registry: registry, follower: follower, stats: runtime.state.stats, logger: runtime.logger,
                                   pauseAfter: options.pauseAfter)
 
@@ -26,7 +26,9 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     NotifierRoutes(context: context, policy: policy).add(to: &routes)
     routes.addStatus(runtime.state) { status in
         let state = follower.state
-        status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied)
+        status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)
+        status.lastSkipped = follower.skipped.last
+        status.counters["changes.skipped"] = status.counters["changes.skipped"] ?? 0  // shown even while none
         guard let all = try? await watches.all(), let dead = try? await watches.deadLetterCounts() else { return }
         let dropped = stream.droppedByWatch
         status.counters["watches"] = all.count

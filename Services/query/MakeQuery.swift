@@ -10,14 +10,18 @@ func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws 
     runtime.logger.info("replica open", metadata: ["path": "\(replica.path)", "records": "\(records)", "seq": "\(seq)"])
     let store = try await ServiceClient(endpoint: options.store, name: "query-store", attemptTimeout: .seconds(5),
                                         runtime: runtime)
-    let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime)
+    let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime,
+                                lastSkipped: try await replica.lastQuarantined())
 
     var routes = Routes()
     QueryRoutes(replica: replica, follower: follower).add(to: &routes)
     routes.addStatus(runtime.state) { status in
         let state = follower.state
-        status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied)
+        status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)
         status.counters["records"] = (try? await replica.count()) ?? 0
+        status.counters["changes.quarantined"] = (try? await replica.quarantinedCount()) ?? 0
+        status.counters["changes.skipped"] = status.counters["changes.skipped"] ?? 0  // shown even while none
+        status.lastSkipped = follower.skipped.last
         status.gauges = ["catching_up": state.catchingUp ? 1 : 0]
     }
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)

@@ -46,7 +46,8 @@ struct QueryRoutes {
             throw ErrorBody(code: .invalidRequest, message: "summary needs a condition")
         }
         let state = follower.state
-        if let cached = summaries[code], cached.replica.applied == state.applied {
+        if var cached = summaries[code], cached.replica.applied == state.applied {
+            cached.replica = state  // the same data, but the head and lag as they are now
             return .ok(request, cached)
         }
         let answer = try await replica.summary(condition: code, replica: state)

@@ -90,6 +90,10 @@ public final class SocketPump: Sendable {
     /// The endpoint the socket last bound or connected, with the real port when `:*` was asked for.
     public var lastEndpoint: String { state.withLock { $0.lastEndpoint } }
 
+    /// The newest received message not yet taken, if any (it stays in the inbox): lets a
+    /// consumer that is behind see how far the stream has gone, e.g. a follower's lag.
+    public var newestWaiting: Multipart? { state.withLock { $0.inbox.last } }
+
     /// Messages received, one at a time, in order. Iterate from one task only.
     public var incoming: Incoming { Incoming(pump: self) }
 

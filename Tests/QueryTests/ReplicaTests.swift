@@ -15,10 +15,16 @@ final class ReplicaFixture {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     func change(_ id: Int64, _ record: EvidenceRecord, kind: ChangeKind = .insert, version: Int = 1,
-                status: RecordStatus = .active) -> FeedChange {
+                status: RecordStatus = .active) -> ReadChange {
+        change(id, body: record.jsonData, key: record.dedupKey, kind: kind, version: version, status: status)
+    }
+
+    /// The next change, with any body (valid or not) and header fields.
+    func change(_ id: Int64, body: Data, key: String, kind: ChangeKind = .insert, version: Int = 1,
+                status: RecordStatus = .active, damaged: String? = nil) -> ReadChange {
         seq += 1
-        return FeedChange(header: ChangeHeader(seq: seq, kind: kind, recordID: id, key: record.dedupKey, version: version,
-                                               status: status, committedAt: Date()), body: record.jsonData)
+        return ReadChange(FeedChange(header: ChangeHeader(seq: seq, kind: kind, recordID: id, key: key, version: version,
+                                                          status: status, committedAt: Date(), damaged: damaged), body: body))
     }
 
     func query(_ filter: EvidenceFilter, sort: QuerySort = .year, limit: Int = 50, offset: Int = 0) async throws -> (total: Int, ids: [Int64]) {
@@ -67,8 +73,8 @@ struct ReplicaTests {
         updated.participants = 41
         let newer = fixture.change(1, updated, kind: .update, version: 2)
         try await fixture.replica.apply([newer])
-        let stale = FeedChange(header: ChangeHeader(seq: 1, kind: .insert, recordID: 1, key: "x", version: 1, status: .active,
-                                                    committedAt: Date()), body: Self.records[0].jsonData)
+        let stale = ReadChange(FeedChange(header: ChangeHeader(seq: 1, kind: .insert, recordID: 1, key: "x", version: 1,
+                                                               status: .active, committedAt: Date()), body: Self.records[0].jsonData))
         try await fixture.replica.apply([stale])
         let hit = try #require(try await fixture.replica.query(EvidenceFilter(), sort: .year, limit: 10, offset: 0)
             .hits.first { $0.id == 1 })

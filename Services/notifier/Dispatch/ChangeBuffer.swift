@@ -7,6 +7,7 @@ import WireProtocol
 /// The most recent changes, as the follower hands them over, kept so that many watches can
 /// read them without asking the store. The follower starts at the store's head: a watch
 /// whose cursor is older than what the buffer holds reads the store's log instead.
+/// Changes that cannot be applied are kept too: each watch passes over them (and counts).
 final class ChangeBuffer: FollowerSink, Sendable {
     private struct State {
         var changes: [ReadChange] = []
@@ -40,8 +41,7 @@ final class ChangeBuffer: FollowerSink, Sendable {
 
     func position() async throws -> Int64 { position }
 
-    func apply(_ changes: [FeedChange]) async throws {
-        let read = changes.map(ReadChange.init)
+    func apply(_ read: [ReadChange]) async throws {
         state.withLock { state in
             if let first = read.first, first.header.seq != state.position + 1 { state.changes.removeAll() }
             state.changes.append(contentsOf: read)
@@ -51,7 +51,7 @@ final class ChangeBuffer: FollowerSink, Sendable {
         onChange()
     }
 
-    func applySnapshot(_ records: [FeedChange], first: Bool) async throws {}  // the notifier starts at the head
+    func applySnapshot(_ records: [ReadChange], first: Bool) async throws {}  // the notifier starts at the head
 
     func setPosition(_ seq: Int64) async throws {
         state.withLock { state in

@@ -1,4 +1,5 @@
 import Logging
+import ServiceKit
 import ServiceLifecycle
 
 /// Starts a worker for every watch, and for each watch added later; on shutdown, stops them
@@ -12,7 +13,7 @@ struct Dispatcher: Service {
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: grace) }
-        let existing = try await context.watches.all()
+        guard let existing = await loadWatches() else { return }  // shut down before they could be read
         await withDiscardingTaskGroup { group in
             func start(_ name: String) {
                 // A watch added while the list loads is asked for twice; one worker is enough.
@@ -28,5 +29,22 @@ struct Dispatcher: Service {
             context.registry.stopAll()
             group.cancelAll()
         }
+    }
+
+    /// Every watch; a failing database is retried (logged, counted) rather than ending the
+    /// notifier. Nil when shutdown comes first.
+    private func loadWatches() async -> [WatchStore.Watch]? {
+        var backoff = Backoff()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                return try await context.watches.all()
+            } catch {
+                context.stats.add("watch_store.errors")
+                context.logger.error("cannot read the watches; retrying", metadata: [
+                    "error": "\(error)", "retry_in_ms": "\(backoff.next.milliseconds)"])
+                await backoff.wait()
+            }
+        }
+        return nil
     }
 }

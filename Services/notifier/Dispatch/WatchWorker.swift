@@ -8,10 +8,13 @@ import WireProtocol
 /// watch, so that a slow or failing webhook delays only its own watch.
 ///
 /// The cursor moves past a change once the change is dealt with: not matching, published,
-/// POSTed, or given up on (a dead letter). It is saved after every webhook delivery and
-/// after every batch, so a crash repeats at most what was in flight (at-least-once).
+/// POSTed, given up on (a dead letter), or unappliable (damaged, not a valid record:
+/// skipped and counted). It is saved after every webhook delivery and after every batch,
+/// so a crash repeats at most what was in flight (at-least-once).
 /// The worker keeps its watch in memory and reads it again only when told to (resume,
-/// replay) or when a save finds it changed.
+/// replay) or when a save finds it changed. Failures (the store or the watch database
+/// unreachable) are logged and counted, and the worker tries again after a growing pause:
+/// it ends only when its watch is removed or the notifier stops.
 struct WatchWorker {
     let name: String
     let context: DeliveryContext
@@ -19,46 +22,78 @@ struct WatchWorker {
     func run(wakeups: AsyncStream<Void>) async {
         var wakeup = wakeups.makeAsyncIterator()
         var current: WatchStore.Watch?
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(8))
         while !Task.isCancelled {
             if current == nil || context.registry.takeReload(name) {
                 do {
                     guard let watch = try await context.watches.watch(name) else { return }  // removed
                     current = watch
                 } catch {
+                    context.stats.add("watch_store.errors")
                     context.logger.error("cannot read a watch; retrying", metadata: ["watch": "\(name)", "error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+                    await backoff.wait()
                     continue
                 }
             }
             guard let watch = current else { continue }
-            let batch = watch.paused == nil ? await context.changes(after: watch.cursor) : []
+            if watch.paused != nil {
+                guard await wakeup.next() != nil else { return }
+                continue
+            }
+            guard let batch = await context.changes(after: watch.cursor, for: name) else {
+                await backoff.wait()  // the store could not be reached: ask again, later
+                continue
+            }
             if batch.isEmpty {
                 guard await wakeup.next() != nil else { return }
                 continue
             }
-            current = await deliver(batch, for: watch)
+            switch await deliver(batch, for: watch) {
+            case .saved(let watch):
+                current = watch
+                backoff.succeeded()
+            case .reread:
+                current = nil
+            case .failed:
+                current = nil
+                await backoff.wait()
+            }
         }
     }
 
-    /// Delivers what in `batch` matches; returns the watch as it now stands, or nil when it
-    /// must be read again (changed meanwhile, or a save failed).
-    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch) async -> WatchStore.Watch? {
+    private enum Delivered {
+        /// Progress saved; the watch as it now stands.
+        case saved(WatchStore.Watch)
+        /// The watch changed meanwhile (rewound, removed): read it again.
+        case reread
+        /// Saving failed: read the watch again after a pause (what was delivered since the last save repeats).
+        case failed
+    }
+
+    /// Delivers what in `batch` matches.
+    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch) async -> Delivered {
         var watch = start
         var delivered = 0, failures = 0
-        /// Saves the progress since the last save; false when the watch changed meanwhile.
-        func save() async -> Bool {
-            let saved = await context.progress.save(.init(watch: name, rewinds: watch.rewinds, cursor: watch.cursor,
-                                                          delivered: delivered, failures: failures, deadInARow: watch.deadInARow))
+        /// Saves the progress since the last save.
+        func save() async -> Delivered {
+            let outcome = await context.progress.save(.init(watch: name, rewinds: watch.rewinds, cursor: watch.cursor,
+                                                            delivered: delivered, failures: failures, deadInARow: watch.deadInARow))
+            guard case .saved = outcome else { return outcome == .stale ? .reread : .failed }
             context.stats.add("deliveries", delivered)
             context.stats.add("webhook.failures", failures)
             watch.delivered += delivered
             watch.failures += failures
             (delivered, failures) = (0, 0)
-            return saved
+            return .saved(watch)
         }
         for change in batch {
             guard !Task.isCancelled else { break }
-            guard let record = change.record, watch.filter.matches(record, status: change.header.status) else {
+            guard let record = change.record else {
+                context.stats.add("deliveries.skipped")  // unappliable: reported where it was read
+                watch.cursor = change.header.seq
+                continue
+            }
+            guard watch.filter.matches(record, status: change.header.status) else {
                 watch.cursor = change.header.seq
                 continue
             }
@@ -72,38 +107,48 @@ struct WatchWorker {
                     failures += attempt - 1
                     watch.deadInARow = 0
                 case .interrupted:
-                    return await save() ? watch : nil
+                    return await save()
                 case .failed(let status, let error, let attempts):
                     failures += attempts
+                    // Not past this change until its dead letter is on disk.
+                    guard await deadLetter(change, attempts: attempts, status: status, error: error) else { return await save() }
                     watch.deadInARow += 1
-                    await deadLetter(change, attempts: attempts, status: status, error: error)
                 }
             }
             delivered += 1
             watch.cursor = change.header.seq
             if watch.webhook != nil {
-                guard await save() else { return nil }
+                let outcome = await save()
+                guard case .saved(let saved) = outcome else { return outcome }
+                watch = saved
                 if watch.deadInARow >= context.pauseAfter {
                     await pause(&watch)
-                    return watch
+                    return .saved(watch)
                 }
             }
         }
-        return await save() ? watch : nil
+        return await save()
     }
 
-    private func deadLetter(_ change: ReadChange, attempts: Int, status: Int?, error: String) async {
+    /// Records a dead letter; false when the notifier stopped before it could be written.
+    private func deadLetter(_ change: ReadChange, attempts: Int, status: Int?, error: String) async -> Bool {
+        let letter = DeadLetter(watch: name, seq: change.header.seq, key: change.header.key, attempts: attempts,
+                                lastStatus: status, lastError: error, at: Date())
+        guard await context.persist("dead letter", watch: name, { try await context.watches.addDeadLetter(letter) }) else {
+            return false
+        }
         context.stats.add("dead_letters")
-        try? await context.watches.addDeadLetter(DeadLetter(watch: name, seq: change.header.seq, key: change.header.key,
-                                                            attempts: attempts, lastStatus: status, lastError: error, at: Date()))
         context.logger.warning("webhook gave up; dead letter", metadata: [
             "watch": "\(name)", "seq": "\(change.header.seq)", "record.key": "\(change.header.key)",
             "attempts": "\(attempts)", "error": "\(error)"])
+        return true
     }
 
     private func pause(_ watch: inout WatchStore.Watch) async {
         let reason = "\(watch.deadInARow) deliveries in a row failed; `ldn watch resume \(name)` restarts from seq \(watch.cursor + 1)"
-        try? await context.watches.setPaused(name, reason: reason)
+        guard await context.persist("pause", watch: name, { try await context.watches.setPaused(name, reason: reason) }) else {
+            return
+        }
         watch.paused = reason
         context.logger.warning("watch paused", metadata: ["watch": "\(name)", "reason": "\(reason)"])
     }

@@ -1,4 +1,5 @@
 import Logging
+import ServiceKit
 import Synchronization
 
 /// Group commit for watch progress. Workers that save at about the same time (a change
@@ -16,23 +17,33 @@ final class ProgressWriter: Sendable {
         let deadInARow: Int
     }
 
+    /// What became of a save.
+    enum Outcome: Sendable {
+        case saved
+        /// The watch was removed or rewound meanwhile: the worker reads it again.
+        case stale
+        /// The write failed (logged and counted): the worker waits, then reads its watch again.
+        case failed
+    }
+
     private struct State {
-        var pending: [(Progress, CheckedContinuation<Bool, Never>)] = []
+        var pending: [(Progress, CheckedContinuation<Outcome, Never>)] = []
         var writing = false
     }
 
     private let watches: WatchStore
     private let logger: Logger
+    private let stats: ServiceStats
     private let state = Mutex(State())
 
-    init(watches: WatchStore, logger: Logger) {
+    init(watches: WatchStore, logger: Logger, stats: ServiceStats) {
         self.watches = watches
         self.logger = logger
+        self.stats = stats
     }
 
-    /// Saves `progress` with whatever else is waiting. False when the watch was removed or
-    /// rewound meanwhile, or the write failed: the worker reads its watch again.
-    func save(_ progress: Progress) async -> Bool {
+    /// Saves `progress` with whatever else is waiting.
+    func save(_ progress: Progress) async -> Outcome {
         await withCheckedContinuation { continuation in
             let startWriting = state.withLock { state in
                 state.pending.append((progress, continuation))
@@ -52,15 +63,16 @@ final class ProgressWriter: Sendable {
                 return state.pending
             }
             guard !batch.isEmpty else { return }
-            let saved: [Bool]
+            let outcomes: [Outcome]
             do {
-                saved = try await watches.advance(batch.map(\.0))
+                outcomes = try await watches.advance(batch.map(\.0)).map { $0 ? .saved : .stale }
             } catch {
+                stats.add("watch_store.errors")
                 logger.error("cannot save watch progress; deliveries since the last save may repeat",
-                             metadata: ["error": "\(error)"])
-                saved = Array(repeating: false, count: batch.count)
+                             metadata: ["watches": "\(batch.count)", "error": "\(error)"])
+                outcomes = Array(repeating: .failed, count: batch.count)
             }
-            for ((_, waiter), ok) in zip(batch, saved) { waiter.resume(returning: ok) }
+            for ((_, waiter), outcome) in zip(batch, outcomes) { waiter.resume(returning: outcome) }
         }
     }
 }

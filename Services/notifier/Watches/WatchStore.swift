@@ -79,11 +79,20 @@ final class WatchStore: Sendable {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM watches WHERE name = ?", arguments: [name]).map(Self.watch) }
     }
 
+    /// A watch as stored. One whose filter no longer reads is kept paused, saying why: an
+    /// empty filter in its place would announce every change.
     static func watch(_ row: Row) -> Watch {
-        let filter = (try? WireJSON.decode(EvidenceFilter.self, from: Data((row["filter"] as String).utf8))) ?? EvidenceFilter()
+        var paused: String? = row["paused"]
+        let filter: EvidenceFilter
+        do {
+            filter = try WireJSON.decode(EvidenceFilter.self, from: Data((row["filter"] as String).utf8))
+        } catch {
+            filter = EvidenceFilter()
+            paused = "its stored filter cannot be read (\(error)); remove the watch and add it again"
+        }
         return Watch(name: row["name"], filter: filter, stream: row["stream"], webhook: (row["webhook"] as String?).flatMap(URL.init(string:)),
                      secret: row["secret"], cursor: row["cursor"], delivered: row["delivered"], failures: row["failures"],
-                     deadInARow: row["dead_in_a_row"], paused: row["paused"], rewinds: row["rewinds"])
+                     deadInARow: row["dead_in_a_row"], paused: paused, rewinds: row["rewinds"])
     }
 
     /// Adds a watch; false when the name is taken.

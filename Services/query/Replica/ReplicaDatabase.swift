@@ -40,10 +40,11 @@ final class ReplicaDatabase: FollowerSink, Sendable {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM replica WHERE name = 'applied_seq'") ?? 0 }
     }
 
-    func apply(_ changes: [FeedChange]) async throws {
-        let prepared = await Self.prepare(changes)
+    /// Applies changes in one transaction. One that cannot be applied goes to the quarantine
+    /// instead, and the copy keeps that record as it was.
+    func apply(_ changes: [ReadChange]) async throws {
         try await pool.write { db in
-            for change in prepared { try Self.store(change, in: db, fresh: false) }
+            for change in changes { try Self.store(change, in: db, fresh: false) }
             if let last = changes.last {
                 try db.execute(sql: "UPDATE replica SET value = MAX(value, ?) WHERE name = 'applied_seq'", arguments: [last.header.seq])
             }
@@ -53,8 +54,7 @@ final class ReplicaDatabase: FollowerSink, Sendable {
     /// Snapshot pages hold distinct records, none of them in the emptied copy: they are
     /// inserted without looking for an older state first. A page is written while the next
     /// one is read (at most one write outstanding); `setPosition` waits for the last.
-    func applySnapshot(_ records: [FeedChange], first: Bool) async throws {
-        let prepared = await Self.prepare(records)
+    func applySnapshot(_ records: [ReadChange], first: Bool) async throws {
         try await snapshotWrites.waitForPrevious()
         snapshotWrites.start { done in
             pool.asyncWrite({ db in
@@ -64,23 +64,8 @@ final class ReplicaDatabase: FollowerSink, Sendable {
                     }
                     try db.execute(sql: "UPDATE replica SET value = 0 WHERE name = 'applied_seq'")
                 }
-                for change in prepared { try Self.store(change, in: db, fresh: true) }
+                for change in records { try Self.store(change, in: db, fresh: true) }
             }, completion: { _, result in done(result) })
-        }
-    }
-
-    /// Reads the records of a page on all cores: reading is the costly part, and it happens
-    /// outside the write transaction.
-    static func prepare(_ changes: [FeedChange]) async -> [ReadChange] {
-        let chunk = max(64, changes.count / ProcessInfo.processInfo.activeProcessorCount + 1)
-        return await withTaskGroup(of: (Int, [ReadChange]).self) { group in
-            for start in stride(from: 0, to: changes.count, by: chunk) {
-                let slice = Array(changes[start..<min(start + chunk, changes.count)])
-                group.addTask { (start, slice.map(ReadChange.init)) }
-            }
-            var parts: [(Int, [ReadChange])] = []
-            for await part in group { parts.append(part) }
-            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
     }
 
@@ -94,9 +79,14 @@ final class ReplicaDatabase: FollowerSink, Sendable {
 
     /// Writes a record's state as of `change`, unless the copy already holds a later one
     /// (catching up after a snapshot sees some changes twice). `fresh`: the record is known
-    /// not to be in the copy yet.
+    /// not to be in the copy yet. A change that cannot be applied is quarantined before
+    /// anything of the record is touched, so the copy keeps its last good state.
     static func store(_ change: ReadChange, in db: Database, fresh: Bool) throws {
         let header = change.header
+        guard let record = change.record else {
+            try quarantine(change, in: db)
+            return
+        }
         if !fresh, let held = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT seq, conditions, status, design, certainty, year FROM records WHERE id = ?
             """), arguments: [header.recordID]) {
@@ -111,7 +101,6 @@ final class ReplicaDatabase: FollowerSink, Sendable {
             }
             try db.cachedStatement(sql: "DELETE FROM records_fts WHERE rowid = ?").execute(arguments: [header.recordID])
         }
-        guard let record = change.record else { return }  // unreadable JSON cannot be queried; the store validated it
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO records (id, seq, key, version, status, title, year, design, certainty, participants,
                                             dose_mg, doi, pmid, nct, conditions)

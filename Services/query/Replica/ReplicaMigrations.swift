@@ -86,7 +86,22 @@ enum ReplicaMigrations {
                 CREATE INDEX record_conditions_studies ON record_conditions(code, status, study) WHERE study IS NOT NULL;
                 """)
         }
-        migrator.registerMigration("v3: full text without apostrophes") { db in
+        migrator.registerMigration("v3: quarantine") { db in
+            // Changes the replica could not apply (damaged, not a valid record, a header that
+            // did not read), kept for the operator; the copy keeps such a record as it was.
+            // record_id and key are NULL when the header itself did not read.
+            try db.execute(sql: """
+                CREATE TABLE quarantine (
+                    seq INTEGER PRIMARY KEY,
+                    record_id INTEGER,
+                    key TEXT,
+                    reason TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    quarantined_at INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v4: full text without apostrophes") { db in
             // The index holds "Crohn's" as the word "crohns", as watches match it.
             try db.execute(sql: "DELETE FROM records_fts")
             let rows = try Row.fetchCursor(db, sql: "SELECT id, body FROM record_bodies")

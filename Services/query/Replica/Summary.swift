@@ -17,7 +17,7 @@ extension ReplicaDatabase {
                 WHERE code = ? AND status = 'active' GROUP BY design, certainty
                 """, arguments: [code]) {
                 let design = StudyDesign(rawValue: row[0]) ?? .other, certainty = Self.certainty(row[1])
-                let studies: Int = row[2], participants = Int(row[3] as Double)
+                let studies: Int = row[2], participants = Self.participantTotal(row[3])
                 byDesign[design, default: (0, 0)].studies += studies
                 byDesign[design, default: (0, 0)].participants += participants
                 byCertainty[certainty, default: 0] += studies
@@ -90,6 +90,13 @@ extension ReplicaDatabase {
             guard study == previousStudy else { return nil }  // the first of its study stands for it
             return (row[1], StudyDesign(rawValue: row[2]) ?? .other, certainty(row[3]), row[4])
         }
+    }
+
+    /// A group's participant total (SQLite's TOTAL, a double) as an Int, clamped: no stored
+    /// record, however hostile, can make the conversion trap or the sums of groups overflow.
+    static func participantTotal(_ total: Double) -> Int {
+        guard total.isFinite, total > 0 else { return 0 }
+        return Int(min(total, 1e15))
     }
 
     static func certainty(_ rank: Int) -> Certainty { Certainty.allCases[min(max(rank, 0), Certainty.allCases.count - 1)] }

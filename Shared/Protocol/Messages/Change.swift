@@ -68,7 +68,8 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
                   recordID: try fields.int64("record_id"), key: try fields.string("key"), version: try fields.int("version"),
                   status: try fields.choice("status", RecordStatus.self), committedAt: date,
                   requestID: try fields.optionalString("request_id"), reason: try fields.optionalString("reason"),
-                  provenance: try fields.optional("provenance", Provenance.self), damaged: try fields.optionalString("damaged"))
+                  provenance: try fields["provenance"].map { json throws(JSONShapeError) in try Provenance(json: json, strict: false) },
+                  damaged: try fields.optionalString("damaged"))
     }
 }
 
@@ -126,12 +127,19 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
         }
     }
 
+    /// Strict, as a client's `submit` is read: an unknown member is an error.
     public init(json: JSONValue) throws(JSONShapeError) {
+        try self.init(json: json, strict: true)
+    }
+
+    /// `strict: false` for provenance inside a change header, which a newer store may extend:
+    /// a follower must not skip changes over a field it does not know.
+    public init(json: JSONValue, strict: Bool) throws(JSONShapeError) {
         let fields = try JSONFields(json, path: "provenance")
         self.init(submittedBy: try fields.optionalString("submitted_by"), sourceFile: try fields.optionalString("source_file"),
                   format: try fields.optionalString("format"), recordNumber: try fields.optionalInt("record_number"),
                   line: try fields.optionalInt("line"), original: try fields.optionalString("original"),
                   unresolved: try fields.optionalStrings("unresolved"))
-        try fields.rejectUnknown()
+        if strict { try fields.rejectUnknown() }
     }
 }

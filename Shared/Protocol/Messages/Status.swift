@@ -18,6 +18,8 @@ public struct StatusReply: Codable, Sendable {
     public var gauges: [String: Double]?
     /// Where the service is in the store's change log (store, query, notifier).
     public var sequence: SequenceStatus?
+    /// A follower's (query, notifier) most recent change it could not apply and skipped.
+    public var lastSkipped: SkippedChange?
 
     public init(service: String, version: String, instance: String, startedAt: Date, uptimeSeconds: Double,
                 endpoints: [String: String], counters: [String: Int]) {
@@ -33,6 +35,7 @@ public struct StatusReply: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case service, version, instance, endpoints, counters, gauges, sequence
+        case lastSkipped = "last_skipped"
         case protocolVersion = "protocol"
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
@@ -40,23 +43,30 @@ public struct StatusReply: Codable, Sendable {
 }
 
 /// Position in the change log. For the store, `head` is its last sequence number; for a
-/// follower, `applied` is what it has applied and `lag` how far behind the head it is.
+/// follower, `applied` is what it has applied, `lag` how far behind the head it is, and
+/// `catching_up` whether it is still catching up (as in a query answer's `replica`).
 public struct SequenceStatus: Codable, Sendable {
     public var head: Int64
     public var applied: Int64?
+    public var catchingUp: Bool?
     public var lag: Int64? { applied.map { max(head - $0, 0) } }
 
-    public init(head: Int64, applied: Int64? = nil) {
+    public init(head: Int64, applied: Int64? = nil, catchingUp: Bool? = nil) {
         self.head = head
         self.applied = applied
+        self.catchingUp = catchingUp
     }
 
-    enum CodingKeys: String, CodingKey { case head, applied, lag }
+    enum CodingKeys: String, CodingKey {
+        case head, applied, lag
+        case catchingUp = "catching_up"
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         head = try container.decode(Int64.self, forKey: .head)
         applied = try container.decodeIfPresent(Int64.self, forKey: .applied)
+        catchingUp = try container.decodeIfPresent(Bool.self, forKey: .catchingUp)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -64,5 +74,29 @@ public struct SequenceStatus: Codable, Sendable {
         try container.encode(head, forKey: .head)
         try container.encodeIfPresent(applied, forKey: .applied)
         try container.encodeIfPresent(lag, forKey: .lag)
+        try container.encodeIfPresent(catchingUp, forKey: .catchingUp)
+    }
+}
+
+/// A change a follower could not apply and skipped: which, and why.
+public struct SkippedChange: Codable, Sendable, Hashable {
+    public var seq: Int64
+    /// Absent when the change's header itself did not read.
+    public var recordID: Int64?
+    public var key: String?
+    public var reason: String
+    public var at: Date
+
+    public init(seq: Int64, recordID: Int64?, key: String?, reason: String, at: Date) {
+        self.seq = seq
+        self.recordID = recordID
+        self.key = key
+        self.reason = reason
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seq, key, reason, at
+        case recordID = "record_id"
     }
 }

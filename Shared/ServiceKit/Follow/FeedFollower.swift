@@ -17,9 +17,14 @@ import ZMQ
 ///    second, the follower asks whether it missed the last changes.
 ///
 /// The position is kept by the sink, so a restart resumes where it stopped.
+///
+/// Nothing the store serves stops a follower: a change it cannot apply (damaged, not a
+/// valid record, a header that does not read) is skipped — logged, counted, shown in
+/// `status` — and the sink moves past it. Beside following, the store's head is probed
+/// about once a second, so that `state` says truthfully how far behind the follower is.
 public final class FeedFollower: Service, Sendable {
     private let feedEndpoint: String
-    private let store: ServiceClient
+    private let log: ChangeLog
     private let sink: any FollowerSink
     private let start: FollowStart
     private let context: Context
@@ -28,20 +33,19 @@ public final class FeedFollower: Service, Sendable {
     private let stats: ServiceStats
     private let pageSize: Int
     private let idlePoll: Duration
+    private let headProbeInterval: Duration
     private let receiveHighWaterMark: Int32
-    private let progress = Mutex(Progress())
-
-    struct Progress {
-        var applied: Int64 = 0
-        var storeHead: Int64 = 0
-        var catchingUp = true
-    }
+    private let progress = Mutex(FollowerProgress())
+    private let feed = Mutex<SocketPump?>(nil)
+    /// Changes skipped as unappliable; the services add their own skips (a watch replaying the log).
+    public let skipped: SkippedChanges
 
     public init(feedEndpoint: String, store: ServiceClient, sink: any FollowerSink, start: FollowStart,
                 runtime: ServiceRuntime, pageSize: Int = 2000, idlePoll: Duration = .seconds(1),
-                receiveHighWaterMark: Int32 = 100_000) {
+                headProbeInterval: Duration = .seconds(1), receiveHighWaterMark: Int32 = 100_000,
+                lastSkipped: SkippedChange? = nil) {
         self.feedEndpoint = feedEndpoint
-        self.store = store
+        self.log = ChangeLog(store: store, requester: runtime.state.service)
         self.sink = sink
         self.start = start
         self.context = runtime.context
@@ -50,12 +54,16 @@ public final class FeedFollower: Service, Sendable {
         self.stats = runtime.state.stats
         self.pageSize = pageSize
         self.idlePoll = idlePoll
+        self.headProbeInterval = headProbeInterval
         self.receiveHighWaterMark = receiveHighWaterMark
+        self.skipped = SkippedChanges(logger: runtime.logger, stats: runtime.state.stats, last: lastSkipped)
     }
 
     /// Where the follower is, for `status` and for every answer built on what it applied.
+    /// The head includes the newest feed message still waiting to be taken.
     public var state: ReplicaState {
-        progress.withLock { ReplicaState(applied: $0.applied, storeHead: max($0.storeHead, $0.applied), catchingUp: $0.catchingUp) }
+        let waiting = feed.withLock { $0 }?.newestWaiting.flatMap { try? FeedChange(feedMessage: $0).header.seq }
+        return progress.withLock { $0.replicaState(pageSize: pageSize, newestWaiting: waiting) }
     }
 
     public func run() async throws {
@@ -67,23 +75,65 @@ public final class FeedFollower: Service, Sendable {
             try socket.connect(feedEndpoint)
             return socket
         }
-        logger.info("following the store", metadata: ["feed": "\(feedEndpoint)", "store": "\(store.endpoint)"])
-        var backoff = Duration.milliseconds(200)
-        while !Task.isShuttingDownGracefully {
+        self.feed.withLock { $0 = feed }
+        logger.info("following the store", metadata: ["feed": "\(feedEndpoint)", "store": "\(log.store.endpoint)"])
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.probeHead() }
+            await self.followUntilShutdown(feed)
+            group.cancelAll()
+        }
+        self.feed.withLock { $0 = nil }
+        await feed.stop()
+    }
+
+    /// Follows; on any failure (the store unreachable, the sink's database failing), logs it,
+    /// counts it and follows again after a growing pause. Ends only at shutdown.
+    private func followUntilShutdown(_ feed: SocketPump) async {
+        var backoff = Backoff()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await cancelWhenGracefulShutdown { try await self.follow(feed) }
-                break
+                return
             } catch is CancellationError {
-                break
+                return
             } catch {
-                progress.withLock { $0.catchingUp = true }
-                logger.warning("cannot follow the store; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(backoff.milliseconds)"])
-                let wait = backoff
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-                backoff = min(backoff * 2, .seconds(8))
+                // Pauses grow while following keeps failing, and start small again once it had caught up.
+                let hadCaughtUp = progress.withLock { progress in
+                    defer { progress.inSync = false }
+                    return progress.inSync
+                }
+                if hadCaughtUp { backoff.succeeded() }
+                stats.add("follow.errors")
+                logger.warning("cannot follow the store; retrying", metadata: [
+                    "error": "\(error)", "retry_in_ms": "\(backoff.next.milliseconds)"])
+                await backoff.wait()
             }
         }
-        await feed.stop()
+    }
+
+    /// Asks the store for its head about once a second: feed messages beyond the pump's
+    /// inbox, and changes not yet fetched while catching up, still count in the lag.
+    private func probeHead() async {
+        while !Task.isCancelled {
+            progress.withLock { $0.probeSentAt = .now }
+            do {
+                let head = try await log.head()
+                progress.withLock {
+                    $0.heard(head: head)
+                    $0.storeUnreachable = false
+                    $0.probeSentAt = nil
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                progress.withLock {
+                    $0.storeUnreachable = true
+                    $0.probeSentAt = nil
+                }
+                stats.add("head_probe.failures")
+            }
+            try? await Task.sleep(for: headProbeInterval)
+        }
     }
 
     private func follow(_ feed: SocketPump) async throws {
@@ -92,13 +142,13 @@ public final class FeedFollower: Service, Sendable {
             switch start {
             case .snapshot: position = try await loadSnapshot()
             case .head:
-                position = try await fetchChanges(after: Int64.max - 1, limit: 1).head
+                position = try await log.head()
                 try await sink.setPosition(position)
             }
         }
-        record(applied: position, catchingUp: true)
+        record(applied: position)
         position = try await catchUp(from: position)
-        record(applied: position, catchingUp: false)
+        progress.withLock { $0.inSync = true }
         logger.info("caught up", metadata: ["seq": "\(position)"])
 
         while true {
@@ -108,22 +158,38 @@ public final class FeedFollower: Service, Sendable {
                 continue
             }
             var run: [FeedChange] = []
-            for change in batch.compactMap(FeedChange.init(feedMessage:)) {
+            for message in batch {
+                guard let change = read(message, after: position) else { continue }
                 let seq = change.header.seq
-                progress.withLock { $0.storeHead = max($0.storeHead, seq) }
-                guard seq > position + Int64(run.count) else { continue }  // applied already
-                if seq == position + Int64(run.count) + 1 {
+                progress.withLock { $0.heard(head: seq) }
+                let last = run.last?.header.seq ?? position  // both within FeedChange.sequenceRange: no overflow
+                if seq <= last { continue }  // applied already
+                if seq - last == 1 {
                     run.append(change)
                     continue
                 }
                 // A gap: messages were lost. Apply what is in order, then fetch the rest from the log.
-                position = try await apply(run, after: position)
+                position = try await apply(await ReadChange.readAll(run), after: position)
                 run = []
                 stats.add("feed.gaps_repaired")
                 logger.debug("gap in the feed", metadata: ["seq": "\(position)", "next_seen": "\(seq)"])
                 position = try await catchUp(from: position)
             }
-            position = try await apply(run, after: position)
+            position = try await apply(await ReadChange.readAll(run), after: position)
+        }
+    }
+
+    /// A feed message, read; nil (logged and counted) when it does not read. The change it
+    /// carried is not lost: the next message shows a gap, or the quiet-feed check finds it,
+    /// and it is fetched from the store's log, where an unreadable one is skipped by seq.
+    private func read(_ message: Multipart, after position: Int64) -> FeedChange? {
+        do {
+            return try FeedChange(feedMessage: message)
+        } catch {
+            stats.add("feed.unreadable")
+            logger.error("a feed message does not read; its change will be fetched from the store's log",
+                         metadata: ["reason": "\(error)", "applied_seq": "\(position)"])
+            return nil
         }
     }
 
@@ -141,10 +207,17 @@ public final class FeedFollower: Service, Sendable {
         }
     }
 
-    private func apply(_ changes: [FeedChange], after position: Int64) async throws -> Int64 {
+    /// Hands consecutive changes to the sink; those it cannot apply are skipped (the sink
+    /// moves past them) and reported once the sink has taken them.
+    private func apply(_ changes: [ReadChange], after position: Int64) async throws -> Int64 {
         guard let last = changes.last else { return position }
         try await sink.apply(changes)
-        stats.add("changes.applied", changes.count)
+        var skips = 0
+        for change in changes where change.problem != nil {
+            skipped.record(change)
+            skips += 1
+        }
+        stats.add("changes.applied", changes.count - skips)
         if logger.logLevel <= .debug {
             // The request id of the write that made each change: `grep <id>` follows a record here too.
             for change in changes {
@@ -152,7 +225,7 @@ public final class FeedFollower: Service, Sendable {
                                                    "record.id": "\(change.header.recordID)", "kind": "\(change.header.kind.rawValue)"])
             }
         }
-        record(applied: last.header.seq, catchingUp: nil)
+        record(applied: last.header.seq)
         return last.header.seq
     }
 
@@ -160,39 +233,46 @@ public final class FeedFollower: Service, Sendable {
     private func catchUp(from start: Int64) async throws -> Int64 {
         var position = start
         while true {
-            let page = try await fetchChanges(after: position, limit: pageSize)
+            let page = try await log.changes(after: position, limit: pageSize)
+            if page.head < position {
+                throw ErrorBody(code: .internal, message: "the store's head (\(page.head)) is behind this follower (\(position)): was the store restored from an older backup? Remove this follower's data to rebuild it.")
+            }
+            progress.withLock { $0.heard(head: page.head) }
             position = try await apply(page.changes, after: position)
-            if page.changes.count < pageSize || position >= page.head { return position }
+            if page.changes.isEmpty || position >= page.head { return position }
         }
     }
 
-    private func fetchChanges(after seq: Int64, limit: Int) async throws -> (changes: [FeedChange], head: Int64) {
-        let reply = try await store.send(Request(type: MessageType.changes, id: "\(service)-changes-\(UUID().uuidString)",
-                                                 body: ChangesRequest(after: seq, limit: limit)))
-        let page = try reply.decode(ChangesReply.self)
-        guard page.changes.count == reply.attachments.count else {
-            throw ErrorBody(code: .internal, message: "changes page with \(page.changes.count) headers and \(reply.attachments.count) records")
+    /// Loads every record from the store's snapshot; when a page does not read, builds the
+    /// copy from the store's log instead (which can be read change by change).
+    private func loadSnapshot() async throws -> Int64 {
+        do {
+            return try await loadSnapshotPages()
+        } catch let error as UnreadableChange {
+            stats.add("snapshot.unreadable")
+            logger.error("a snapshot page does not read; building the copy from the store's log instead",
+                         metadata: ["reason": "\(error)"])
+            try await sink.applySnapshot([], first: true)
+            try await sink.setPosition(0)
+            return 0
         }
-        if page.head < seq && seq < Int64.max - 1 {
-            throw ErrorBody(code: .internal, message: "the store's head (\(page.head)) is behind this follower (\(seq)): was the store restored from an older backup? Remove this follower's data to rebuild it.")
-        }
-        progress.withLock { $0.storeHead = max($0.storeHead, page.head) }
-        return (zip(page.changes, reply.attachments).map { FeedChange(header: $0, body: $1) }, page.head)
     }
 
     /// Loads every record from the store's snapshot, fetching the next page while the sink
     /// stores the current one. Returns the first page's sequence number: changes after it
     /// may be missing from later pages' view, and are applied by the catch-up that follows.
-    private func loadSnapshot() async throws -> Int64 {
+    private func loadSnapshotPages() async throws -> Int64 {
         logger.info("loading a snapshot from the store")
         let started = ContinuousClock.now
-        var page = try await fetchSnapshot(after: 0)
+        var page = try await log.snapshot(afterID: 0, limit: pageSize)
         let consistentAt = page.seq
         var first = true, records = 0
         while true {
+            progress.withLock { $0.heard(head: page.seq) }
             let nextID = page.nextAfterID
-            async let next = nextID == nil ? nil : fetchSnapshot(after: nextID!)
+            async let next = snapshotPage(after: nextID)
             try await sink.applySnapshot(page.records, first: first)
+            for record in page.records { skipped.record(record) }
             records += page.records.count
             first = false
             guard let following = try await next else { break }
@@ -204,19 +284,15 @@ public final class FeedFollower: Service, Sendable {
         return consistentAt
     }
 
-    private func fetchSnapshot(after id: Int64) async throws -> (records: [FeedChange], seq: Int64, nextAfterID: Int64?) {
-        let reply = try await store.send(Request(type: MessageType.snapshot, id: "\(service)-snapshot-\(UUID().uuidString)",
-                                                 body: SnapshotRequest(afterID: id, limit: pageSize)))
-        let page = try reply.decode(SnapshotReply.self)
-        progress.withLock { $0.storeHead = max($0.storeHead, page.seq) }
-        return (zip(page.records, reply.attachments).map { FeedChange(header: $0, body: $1) }, page.seq, page.nextAfterID)
+    private func snapshotPage(after id: Int64?) async throws -> (records: [ReadChange], seq: Int64, nextAfterID: Int64?)? {
+        guard let id else { return nil }
+        return try await log.snapshot(afterID: id, limit: pageSize)
     }
 
-    private func record(applied: Int64, catchingUp: Bool?) {
+    private func record(applied: Int64) {
         progress.withLock { progress in
             progress.applied = applied
-            progress.storeHead = max(progress.storeHead, applied)
-            if let catchingUp { progress.catchingUp = catchingUp }
+            progress.heard(head: applied)
         }
     }
 }
