@@ -25,17 +25,22 @@ struct ClientTests {
         let environment = ["LDN_INGEST_ENDPOINT", "LDN_STORE_ENDPOINT", "LDN_QUERY_ENDPOINT", "LDN_NOTIFIER_ENDPOINT",
                            "LDN_NOTIFIER_STREAM_ENDPOINT"].reduce(into: [String: String]()) { $0[$1] = endpoint }
         let file = try temporaryFile("one.jsonl", #"{"title":"SYNTHETIC record","year":2020,"conditions":["ms"],"design":"cohort"}"# + "\n")
+        var times: [Duration] = []
         for command in Self.everyCommand(file: file) {
             let started = ContinuousClock.now
             let run = try await ldn(command, environment: environment)
             let elapsed = ContinuousClock.now - started
+            times.append(elapsed)
             #expect(run.status == 2, "\(command): exit \(run.status)\n\(run.stderr)")
-            #expect(elapsed < .seconds(2), "\(command) took \(elapsed) to fail")
+            // Each well under the 10 s reply timeout (a loaded machine may slow one start).
+            #expect(elapsed < .seconds(5), "\(command) took \(elapsed) to fail")
             #expect(run.stderr.contains("is not running at \(endpoint): the connection was refused (nothing listens there)"),
                     "\(command): \(run.stderr)")
             #expect(run.stderr.contains("Start it with `ldn-"), "\(command): \(run.stderr)")
             #expect(!run.stderr.contains("attempts of"), "\(command) waited for timeouts: \(run.stderr)")
         }
+        // Typically 0.05-0.2 s each, process start included.
+        #expect(times.sorted()[times.count / 2] < .seconds(2), "median time to fail: \(times.sorted()[times.count / 2])")
     }
 
     @Test("A load stops at the first batch the set cannot take, says what was stored, and a re-run finishes it",
