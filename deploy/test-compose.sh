@@ -106,9 +106,12 @@ wait_healthy() {  # every container of the project healthy, within 120 s
     fail "not every service became healthy"
 }
 
-step "docker-compose up; every service healthy"
+step "docker-compose up; every service healthy; the store's ports are not published"
 "${compose[@]}" up -d --no-build
 wait_healthy
+published="$(docker ps --filter "label=com.docker.compose.project=$project" \
+    --filter "label=com.docker.compose.service=evidence-store" --format '{{.Ports}}')"
+if grep -q -- "->" <<< "$published"; then fail "the store's ports are published on the host: $published"; fi
 
 step "load the bundled dataset through the published ingest ports"
 trace="ci-trace-$RANDOM$RANDOM"
@@ -144,7 +147,8 @@ step "kill the store; restart it; nothing acknowledged is lost; replicas catch u
 "${compose[@]}" kill evidence-store
 "${compose[@]}" up -d --no-build evidence-store
 wait_healthy > /dev/null
-records() { "$ldn" status --service evidence-store --json | python3 -c '
+records() {  # the store is internal: ask it from inside its container
+    "${compose[@]}" exec -T evidence-store ldn status --service evidence-store --json | python3 -c '
 import json, sys; print(json.load(sys.stdin)[0]["status"]["counters"]["records"])'; }
 [ "$(records)" = 24 ] || fail "the store holds $(records) records after the restart, not 24"
 # A new change after the restart (SYNTHETIC, labelled, removed with the deployment).

@@ -8,17 +8,29 @@ import ZMQ
 /// query replicas): the DEALER socket connects to each and ZeroMQ spreads requests over
 /// those whose connection is up (`ZMQ_IMMEDIATE`), so a dead instance gets none.
 ///
-/// Lazy Pirate (zguide): wait for replies with a timeout; when the oldest outstanding
-/// request times out, close the socket, open a new one and resend every outstanding
-/// request — with the same request ids, so the service recognises the retries — and give
-/// up after `retries` consecutive timeouts. An `unavailable` answer (the service's own
-/// dependency is down) is retried the same way after the hinted wait.
+/// A service that is not running is known at once: a socket monitor reports the refused
+/// connection, and the request fails with `.refused` before any timeout. One that was up
+/// and now refuses (it is restarting, say) gets `refusalGrace` to come back.
+///
+/// Lazy Pirate (zguide): wait for replies with a timeout; when a request times out, close
+/// the socket, open a new one and resend every outstanding request — with the same request
+/// ids, so the service recognises the retries — and give up on a request sent `retries + 1`
+/// times. An `unavailable` answer (the service's own dependency is down) is resent the same
+/// way after the hinted wait.
 public final class Connection {
     public let endpoint: String
     public let timeout: Duration
     public let retries: Int
     private let context: Context
-    private var socket: Socket?
+    private var link: Link?
+    /// Whether an instance was up at some point: then a refusal may be a restart.
+    private var serviceWasUp = false
+
+    /// How long a request waits for a connection to come up (not refused, not accepted:
+    /// a host that drops packets, say).
+    public static let connectWait: Duration = .seconds(2)
+    /// How long every instance may refuse connections, after one was up, before giving up.
+    public static let refusalGrace: Duration = .seconds(2)
 
     public init(context: Context, endpoint: String, timeout: Duration = .seconds(5), retries: Int = 2) {
         self.context = context
@@ -27,7 +39,14 @@ public final class Connection {
         self.retries = retries
     }
 
-    deinit { socket?.close() }
+    deinit { link?.close() }
+
+    /// Whether `send` should go on with the remaining requests after a reply.
+    public enum Flow: Sendable {
+        case more
+        /// Send nothing more; wait for the replies of requests already sent, then return.
+        case stop
+    }
 
     /// Sends `request` and returns the service's reply (which may be an error reply).
     public func send(_ request: Request) throws(ClientError) -> Reply {
@@ -51,51 +70,63 @@ public final class Connection {
     /// `onReply` with the request's position and how long it took since it was first sent,
     /// in the order replies arrive.
     public func send(_ requests: [Request], window: Int, onReply: (Int, Reply, Duration) -> Void) throws(ClientError) {
+        try sendAll(requests, window: window, deciding: { index, reply, elapsed in
+            onReply(index, reply, elapsed)
+            return .more
+        })
+    }
+
+    /// As `send(_:window:onReply:)`; `deciding` sees each reply and may stop the sending of
+    /// further requests.
+    public func sendAll(_ requests: [Request], window: Int, deciding: (Int, Reply, Duration) -> Flow) throws(ClientError) {
+        struct Pending {
+            let index: Int
+            var sends: Int
+            var sentAt: ContinuousClock.Instant
+            let firstSent: ContinuousClock.Instant
+            /// Set while waiting to resend after an `unavailable` answer.
+            var resendAt: ContinuousClock.Instant?
+        }
         var next = 0
-        var inFlight: [(id: String, index: Int, sentAt: ContinuousClock.Instant, firstSent: ContinuousClock.Instant)] = []
-        var timeouts = 0
-        do {
-            while next < requests.count || !inFlight.isEmpty {
-                let socket = try openSocket()
-                while inFlight.count < window, next < requests.count {
-                    try send(requests[next], on: socket)
-                    inFlight.append((requests[next].id, next, .now, .now))
-                    next += 1
+        var pending: [String: Pending] = [:]
+        var stopping = false
+        while (!stopping && next < requests.count) || !pending.isEmpty {
+            let link = try openLink()
+            while !stopping, pending.count < window, next < requests.count {
+                try send(requests[next], on: link)
+                pending[requests[next].id] = Pending(index: next, sends: 1, sentAt: .now, firstSent: .now)
+                next += 1
+            }
+            for (id, request) in pending where request.resendAt.map({ $0 <= .now }) == true {
+                try send(requests[request.index], on: link)
+                pending[id]!.resendAt = nil
+                pending[id]!.sentAt = .now
+                pending[id]!.sends += 1
+            }
+            let deadline = pending.values.map { $0.resendAt ?? $0.sentAt + timeout }.min()!
+            switch try link.wait(until: deadline, refusal: refusal) {
+            case .reply(let reply):
+                guard let request = pending[reply.requestID], request.resendAt == nil else { continue }
+                if !reply.isOK, reply.errorBody.code == .unavailable, request.sends <= retries, !stopping {
+                    pending[reply.requestID]!.resendAt = .now + .milliseconds(reply.errorBody.retryAfterMs ?? 500)
+                    continue
                 }
-                let oldest = inFlight[0]
-                var poller = Poller()
-                poller.add(socket)
-                if try poller.poll(timeout: oldest.sentAt + timeout - .now) > 0 {
-                    guard let reply = try socket.receiveAnyReply(),
-                          let position = inFlight.firstIndex(where: { $0.id == reply.requestID }) else { continue }
-                    let (index, firstSent) = (inFlight[position].index, inFlight[position].firstSent)
-                    if !reply.isOK, reply.errorBody.code == .unavailable, timeouts < retries {
-                        timeouts += 1
-                        Thread.sleep(forTimeInterval: Double(reply.errorBody.retryAfterMs ?? 500) / 1000)
-                        try send(requests[index], on: socket)
-                        inFlight[position].sentAt = .now
-                        continue
-                    }
-                    inFlight.remove(at: position)
-                    timeouts = 0
-                    onReply(index, reply, .now - firstSent)
-                } else if ContinuousClock.now >= oldest.sentAt + timeout {
-                    timeouts += 1
-                    guard timeouts <= retries else {
-                        throw ClientError.unreachable(endpoint: endpoint, attempts: retries + 1, timeout: timeout)
-                    }
-                    reset()
-                    let fresh = try openSocket()
-                    for position in inFlight.indices {
-                        try send(requests[inFlight[position].index], on: fresh)
-                        inFlight[position].sentAt = .now
-                    }
+                pending[reply.requestID] = nil
+                if deciding(request.index, reply, .now - request.firstSent) == .stop { stopping = true }
+            case .timedOut:
+                let late = pending.values.filter { $0.resendAt == nil && $0.sentAt + timeout <= .now }
+                guard !late.isEmpty else { continue }
+                if late.contains(where: { $0.sends > retries }) {
+                    throw .unreachable(endpoint: endpoint, attempts: retries + 1, timeout: timeout)
+                }
+                reset()
+                let fresh = try openLink()
+                for (id, request) in pending where request.resendAt == nil {
+                    try send(requests[request.index], on: fresh)
+                    pending[id]!.sentAt = .now
+                    pending[id]!.sends += 1
                 }
             }
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw .badReply("\(error)")
         }
     }
 
@@ -107,32 +138,36 @@ public final class Connection {
         list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// How long a send waits for a connection to any of several instances.
-    static let connectWaitMilliseconds: Int32 = 2000
-    static var connectWait: Duration { .milliseconds(connectWaitMilliseconds) }
-
-    private func openSocket() throws -> Socket {
-        if let socket { return socket }
-        let socket = try context.socket(.dealer)
-        try socket.set(.linger(milliseconds: 0))
-        if endpoints.count > 1 {
-            try socket.set([.immediate(true), .sendTimeout(milliseconds: Self.connectWaitMilliseconds)])
+    private func openLink() throws(ClientError) -> Link {
+        if let link { return link }
+        do {
+            let link = try Link(context: context, endpoints: endpoints)
+            self.link = link
+            return link
+        } catch {
+            throw .badReply("cannot connect to \(endpoint): \(error)")
         }
-        for endpoint in endpoints { try socket.connect(endpoint) }
-        self.socket = socket
-        return socket
     }
 
-    /// Sends one request; with several instances, fails when none has a connection up.
-    private func send(_ request: Request, on socket: Socket) throws {
-        guard try socket.send([Data()] + request.frames) else {
-            throw ClientError.unreachable(endpoint: endpoint, attempts: 1, timeout: Self.connectWait)
+    private func send(_ request: Request, on link: Link) throws(ClientError) {
+        try link.send(request, deadline: .now + Self.connectWait, refusal: refusal) {
+            .noConnection(endpoint: endpoint, waited: Self.connectWait)
         }
+        if link.wasUp { serviceWasUp = true }
+    }
+
+    /// The error to give up with when every instance refuses connections: at once if none
+    /// was ever up, after `refusalGrace` if one was.
+    private func refusal(_ link: Link) -> ClientError? {
+        if link.wasUp { serviceWasUp = true }
+        guard let refusedFor = link.refusedFor else { return nil }
+        guard !serviceWasUp || refusedFor >= Self.refusalGrace else { return nil }
+        return .refused(endpoints: endpoints)
     }
 
     private func reset() {
-        socket?.close()
-        socket = nil
+        link?.close()
+        link = nil
     }
 }
 

@@ -10,7 +10,7 @@ public final class Socket {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
     /// Kept alive while the socket is: terminating a context waits for its sockets to close.
-    private let context: Context
+    let context: Context
     /// Reused for every received frame, so receiving allocates only the frame's `Data`.
     private let frame = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
     private var isClosed = false

@@ -58,10 +58,10 @@ struct WalkingSkeletonTests {
         #expect(run.status == 2)
         #expect(run.stdout.contains("evidence-store  \(set.store)"))
         for service in ["ingest", "query", "notifier"] {
-            #expect(run.stderr.contains("\(service) is down at "), "\(run.stderr)")
+            #expect(run.stderr.contains("\(service) is not running at "), "\(run.stderr)")
             #expect(run.stderr.contains("Start it with `ldn-\(service)`"))
         }
-        #expect(!run.stderr.contains("evidence-store is down"))
+        #expect(!run.stderr.contains("evidence-store is not running"))
         _ = try await set.stop()
     }
 
@@ -71,7 +71,7 @@ struct WalkingSkeletonTests {
         let run = try await ldn(["status", "--timeout", "0.5", "--query", set.ingest, "--ingest", set.ingest,
                                  "--store", set.ingest, "--notifier", set.ingest])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("this endpoint is the ingest service, not query"))
+        #expect(run.stderr.contains("\(set.ingest) is the ingest service, not query"), "\(run.stderr)")
         _ = try await set.stop()
     }
 
@@ -89,7 +89,10 @@ struct WalkingSkeletonTests {
     @Test("Settings come from LDN_* environment variables; JSON log lines on request")
     func environment() async throws {
         let endpoint = try freeEndpoint()
-        let query = try ServiceProcess("ldn-query", environment: ["LDN_QUERY_BIND": endpoint, "LDN_LOG_FORMAT": "json"])
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-env-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let query = try ServiceProcess("ldn-query", environment: ["LDN_QUERY_BIND": endpoint, "LDN_LOG_FORMAT": "json",
+                                                                  "LDN_DATA_DIR": data])
         let line = try await query.waitForLine("listening")
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
         #expect(object?["service"] == "query" && object?["endpoint"] == endpoint && object?["level"] == "info")

@@ -29,3 +29,17 @@ private func canBind(_ port: Int) -> Bool {
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }
+
+/// The first of `count` consecutive loopback ports nobody listens on right now.
+public func freePortBlock(count: Int) throws -> Int {
+    for _ in 0..<200 {
+        let first = try freePort()
+        guard first + count < 32_000 else { continue }
+        if (first..<first + count).allSatisfy(canBind) {
+            // Keep later single picks out of the block.
+            _ = nextPort.add(count, ordering: .relaxed)
+            return first
+        }
+    }
+    throw TestFailure("no \(count) consecutive free loopback ports between 20000 and 32000")
+}

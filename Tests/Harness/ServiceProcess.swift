@@ -79,6 +79,8 @@ public final class ServiceProcess: Sendable {
     }
 
     public var pid: Int32 { process.processIdentifier }
+    /// Whether the process has ended.
+    public var hasExited: Bool { state.exitStatus.withLock { $0 } != nil }
     public var log: [String] { state.errorLines.all }
     /// Standard output lines, when captured.
     public var output: [String] { state.outputLines.all }

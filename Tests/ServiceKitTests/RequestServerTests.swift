@@ -162,10 +162,16 @@ struct RequestServerTests {
         try await server.stop()
     }
 
-    @Test("Lazy Pirate: with no server, the client retries then reports the endpoint unreachable")
+    @Test("Lazy Pirate: with a server that never answers, the client retries then reports the endpoint unreachable")
     func unreachable() throws {
         let context = try Context()
-        let connection = Connection(context: context, endpoint: "tcp://127.0.0.1:1", timeout: .milliseconds(100), retries: 2)
+        // Accepts connections and reads requests, but never answers. (Where nothing listens at
+        // all, the client says so at once: EndToEndTests' ClientTests.)
+        let silent = try context.socket(.router)
+        defer { silent.close() }
+        try silent.set(.linger(milliseconds: 0))
+        try silent.bind("tcp://127.0.0.1:*")
+        let connection = Connection(context: context, endpoint: try silent.lastEndpoint, timeout: .milliseconds(100), retries: 2)
         let started = ContinuousClock.now
         #expect {
             try connection.send(Request(type: "status", id: "x"))

@@ -1,8 +1,8 @@
 """A webhook receiver for the tests, written from docs/PROTOCOL.md: it checks each
 delivery's signature the way the documentation tells receivers to, and records it.
 
-Usage: python3 webhook_receiver.py --secret SECRET --log FILE [--fail-first N] [--fail-status CODE]
-Prints "listening <port>" once it accepts connections (on 127.0.0.1, a free port).
+Usage: python3 webhook_receiver.py --secret SECRET --log FILE [--port PORT] [--fail-first N] [--fail-status CODE]
+Prints "listening <port>" once it accepts connections (on 127.0.0.1; a free port unless --port).
 Each request becomes one JSON line in FILE: headers, body, whether the signature verified,
 and the status answered. The first N requests are answered with CODE (default 500).
 """
@@ -31,6 +31,7 @@ def main():
     parser.add_argument("--secret", default="")
     parser.add_argument("--secret-file", default="")
     parser.add_argument("--log", required=True)
+    parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-status", type=int, default=500)
     args = parser.parse_args()
@@ -61,7 +62,7 @@ def main():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print("listening", server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -16,7 +16,7 @@ struct Export: ParsableCommand {
             proportion) with their 95% intervals and p values, and the GRADE certainty. Filters are those of `ldn query`.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
+    enum Format: String, LenientArgument {
         case jsonl, csv, fhir
     }
 
@@ -42,7 +42,8 @@ struct Export: ParsableCommand {
             // Oldest record first, so that pages stay put while new records arrive.
             let request = Request(type: MessageType.query, id: Output.requestID(),
                                   body: QueryRequest(filter: filter.filter(), sort: .id, limit: Self.pageSize, offset: hits.count))
-            let answer = try connection.call(request, to: query, service: "query", as: QueryReply.self)
+            let answer = try connection.call(request, to: query, service: .query, as: QueryReply.self,
+                                             condition: filter.condition)
             if hits.isEmpty { QueryOutput.noteStaleness(answer.replica) }
             total = answer.total
             hits += answer.hits

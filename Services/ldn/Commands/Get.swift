@@ -38,10 +38,10 @@ struct Get: ParsableCommand {
             do {
                 reply = try client.send(Request(type: MessageType.get, id: Output.requestID(), body: body))
             } catch {
-                throw exitForFailure(error, service: "evidence-store")
+                throw exitForFailure(error, service: .store)
             }
             if reply.isOK { found = reply; break }
-            if reply.errorBody.code != .notFound { throw exitForFailure(.service(reply.errorBody), service: "evidence-store") }
+            if reply.errorBody.code != .notFound { throw exitForFailure(.service(reply.errorBody), service: .store) }
         }
         guard let found, let answer = try? WireJSON.decode(GetReply.self, from: found.body), let body = found.attachments.first else {
             Output.error("no record matches \(reference)")

@@ -36,7 +36,8 @@ struct Query: ParsableCommand {
     func run() throws {
         let request = Request(type: MessageType.query, id: Output.requestID(),
                               body: QueryRequest(filter: filter.filter(), sort: sort, limit: limit, offset: (page - 1) * limit))
-        let answer = try connection.call(request, to: query, service: "query", as: QueryReply.self)
+        let answer = try connection.call(request, to: query, service: .query, as: QueryReply.self,
+                                         condition: filter.condition)
         if json { return Output.json(answer.json) }
         QueryOutput.noteStaleness(answer.replica)
         guard !answer.hits.isEmpty else {

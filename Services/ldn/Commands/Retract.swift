@@ -24,7 +24,7 @@ struct Retract: ParsableCommand {
 
     func run() throws {
         let request = Request(type: MessageType.retract, id: Output.requestID(), body: RetractRequest(id: id, reason: reason))
-        let answer = try connection.call(request, to: String(ingest.split(separator: ",").first ?? ""), service: "ingest",
+        let answer = try connection.call(request, to: String(ingest.split(separator: ",").first ?? ""), service: .ingest,
                                          as: RetractReply.self)
         if json { return Output.json(answer) }
         print(answer.changed

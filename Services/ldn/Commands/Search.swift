@@ -32,7 +32,8 @@ struct Search: ParsableCommand {
     func run() throws {
         let request = Request(type: MessageType.search, id: Output.requestID(),
                               body: SearchRequest(text: text, filter: filter.filter(), limit: limit))
-        let answer = try connection.call(request, to: query, service: "query", as: QueryReply.self)
+        let answer = try connection.call(request, to: query, service: .query, as: QueryReply.self,
+                                         condition: filter.condition)
         if json { return Output.json(answer.json) }
         QueryOutput.noteStaleness(answer.replica)
         guard !answer.hits.isEmpty else { return print("No studies mention \"\(text)\".") }

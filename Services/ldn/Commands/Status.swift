@@ -43,15 +43,15 @@ struct Status: ParsableCommand {
 
     func validate() throws {
         guard interval >= 0.2 else { throw ValidationError("--interval must be at least 0.2 seconds") }
-        let known = Set(endpoints.all.map(\.service))
+        let known = Set(endpoints.all.map(\.service.rawValue))
         for service in services where !known.contains(service) {
             throw ValidationError("unknown service \"\(service)\"; the services are \(known.sorted().joined(separator: ", "))")
         }
     }
 
     /// The (service, endpoint) pairs to ask, narrowed by `--service`.
-    var targets: [(service: String, endpoint: String, flag: String, variable: String)] {
-        endpoints.all.filter { services.isEmpty || services.contains($0.service) }
+    var targets: [(service: ServiceName, endpoint: String)] {
+        endpoints.all.filter { services.isEmpty || services.contains($0.service.rawValue) }
     }
 
     func run() throws {
@@ -70,39 +70,43 @@ struct Status: ParsableCommand {
             print(table.render())
         }
 
-        let down = zip(targets, rows).filter { !$0.1.up }
-        for (target, row) in down {
-            Output.error("""
-                \(target.service) is down at \(target.endpoint): \(row.error ?? "no answer"). \
-                Start it with `ldn-\(target.service)` (or ./scripts/run-local.sh for the whole set), \
-                or point \(target.flag) / \(target.variable) at where it runs.
-                """)
-        }
-        if !down.isEmpty { throw ExitCode(2) }
+        let down = rows.filter { !$0.up }
+        for row in down { Output.error(row.error ?? "\(row.service) is down at \(row.endpoint)") }
+        if !down.isEmpty { throw ExitCode.unreachable }
     }
 
     /// Asks every service for its status at once.
-    func probe(_ targets: [(service: String, endpoint: String, flag: String, variable: String)], context: Context) -> [Row] {
+    func probe(_ targets: [(service: ServiceName, endpoint: String)], context: Context) -> [Row] {
         let request = Request(type: MessageType.status, id: Output.requestID())
         let results = Probe.send(request, to: targets.map(\.endpoint), context: context, timeout: .seconds(timeout))
         return zip(targets, results).map { target, result -> Row in
+            let (service, endpoint) = (target.service, target.endpoint)
+            func down(_ why: String, _ status: StatusReply? = nil) -> Row {
+                Row(service: service.rawValue, endpoint: endpoint, up: false, status: status, error: why)
+            }
             switch result {
             case .success(let reply):
                 do {
                     let status = try reply.decode(StatusReply.self)
-                    guard status.service == target.service else {
-                        return Row(service: target.service, endpoint: target.endpoint, up: false, status: status,
-                                   error: "this endpoint is the \(status.service) service, not \(target.service)")
+                    guard status.service == service.rawValue else {
+                        return down("\(endpoint) is the \(status.service) service, not \(service.rawValue). "
+                                    + "Point \(service.flag) / \(service.variable) at the \(service.rawValue) service.", status)
                     }
-                    return Row(service: target.service, endpoint: target.endpoint, up: true, status: status)
+                    return Row(service: service.rawValue, endpoint: endpoint, up: true, status: status)
                 } catch {
-                    return Row(service: target.service, endpoint: target.endpoint, up: false, error: "\(error)")
+                    return down("\(service.rawValue) at \(endpoint) sent a status ldn cannot read (\(error)); "
+                                + "are ldn and the service the same version?")
                 }
+            case .failure(.refused):
+                return down(service.downMessage(at: [endpoint], because: ServiceName.refusalReason([endpoint])))
+            case .failure(.noConnection):
+                return down(service.downMessage(at: [endpoint], because: "no connection within \(Output.seconds(timeout)) "
+                                                + "(is the host up, and the port open?)"))
             case .failure(.unreachable):
-                return Row(service: target.service, endpoint: target.endpoint, up: false,
-                           error: "no answer within \(Output.seconds(timeout))")
+                return down("\(service.rawValue) at \(endpoint) accepted the connection but did not answer within "
+                            + "\(Output.seconds(timeout)); it may be overloaded or stuck (its log says more).")
             case .failure(let error):
-                return Row(service: target.service, endpoint: target.endpoint, up: false, error: error.description)
+                return down("\(service.rawValue) at \(endpoint): \(error)")
             }
         }
     }

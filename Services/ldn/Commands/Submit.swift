@@ -20,8 +20,9 @@ struct Submit: ParsableCommand {
             CSV files have a header row; columns: \(CSVRecords.columns.joined(separator: ", ")). \
             authors, conditions and adverse_events take several values separated by ';'; outcomes is a JSON array.
             Batches are retried with the same request ids, so an interrupted load can simply be run again: \
-            records already stored come back as duplicates.
-            Exit status: 0 all records stored (or already there), 1 some rejected, 2 a file could not be read or ingest could not be reached.
+            records already stored come back as duplicates. When the set cannot take a batch (a service down, or \
+            unavailable after the retries), the load stops at once and says what was stored and how to go on.
+            Exit status: 0 all records stored (or already there), 1 some rejected, 2 a file could not be read or the set could not take a batch, 64 a wrong command line.
             """)
 
     @Argument(help: "Files to load.")
@@ -94,26 +95,35 @@ struct Submit: ParsableCommand {
         }
         var progress = Progress(total: sendable.count, label: "records")
         var done = 0
-        var failure: ErrorBody?
+        var failure: ClientError?
         let client = try connection.connect(ingest)
         do {
-            try client.send(requests, window: inFlight) { number, reply, _ in
-                guard reply.isOK, let answer = try? WireJSON.decode(SubmitReply.self, from: reply.body) else {
-                    failure = failure ?? reply.errorBody
-                    return
+            // The first batch the set cannot take stops the load: the next ones would meet the same failure.
+            try client.sendAll(requests, window: inFlight, deciding: { number, reply, _ in
+                guard reply.isOK else {
+                    failure = failure ?? .service(reply.errorBody)
+                    return .stop
+                }
+                guard let answer = try? WireJSON.decode(SubmitReply.self, from: reply.body) else {
+                    failure = failure ?? .badReply("submit reply: \(String(decoding: reply.body.prefix(200), as: UTF8.self))")
+                    return .stop
                 }
                 for result in answer.results where result.index < batches[number].count {
                     results[batches[number][result.index]] = result
                 }
                 done += batches[number].count
                 progress.update(done: done)
-            }
+                return .more
+            })
         } catch {
-            progress.finish()
-            throw exitForFailure(error, service: "ingest")
+            failure = failure ?? error
         }
         progress.finish()
-        if let failure { throw exitForFailure(.service(failure), service: "ingest") }
+        if let failure {
+            let exit = exitForFailure(failure, service: .ingest)
+            StoppedLoad(records: records, sent: sendable, results: results).print()
+            throw exit
+        }
 
         let report = SubmitReport(records: records, results: results.map { $0! }, seconds: progress.elapsedSeconds)
         if json { Output.json(report.document) } else { report.print() }
@@ -121,4 +131,4 @@ struct Submit: ParsableCommand {
     }
 }
 
-extension InputFormat: ExpressibleByArgument {}
+extension InputFormat: LenientArgument {}

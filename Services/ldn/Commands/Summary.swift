@@ -22,7 +22,8 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         let request = Request(type: MessageType.summary, id: Output.requestID(), body: SummaryRequest(condition: condition))
-        let answer = try connection.call(request, to: query, service: "query", as: SummaryReply.self)
+        let answer = try connection.call(request, to: query, service: .query, as: SummaryReply.self,
+                                         condition: condition)
         if json { return Output.json(answer) }
         QueryOutput.noteStaleness(answer.replica)
         print(SummaryView(summary: answer).render())

@@ -18,8 +18,9 @@ struct NotifierEndpoint: ParsableArguments {
 
     @OptionGroup var connection: ConnectionOptions
 
-    func call<Body: Decodable>(_ type: String, _ body: some Encodable, as reply: Body.Type) throws -> Body {
-        try connection.call(Request(type: type, id: Output.requestID(), body: body), to: notifier, service: "notifier", as: reply)
+    func call<Body: Decodable>(_ type: String, _ body: some Encodable, as reply: Body.Type, condition: String? = nil) throws -> Body {
+        try connection.call(Request(type: type, id: Output.requestID(), body: body), to: notifier, service: .notifier, as: reply,
+                            condition: condition)
     }
 }
 
@@ -50,7 +51,7 @@ struct WatchAdd: ParsableCommand {
     func run() throws {
         let answer = try endpoint.call(MessageType.watchAdd, WatchAddRequest(name: name, filter: filter.filter(text: text),
                                                                             stream: !noStream, webhook: webhook),
-                                       as: WatchAddReply.self)
+                                       as: WatchAddReply.self, condition: filter.condition)
         if json { return Output.json(answer) }
         print("Watch \"\(answer.watch.name)\" added: \(WatchText.describe(answer.watch.filter).map { "new evidence matching \($0)" } ?? "all new evidence").")
         if answer.watch.stream { print("Stream: `ldn watch follow \(answer.watch.name)` shows each match as it arrives.") }

@@ -39,7 +39,10 @@ struct WatchFollow: ParsableCommand {
         let socket = try context.socket(.sub)
         defer { socket.close() }
         try socket.set([.linger(milliseconds: 0), .subscribe(WatchName.topic(name))])
+        let monitor = try socket.monitor()
+        defer { monitor.close() }
         try socket.connect(stream)
+        try waitForStream(monitor)
         Output.error("following watch \"\(name)\" at \(stream); Ctrl-C stops")
 
         var poller = Poller()
@@ -75,7 +78,7 @@ struct WatchFollow: ParsableCommand {
         } catch .unreachable {
             return Output.error("warning: the notifier at \(endpoint.notifier) does not answer; following anyway")
         } catch {
-            throw exitForFailure(error, service: "notifier")
+            throw exitForFailure(error, service: .notifier)
         }
         guard let watch = list.watches.first(where: { $0.name == name }) else {
             Output.error("no watch named \"\(name)\"; `ldn watch list` shows them, `ldn watch add` adds one")
@@ -85,6 +88,27 @@ struct WatchFollow: ParsableCommand {
             Output.error("watch \"\(name)\" delivers by webhook only, not on the stream")
             throw ExitCode(1)
         }
+    }
+
+    /// Waits until the stream's connection is up, so that what is shown after "following"
+    /// is not lost to a connection still being made; a refused connection ends the command.
+    private func waitForStream(_ monitor: SocketMonitor) throws {
+        let deadline = ContinuousClock.now + Connection.connectWait
+        var poller = Poller()
+        poller.add(monitor)
+        while case let remaining = deadline - .now, remaining > .zero {
+            guard try poller.poll(timeout: remaining) > 0, let event = try monitor.next() else { continue }
+            switch event.kind {
+            case .handshakeSucceeded: return
+            case .connectRetried:
+                Output.error(ServiceName.notifierStream.downMessage(
+                    at: [stream], because: ServiceName.refusalReason([stream])))
+                throw ExitCode.unreachable
+            default: continue
+            }
+        }
+        Output.error("warning: no connection to the notifier's stream at \(stream) within "
+                     + "\(Output.seconds(Connection.connectWait.seconds)); following anyway")
     }
 
     /// Ctrl-C or SIGTERM ends the loop cleanly. The signals are unblocked first: a parent

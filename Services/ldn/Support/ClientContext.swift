@@ -24,33 +24,45 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Sends one request and decodes the answer; a failure becomes its documented exit code
     /// after one clear line on standard error.
-    func call<Body: Decodable>(_ request: Request, to endpoint: String, service: String, as type: Body.Type) throws -> Body {
+    /// `condition` is the condition the request names, so that "not found" can list the known ones.
+    func call<Body: Decodable>(_ request: Request, to endpoint: String, service: ServiceName, as type: Body.Type,
+                               condition: String? = nil) throws -> Body {
         let connection = try connect(endpoint)
         do {
             return try connection.call(request, as: type)
         } catch {
-            throw exitForFailure(error, service: service)
+            throw exitForFailure(error, service: service, condition: condition)
         }
     }
 }
 
-/// Turns client failures into the documented exit codes with one clear line.
-func exitForFailure(_ error: ClientError, service: String) -> ExitCode {
+/// Turns client failures into the documented exit codes with one plain sentence (or two).
+func exitForFailure(_ error: ClientError, service: ServiceName, condition: String? = nil) -> ExitCode {
     switch error {
-    case .unreachable(let endpoint, _, _):
-        Output.error("\(error). Is \(service) running at \(endpoint)? `ldn status` shows what is up.")
-        return ExitCode(2)
-    case .service(let body) where body.code == .unavailable:
-        Output.error("\(service) is up but cannot do this now: \(body.message)")
-        return ExitCode(2)
+    case .refused(let endpoints):
+        Output.error(service.downMessage(at: endpoints, because: ServiceName.refusalReason(endpoints)))
+        return ExitCode.unreachable
+    case let .noConnection(endpoint, waited):
+        Output.error(service.downMessage(at: [endpoint], because: "no connection within \(Output.seconds(waited.seconds))"
+                                        + " (is the host up, and the port open?)"))
+        return ExitCode.unreachable
+    case let .unreachable(endpoint, attempts, timeout):
+        Output.error("\(service.rawValue) at \(endpoint) accepted the connection but did not answer "
+                     + "(\(attempts) attempt\(attempts == 1 ? "" : "s") of \(Output.seconds(timeout.seconds)) each). "
+                     + "It may be overloaded or stuck: `ldn status` shows what is up, its log says more.")
+        return ExitCode.unreachable
     case .service(let body):
-        Output.error("\(service) answered \(body.code.rawValue): \(body.message)")
-        if body.code == .invalidRecord || body.code == .invalidRequest {
-            for detail in body.details { Output.error("  \(detail.field.map { "\($0): " } ?? "")\(detail.message)") }
-        }
-        return ExitCode(1)
-    case .badReply:
-        Output.error("\(error)")
-        return ExitCode(2)
+        for line in ServiceErrorText.lines(for: body, service: service, condition: condition) { Output.error(line) }
+        return body.code == .unavailable ? ExitCode.unreachable : ExitCode.refused
+    case .badReply(let why):
+        Output.error("\(service.rawValue) sent a reply ldn cannot read (\(why)); are ldn and the service the same version?")
+        return ExitCode.unreachable
     }
+}
+
+extension ExitCode {
+    /// Some records were rejected, a request was refused, or a service is unhealthy.
+    static let refused = ExitCode(1)
+    /// A service could not be reached or a file could not be read.
+    static let unreachable = ExitCode(2)
 }

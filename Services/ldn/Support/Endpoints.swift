@@ -19,13 +19,8 @@ struct ServiceEndpoints: ParsableArguments {
     var notifier = Setting.string("LDN_NOTIFIER_ENDPOINT", default: DefaultEndpoint.notifierRequests)
 
     /// Every (service, endpoint) pair, in the order data flows through the set.
-    var all: [(service: String, endpoint: String, flag: String, variable: String)] {
-        [("ingest", ingest, "--ingest", "LDN_INGEST_ENDPOINT"),
-         ("evidence-store", store, "--store", "LDN_STORE_ENDPOINT"),
-         ("query", query, "--query", "LDN_QUERY_ENDPOINT"),
-         ("notifier", notifier, "--notifier", "LDN_NOTIFIER_ENDPOINT")]
-            .flatMap { service, list, flag, variable in
-                Connection.endpoints(in: list).map { (service, $0, flag, variable) }
-            }
+    var all: [(service: ServiceName, endpoint: String)] {
+        [(ServiceName.ingest, ingest), (.store, store), (.query, query), (.notifier, notifier)]
+            .flatMap { service, list in Connection.endpoints(in: list).map { (service, $0) } }
     }
 }

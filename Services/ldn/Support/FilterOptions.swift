@@ -51,7 +51,19 @@ struct FilterOptions: ParsableArguments {
     }
 }
 
-extension StudyDesign: ExpressibleByArgument {}
-extension Certainty: ExpressibleByArgument {}
-extension Direction: ExpressibleByArgument {}
-extension QuerySort: ExpressibleByArgument {}
+/// An enumeration given on the command line, matched as the record form matches it:
+/// ignoring case, spaces and hyphens (`--design RCT`, `--min-certainty "very low"`).
+public protocol LenientArgument: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension LenientArgument {
+    public init?(argument: String) {
+        let key = argument.folded
+        guard let match = Self.allCases.first(where: { $0.rawValue == argument || $0.rawValue.folded == key }) else { return nil }
+        self = match
+    }
+}
+
+extension StudyDesign: LenientArgument {}
+extension Certainty: LenientArgument {}
+extension Direction: LenientArgument {}
+extension QuerySort: LenientArgument {}

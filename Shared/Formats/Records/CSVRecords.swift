@@ -28,13 +28,29 @@ public enum CSVRecords {
         } catch {
             throw FormatError(file: file, line: error.line, message: error.message)
         }
-        for name in table.header where !columns.contains(name) {
-            let hint = suggestions(for: name, among: columns, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw FormatError(file: file, line: 1, message: "unknown column \"\(name)\"\(hint); columns are: \(columns.joined(separator: ", "))")
-        }
+        if let problem = headerProblem(table.header) { throw FormatError(file: file, line: 1, message: problem) }
         return table.rows.enumerated().map { index, row in
             record(row, header: table.header, file: file, number: index + 1)
         }
+    }
+
+    /// Every unknown or repeated column of a header, in one message; nil when all are fine.
+    static func headerProblem(_ header: [String]) -> String? {
+        var problems: [String] = []
+        let unknown = header.filter { !columns.contains($0) }
+        if !unknown.isEmpty {
+            let named = unknown.map { name in
+                "\"\(name)\"" + (suggestions(for: name, among: columns, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? "")
+            }
+            problems.append("unknown column\(unknown.count == 1 ? "" : "s") \(named.joined(separator: ", "))")
+        }
+        var seen = Set<String>()
+        let repeated = header.filter { columns.contains($0) && !seen.insert($0).inserted }
+        if !repeated.isEmpty {
+            problems.append("repeated column\(repeated.count == 1 ? "" : "s") \(repeated.map { "\"\($0)\"" }.joined(separator: ", "))")
+        }
+        guard !problems.isEmpty else { return nil }
+        return problems.joined(separator: "; ") + "; columns are: \(columns.joined(separator: ", "))"
     }
 
     static func record(_ row: CSVTable.Row, header: [String], file: String, number: Int) -> SourceRecord {

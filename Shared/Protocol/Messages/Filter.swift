@@ -95,8 +95,8 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
     public static let maximumTerms = 32
 
     /// A condition's code: by code, name, synonym or a phrase it contains as whole words, or
-    /// `other:<text>` as written. Anything else is `not_found`, with the nearest known
-    /// conditions, or the whole list when none is near.
+    /// `other:<text>` as written. Anything else is `not_found`: `details` hold the nearest
+    /// known codes, if any are near; the message names them, or lists every condition.
     public static func conditionCode(_ name: String) throws(ErrorBody) -> String {
         if let concept = ConditionVocabulary.concept(for: name) { return concept.code }
         let code = ConditionVocabulary.code(for: name)
@@ -109,8 +109,7 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
             code: .notFound,
             message: "unknown condition \"\(name.prefix(200))\"; "
                 + (suggestions.isEmpty ? "known conditions: \(known.joined(separator: ", "))" : "did you mean \(suggestions.joined(separator: ", "))?"),
-            details: (suggestions.isEmpty ? ConditionVocabulary.concepts.map(\.code) : suggestions)
-                .map { ErrorDetail(field: "condition", message: $0) })
+            details: suggestions.map { ErrorDetail(field: "condition", message: $0) })
     }
 
     private static func checkLength(_ value: String?, _ limit: Int, _ field: String) throws(ErrorBody) {

@@ -1,0 +1,66 @@
+import Foundation
+import TestHarness
+
+/// `scripts/run-local.sh` as a person runs it, with the tests' executables (`LDN_BIN_DIR`, so
+/// nothing is built), its own block of ports (`LDN_LOCAL_BASE_PORT`) and data folder.
+final class RunLocalSet {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    /// The ports the script uses, from its base: 0–1 ingest, 10–11 store, 20–21 query, 30–31 notifier.
+    static let portSpan = 32
+
+    let script: ServiceProcess
+    let basePort: Int
+    let dataDirectory: URL
+
+    /// Starts the script; `ready` waits until it says the set is up (or fails with its output).
+    init(basePort: Int, dataDirectory: URL, arguments: [String] = []) throws {
+        self.basePort = basePort
+        self.dataDirectory = dataDirectory
+        let environment = ["LDN_BIN_DIR": Binaries.directory.path, "LDN_LOCAL_BASE_PORT": String(basePort),
+                           "LDN_DATA_DIR": dataDirectory.path]
+        // The test runner's threads block SIGINT and SIGTERM, and a child inherits its
+        // parent's signal mask; bash cannot unblock them, so its trap would never run. The
+        // script is started through a one-line exec that clears the mask first.
+        script = try ServiceProcess("/usr/bin/python3", ["-c", Self.execUnblocked,
+                                                         Self.repository.appendingPathComponent("scripts/run-local.sh").path] + arguments,
+                                    environment: environment, captureOutput: true)
+    }
+
+    static let execUnblocked = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); os.execv(sys.argv[1], sys.argv[1:])"
+
+    /// Everything the script printed, standard output then standard error.
+    var transcript: String { (script.output + script.log).joined(separator: "\n") }
+
+    /// Waits until the script says the set is up; fails when it exits first.
+    func ready(timeout: Duration = .seconds(90)) async throws {
+        try await eventually("run-local.sh says the set is up; it printed:\n\(transcript)", timeout: timeout) {
+            if script.output.contains(where: { $0.contains("run-local: the set is up") }) { return true }
+            if script.hasExited { throw TestFailure("run-local.sh exited early; it printed:\n\(transcript)") }
+            return false
+        }
+    }
+
+    /// The `export …` lines it prints for another shell.
+    var exports: [String] {
+        script.output.map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("export ") }
+    }
+
+    /// The pids of the services it started, from their "starting … pid=N" log lines.
+    var servicePIDs: [Int32] {
+        script.output.compactMap { line in
+            guard line.contains(" info starting "), let match = line.firstMatch(of: /pid=(\d+)/) else { return nil }
+            return Int32(match.1)
+        }
+    }
+
+    /// SIGTERM (the script traps it as it traps Ctrl-C); returns the script's exit status.
+    func stop() async throws -> Int32 {
+        try await script.stop()
+    }
+
+    /// Whatever it started goes, even when a test fails half-way.
+    deinit {
+        for pid in servicePIDs { kill(pid, SIGKILL) }
+    }
+}
