@@ -106,7 +106,8 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData"], path: "Tests/QueryTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness"],
+            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
