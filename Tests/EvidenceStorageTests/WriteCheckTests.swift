@@ -19,6 +19,19 @@ struct WriteCheckTests {
         #expect(prepared.hash == ChangeIntegrity.hash(record.jsonData))
     }
 
+    @Test("Every record of the bundled dataset, as ingest writes it, passes the store's check (validation is idempotent)")
+    func bundledDatasetPasses() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/ldn-evidence.jsonl")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 20)
+        for line in lines {
+            let record = try #require(RecordIntake.evaluate(Data(line.utf8)).record)
+            let checked = PreparedRecord.check(TestRecords.item(record), body: record.jsonData)
+            if case .failure(let rejection) = checked { Issue.record("\(record.dedupKey): \(rejection.problems)") }
+        }
+    }
+
     @Test("An attachment that is not JSON, or not a valid record, is rejected with the record's own errors")
     func invalid() {
         let item = TestRecords.item(TestRecords.record(1))

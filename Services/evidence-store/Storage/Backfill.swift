@@ -66,20 +66,20 @@ enum Backfill {
     /// v4: the hash of each change's JSON. A record's current change takes the hash the record
     /// was committed with (`records.hash`), so JSON damaged before the upgrade is still found;
     /// earlier changes had no hash of their own, and take that of their JSON as it is now.
+    /// Every statement looks rows up by primary key: linear in the size of the store.
     static func changeHashes(_ db: Database) throws {
-        try db.execute(sql: """
-            UPDATE changes SET body_hash = (SELECT hash FROM records WHERE records.head_seq = changes.seq)
-            WHERE seq IN (SELECT head_seq FROM records)
-            """)
         var afterSeq: Int64 = 0
         let update = try db.makeStatement(sql: "UPDATE changes SET body_hash = ? WHERE seq = ?")
         while true {
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT seq, body FROM changes WHERE seq > ? AND seq NOT IN (SELECT head_seq FROM records) ORDER BY seq LIMIT ?
-                """, arguments: [afterSeq, page])
-            guard let last = rows.last else { return }
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [afterSeq, page])
+            guard let last = rows.last else { break }
             for row in rows { try update.execute(arguments: [ChangeIntegrity.hash(row["body"]), row["seq"] as Int64]) }
             afterSeq = last["seq"]
+        }
+        let heads = try Row.fetchCursor(db, sql: "SELECT head_seq, hash FROM records")
+        while let head = try heads.next() {
+            try update.execute(arguments: [head["hash"] as Int64, head["head_seq"] as Int64])
         }
     }
 }

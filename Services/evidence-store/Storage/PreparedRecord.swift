@@ -14,10 +14,10 @@ public struct PreparedRecord: Sendable {
     let provenance: Provenance?
     let provenanceJSON: String?
 
-    init(identity: RecordIdentity, body: Data, provenance: Provenance?) {
+    init(identity: RecordIdentity, body: Data, hash: Int64? = nil, provenance: Provenance?) {
         self.identity = identity
         self.body = body
-        self.hash = Int64(bitPattern: ContentHash.fnv1a64Value(body))
+        self.hash = hash ?? ChangeIntegrity.hash(body)
         self.provenance = provenance
         self.provenanceJSON = provenance.map { String(decoding: $0.jsonData, as: UTF8.self) }
     }
@@ -55,9 +55,10 @@ extension PreparedRecord {
         agree("doi", item.doi, derived.doi)
         agree("pmid", item.pmid, derived.pmid)
         agree("nct", item.nct, derived.nct)
-        agree("hash", item.hash, ContentHash.fnv1a64(body))
+        let hash = ContentHash.fnv1a64Value(body)
+        agree("hash", item.hash, ContentHash.hex(hash))
         guard problems.isEmpty else { return .failure(RecordRejection(problems: problems)) }
-        return .success(PreparedRecord(identity: derived, body: body, provenance: item.provenance))
+        return .success(PreparedRecord(identity: derived, body: body, hash: Int64(bitPattern: hash), provenance: item.provenance))
     }
 
     private static func quoted(_ text: String?) -> String { text.map { "\"\($0)\"" } ?? "none" }

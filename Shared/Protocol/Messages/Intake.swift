@@ -235,8 +235,11 @@ public struct RetractReply: Codable, Sendable {
 
 public enum ContentHash {
     /// FNV-1a, 64 bits, as 16 lower-case hex digits: fast, stable across platforms and releases.
-    public static func fnv1a64(_ data: Data) -> String {
-        let hex = String(fnv1a64Value(data), radix: 16)
+    public static func fnv1a64(_ data: Data) -> String { hex(fnv1a64Value(data)) }
+
+    /// A 64-bit hash as 16 lower-case hex digits.
+    public static func hex(_ hash: UInt64) -> String {
+        let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
