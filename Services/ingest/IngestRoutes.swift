@@ -44,12 +44,14 @@ struct IngestRoutes {
             sources.append((index, evaluation.warnings))
         }
 
+        // The store refuses a request id reused for other content (it keeps a digest of each
+        // request), so the reply's results are always this submission's.
         if !items.isEmpty {
             let written = try await store.call(Request(type: MessageType.write, id: request.id,
                                                        body: WriteRequest(records: items), attachments: bodies),
                                                as: WriteReply.self)
-            guard written.results.count == items.count else {
-                throw ErrorBody(code: .invalidRequest, message: "request id \(request.id) was already used for a different submission; use a new id per batch")
+            guard written.results.count == items.count else {  // never index past what the store sent
+                throw ErrorBody(code: .internal, message: "the store answered \(written.results.count) results for \(items.count) records")
             }
             for (result, source) in zip(written.results, sources) {
                 var result = result

@@ -76,16 +76,16 @@ struct EvidenceDatabaseTests {
         let store = try StoreFixture()
         let stored = try await store.commit(StoreFixture.write("w", [("pmid:5", nil, "5", #"{"x":1}"#)]))
         let id = try #require(try store.results(stored[0]).first?.id)
-        let retract = try await store.commit(PendingWrite(requestID: "x1", operation: .retract(id: id, reason: "journal retraction")))
+        let retract = try await store.commit(StoreFixture.retract("x1", record: id, reason: "journal retraction"))
         let reply = try WireJSON.decode(RetractReply.self, from: retract[0].reply.get())
         #expect(reply.changed && reply.change.status == .retracted && reply.change.reason == "journal retraction")
         #expect(retract[0].changes.first?.header.kind == .retract)
 
-        let twice = try await store.commit(PendingWrite(requestID: "x2", operation: .retract(id: id, reason: "again")))
+        let twice = try await store.commit(StoreFixture.retract("x2", record: id, reason: "again"))
         #expect(try !WireJSON.decode(RetractReply.self, from: twice[0].reply.get()).changed)
         #expect(twice[0].changes.isEmpty)
 
-        let missing = try await store.commit(PendingWrite(requestID: "x3", operation: .retract(id: 999, reason: "nope")))
+        let missing = try await store.commit(StoreFixture.retract("x3", record: 999, reason: "nope"))
         guard case .failure(let error) = missing[0].reply else { Issue.record("expected not_found"); return }
         #expect(error.code == .notFound)
         let current = try #require(try await store.database.record(.id(id), history: false))

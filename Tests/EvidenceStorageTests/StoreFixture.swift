@@ -21,14 +21,21 @@ final class StoreFixture {
         database = try EvidenceDatabase(directory: directory)
     }
 
-    /// A write request for records given as (key, doi, pmid, body) with made-up content.
+    /// A write request for records given as (key, doi, pmid, body) with made-up content, as the
+    /// writer gets them once checked. The digest stands for the request's content.
     static func write(_ id: String, _ records: [(key: String, doi: String?, pmid: String?, body: String)]) -> PendingWrite {
-        let bodies = records.map { Data($0.body.utf8) }
-        let items = zip(records, bodies).map { record, body in
-            WriteItem(key: record.key, doi: record.doi, pmid: record.pmid, nct: nil, hash: ContentHash.fnv1a64(body),
-                      provenance: Provenance(sourceFile: "test.jsonl"))
+        let prepared = records.map { record in
+            PreparedRecord(identity: RecordIdentity(key: record.key, doi: record.doi, pmid: record.pmid, nct: nil),
+                           body: Data(record.body.utf8), provenance: Provenance(sourceFile: "test.jsonl"))
         }
-        return PendingWrite(requestID: id, operation: .write(zip(items, bodies).map { PreparedRecord(item: $0, body: $1) }))
+        let content = records.map { "\($0.key)|\($0.doi ?? "")|\($0.pmid ?? "")|\($0.body)" }.joined(separator: "\n")
+        return PendingWrite(requestID: id, digest: Data(ContentHash.fnv1a64(Data(content.utf8)).utf8),
+                            operation: .write(prepared.map { .success($0) }))
+    }
+
+    /// A retraction request.
+    static func retract(_ id: String, record: Int64, reason: String) -> PendingWrite {
+        PendingWrite(requestID: id, digest: Data("retract \(record) \(reason)".utf8), operation: .retract(id: record, reason: reason))
     }
 
     func commit(_ writes: PendingWrite...) async throws -> [WriteOutcome] {

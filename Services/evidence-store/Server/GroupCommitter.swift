@@ -25,9 +25,10 @@ final class GroupCommitter: Service, Sendable {
 
     private struct State {
         var queue: [PendingWrite] = []
-        /// Everyone waiting for a request id's answer: a retry that arrives while the
-        /// original is still queued waits for the same commit instead of writing twice.
-        var waiters: [String: [CheckedContinuation<Answer, Never>]] = [:]
+        /// Everyone waiting for a request id's answer, and the digest of the request's content:
+        /// a retry that arrives while the original is still queued waits for the same commit
+        /// instead of writing twice; other content under the same id is refused at once.
+        var waiters: [String: (digest: Data, continuations: [CheckedContinuation<Answer, Never>])] = [:]
         var batches = 0
         var records = 0
     }
@@ -44,16 +45,22 @@ final class GroupCommitter: Service, Sendable {
     /// Queues a request and returns its answer once committed.
     func submit(_ write: PendingWrite) async -> Answer {
         await withCheckedContinuation { continuation in
-            let isNew = state.withLock { state -> Bool in
-                if state.waiters[write.requestID] != nil {
-                    state.waiters[write.requestID]!.append(continuation)
-                    return false
+            enum Admission { case queued, waiting, refused }
+            let admission = state.withLock { state -> Admission in
+                if let waiting = state.waiters[write.requestID] {
+                    guard waiting.digest == write.digest else { return .refused }
+                    state.waiters[write.requestID]!.continuations.append(continuation)
+                    return .waiting
                 }
-                state.waiters[write.requestID] = [continuation]
+                state.waiters[write.requestID] = (write.digest, [continuation])
                 state.queue.append(write)
-                return true
+                return .queued
             }
-            if isNew { wake.yield() }
+            switch admission {
+            case .queued: wake.yield()
+            case .waiting: break
+            case .refused: continuation.resume(returning: .failure(.requestIDReused(write.requestID)))
+            }
         }
     }
 
@@ -102,8 +109,12 @@ final class GroupCommitter: Service, Sendable {
                                                      "seq": "\(last.header.seq)",
                                                      "ms": "\((ContinuousClock.now - started).milliseconds)"])
             }
-            for outcome in outcomes where outcome.replayed {
-                logger.debug("request replayed", metadata: ["request.id": "\(outcome.requestID)"])
+            for outcome in outcomes {
+                if outcome.replayed { logger.debug("request replayed", metadata: ["request.id": "\(outcome.requestID)"]) }
+                if case .failure(let error) = outcome.reply, error.code == .internal {
+                    logger.error("write request failed; nothing of it was stored",
+                                 metadata: ["request.id": "\(outcome.requestID)", "error": "\(error.message)"])
+                }
             }
         } catch {
             logger.error("commit failed", metadata: ["requests": "\(batch.count)", "error": "\(error)"])
@@ -113,7 +124,7 @@ final class GroupCommitter: Service, Sendable {
     }
 
     private func answer(_ requestID: String, with answer: Answer) {
-        let waiters = state.withLock { $0.waiters.removeValue(forKey: requestID) ?? [] }
+        let waiters = state.withLock { $0.waiters.removeValue(forKey: requestID)?.continuations ?? [] }
         for waiter in waiters { waiter.resume(returning: answer) }
     }
 }

@@ -16,7 +16,8 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
     let committer = GroupCommitter(database: database, feed: feed, maxBatchRecords: options.maxBatchRecords, runtime: runtime)
 
     var routes = Routes()
-    StoreRoutes(database: database, committer: committer).add(to: &routes)
+    StoreRoutes(database: database, committer: committer,
+                damage: DamageReporter(logger: runtime.logger, stats: runtime.state.stats)).add(to: &routes)
     routes.addStatus(runtime.state) { status in
         guard let counts = try? await database.counts() else { return }
         let batches = committer.batchStatistics
@@ -30,7 +31,8 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
     }
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
     let pruner = RequestPruner(database: database, retention: .seconds(options.requestRetentionHours * 3600),
-                               logger: runtime.logger)
+                               interval: .seconds(options.pruneIntervalSeconds), logger: runtime.logger,
+                               stats: runtime.state.stats)
     // Shut down in reverse: stop taking requests, commit what was taken, then close the feed.
     return [feed, committer, pruner, server]
 }

@@ -17,12 +17,22 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Hours a request id is remembered, so a retry within them changes nothing (env LDN_STORE_REQUEST_RETENTION_HOURS).")
     var requestRetentionHours = Setting.int("LDN_STORE_REQUEST_RETENTION_HOURS", default: 7 * 24)
 
+    @Option(help: "Seconds between prunes of request ids older than the retention (env LDN_STORE_PRUNE_INTERVAL_SECONDS).")
+    var pruneIntervalSeconds = Setting.int("LDN_STORE_PRUNE_INTERVAL_SECONDS", default: 3600)
+
     @Option(help: "Feed messages queued per subscriber before the feed drops for it (env LDN_STORE_FEED_HWM).")
     var feedHighWaterMark = Setting.int("LDN_STORE_FEED_HWM", default: 50_000)
 
+    static let maximumRetentionHours = 24 * 366 * 10
+
     func validate() throws {
         guard maxBatchRecords >= 1 else { throw ValidationError("--max-batch-records must be at least 1") }
-        guard requestRetentionHours >= 1 else { throw ValidationError("--request-retention-hours must be at least 1") }
+        guard (1...Self.maximumRetentionHours).contains(requestRetentionHours) else {
+            throw ValidationError("--request-retention-hours must be between 1 and \(Self.maximumRetentionHours) (10 years)")
+        }
+        guard (1...86_400).contains(pruneIntervalSeconds) else {
+            throw ValidationError("--prune-interval-seconds must be between 1 and 86400 (a day)")
+        }
         guard feedHighWaterMark >= 1 else { throw ValidationError("--feed-high-water-mark must be at least 1") }
     }
 }

@@ -3,11 +3,13 @@ import Foundation
 import ServiceKit
 import WireProtocol
 
-/// The store's message types. Writes go through the group committer; reads go straight
-/// to the database's readers (WAL: they never wait for the writer).
+/// The store's message types. Writes are checked here, concurrently, then go through the
+/// group committer; reads go straight to the database's readers (WAL: they never wait for
+/// the writer), and every change they serve has had its JSON checked against its hash.
 struct StoreRoutes {
     let database: EvidenceDatabase
     let committer: GroupCommitter
+    let damage: DamageReporter
     static let defaultPage = 1000
     static let maximumPage = 5000
 
@@ -25,7 +27,9 @@ struct StoreRoutes {
             throw ErrorBody(code: .invalidRequest,
                             message: "write lists \(body.records.count) records but carries \(request.attachments.count) attachments")
         }
-        let records = zip(body.records, request.attachments).map { PreparedRecord(item: $0, body: $1) }
+        // Every record is parsed and validated again: the store never trusts its writer, and a
+        // bad record is answered `rejected` alone. Done here, off the single writer.
+        let records = zip(body.records, request.attachments).map { PreparedRecord.check($0, body: $1) }
         return try await commit(request, .write(records))
     }
 
@@ -38,7 +42,8 @@ struct StoreRoutes {
     }
 
     private func commit(_ request: Request, _ operation: PendingWrite.Operation) async throws -> Reply {
-        let answer = await committer.submit(PendingWrite(requestID: request.id, operation: operation))
+        let answer = await committer.submit(PendingWrite(requestID: request.id, digest: RequestDigest.of(request),
+                                                         operation: operation))
         return Reply(type: request.type, requestID: request.id, body: try answer.get())
     }
 
@@ -54,6 +59,9 @@ struct StoreRoutes {
             throw ErrorBody(code: .notFound, message: "no record with \(describe(body))")
         }
         let reports = try await database.otherReports(of: found.current.header.recordID)
+        damage.note([found.current] + found.history + reports, in: request.type, requestID: request.id)
+        let current = found.current.header
+        if current.damaged != nil { throw ErrorBody.damagedRecord(id: current.recordID, key: current.key, seq: current.seq) }
         return .ok(request, GetReply(current: found.current.header, history: body.history == true ? found.history.map(\.header) : nil,
                                      reports: reports.isEmpty ? nil : reports.map(\.header)),
                    attachments: [found.current.body] + found.history.map(\.body) + reports.map(\.body))
@@ -62,6 +70,7 @@ struct StoreRoutes {
     @Sendable func changes(_ request: Request) async throws -> Reply {
         let body = try request.decodeBody(ChangesRequest.self)
         let page = try await database.changes(after: body.after, limit: try Self.pageSize(body.limit))
+        damage.note(page.changes, in: request.type, requestID: request.id)
         return .ok(request, ChangesReply(changes: page.changes.map(\.header), head: page.head),
                    attachments: page.changes.map(\.body))
     }
@@ -70,6 +79,7 @@ struct StoreRoutes {
         let body = try request.decodeBody(SnapshotRequest.self)
         let limit = try Self.pageSize(body.limit)
         let page = try await database.snapshot(afterID: body.afterID, limit: limit)
+        damage.note(page.records, in: request.type, requestID: request.id)
         let next = page.records.count == limit ? page.records.last?.header.recordID : nil
         return .ok(request, SnapshotReply(records: page.records.map(\.header), seq: page.head, nextAfterID: next),
                    attachments: page.records.map(\.body))

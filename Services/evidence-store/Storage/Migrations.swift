@@ -51,6 +51,26 @@ enum Migrations {
                 CREATE INDEX requests_created ON requests(created_at);
                 """)
         }
+        migrator.registerMigration("v2-request-digests") { db in
+            // A digest of each request's content: a request id reused for other content is
+            // refused instead of replayed. Requests answered before keep none (NULL) and are
+            // replayed by id alone until pruned.
+            try db.execute(sql: "ALTER TABLE requests ADD COLUMN digest BLOB")
+        }
+        migrator.registerMigration("v3-change-keys") { db in
+            // The key each change was published with, and on a re-keying update the key before:
+            // reads took the key from `records`, so a re-key rewrote every earlier header.
+            try db.execute(sql: """
+                ALTER TABLE changes ADD COLUMN key TEXT NOT NULL DEFAULT '';
+                ALTER TABLE changes ADD COLUMN previous_key TEXT;
+                """)
+            try Backfill.changeKeys(db)
+        }
+        migrator.registerMigration("v4-change-hashes") { db in
+            // The hash of each change's JSON, checked on every read and by `verify`.
+            try db.execute(sql: "ALTER TABLE changes ADD COLUMN body_hash INTEGER NOT NULL DEFAULT 0")
+            try Backfill.changeHashes(db)
+        }
         return migrator
     }
 }

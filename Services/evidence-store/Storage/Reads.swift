@@ -2,31 +2,6 @@ import Foundation
 import GRDB
 import WireProtocol
 
-/// A record's state at one change, with its JSON.
-public typealias StoredChange = (header: ChangeHeader, body: Data)
-
-extension ChangeHeader {
-    /// Columns every read selects, in the order `init(row:)` reads them.
-    static let columns = """
-        c.seq, c.kind, c.record_id, r.key, c.version, c.status, c.committed_at, c.request_id, c.reason, c.provenance, c.body
-        """
-
-    init(row: Row) {
-        let provenance: String? = row[9]
-        self.init(seq: row[0], kind: ChangeKind(rawValue: row[1]) ?? .insert, recordID: row[2], key: row[3],
-                  version: row[4], status: RecordStatus(rawValue: row[5]) ?? .active,
-                  committedAt: Date(timeIntervalSince1970: Double(row[6] as Int64) / 1000),
-                  requestID: row[7], reason: row[8],
-                  provenance: provenance.flatMap { try? WireJSON.decode(Provenance.self, from: Data($0.utf8)) })
-    }
-
-    static func fetch(seq: Int64, in db: Database) throws -> ChangeHeader {
-        let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM changes c JOIN records r ON r.id = c.record_id WHERE c.seq = ?",
-                                   arguments: [seq])
-        return ChangeHeader(row: row!)
-    }
-}
-
 /// A reference to one record, as `get` takes it.
 public enum RecordReference: Sendable {
     case id(Int64), key(String), doi(String), pmid(String), nct(String)
@@ -49,16 +24,14 @@ extension EvidenceDatabase {
         }
         return try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT \(ChangeHeader.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
+                SELECT \(ChangeLog.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
                 WHERE \(column) = ? ORDER BY r.id LIMIT 1
                 """, arguments: [value]) else { return nil }
-            let current = (ChangeHeader(row: row), row[10] as Data)
+            let current = try ChangeLog.change(row)
             guard history else { return (current, []) }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(ChangeHeader.columns) FROM changes c JOIN records r ON r.id = c.record_id
-                WHERE c.record_id = ? ORDER BY c.seq
-                """, arguments: [current.0.recordID])
-            return (current, rows.map { (ChangeHeader(row: $0), $0[10] as Data) })
+            let rows = try Row.fetchAll(db, sql: "SELECT \(ChangeLog.columns) FROM changes c WHERE c.record_id = ? ORDER BY c.seq",
+                                        arguments: [current.header.recordID])
+            return (current, try rows.map(ChangeLog.change))
         }
     }
 
@@ -67,21 +40,19 @@ extension EvidenceDatabase {
     public func otherReports(of id: Int64) async throws -> [StoredChange] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT \(ChangeHeader.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
+                SELECT \(ChangeLog.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
                 WHERE r.nct = (SELECT nct FROM records WHERE id = ?) AND r.id != ? ORDER BY r.id
-                """, arguments: [id, id]).map { (ChangeHeader(row: $0), $0[10] as Data) }
+                """, arguments: [id, id]).map(ChangeLog.change)
         }
     }
 
     /// Changes after `seq`, oldest first, and the head when they were read.
     public func changes(after seq: Int64, limit: Int) async throws -> (changes: [StoredChange], head: Int64) {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(ChangeHeader.columns) FROM changes c JOIN records r ON r.id = c.record_id
-                WHERE c.seq > ? ORDER BY c.seq LIMIT ?
-                """, arguments: [seq, limit])
+            let rows = try Row.fetchAll(db, sql: "SELECT \(ChangeLog.columns) FROM changes c WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
+                                        arguments: [seq, limit])
             let head = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM changes") ?? 0
-            return (rows.map { (ChangeHeader(row: $0), $0[10] as Data) }, head)
+            return (try rows.map(ChangeLog.change), head)
         }
     }
 
@@ -90,11 +61,11 @@ extension EvidenceDatabase {
     public func snapshot(afterID: Int64, limit: Int) async throws -> (records: [StoredChange], head: Int64) {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(ChangeHeader.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
+                SELECT \(ChangeLog.columns) FROM records r JOIN changes c ON c.seq = r.head_seq
                 WHERE r.id > ? ORDER BY r.id LIMIT ?
                 """, arguments: [afterID, limit])
             let head = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM changes") ?? 0
-            return (rows.map { (ChangeHeader(row: $0), $0[10] as Data) }, head)
+            return (try rows.map(ChangeLog.change), head)
         }
     }
 

@@ -5,6 +5,10 @@ public enum StorageError: Error, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case damaged(path: String, problem: String)
     case newerSchema(path: String, unknown: [String])
+    /// For `verify`, which never migrates: a database this release has not upgraded yet.
+    case olderSchema(path: String, missing: [String])
+    /// A change whose row cannot be read at all (not just its JSON): tampering or a bug.
+    case unreadableChange(seq: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -18,6 +22,10 @@ public enum StorageError: Error, CustomStringConvertible {
             "database \(path) is damaged (\(problem)); restore it from a backup"
         case let .newerSchema(path, unknown):
             "database \(path) was written by a newer evidence-store (unknown migrations: \(unknown.joined(separator: ", "))); upgrade this one"
+        case let .olderSchema(path, missing):
+            "database \(path) predates this evidence-store (migrations not yet applied: \(missing.joined(separator: ", "))); start the store once to upgrade it"
+        case let .unreadableChange(seq, reason):
+            "change \(seq) cannot be read (\(reason)); run `ldn-evidence-store verify` and restore the database from a backup"
         }
     }
 }

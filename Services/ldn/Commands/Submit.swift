@@ -22,7 +22,7 @@ struct Submit: ParsableCommand {
             Batches are retried with the same request ids, so an interrupted load can simply be run again: \
             records already stored come back as duplicates. When the set cannot take a batch (a service down, or \
             unavailable after the retries), the load stops at once and says what was stored and how to go on.
-            Exit status: 0 all records stored (or already there), 1 some rejected, 2 a file could not be read or the set could not take a batch, 64 a wrong command line.
+            Exit status: 0 all records stored (or already there), 1 some rejected or in conflict, 2 a file could not be read or the set could not take a batch, 64 a wrong command line.
             """)
 
     @Argument(help: "Files to load.")
@@ -127,7 +127,7 @@ struct Submit: ParsableCommand {
 
         let report = SubmitReport(records: records, results: results.map { $0! }, seconds: progress.elapsedSeconds)
         if json { Output.json(report.document) } else { report.print() }
-        if report.count(.rejected) > 0 { throw ExitCode(1) }
+        if report.count(.rejected) + report.count(.conflict) > 0 { throw ExitCode(1) }
     }
 }
 

@@ -17,14 +17,12 @@ struct StoppedLoad {
                          + "Run the same command again once the set is up.")
             return
         }
-        let counts = RecordOutcome.allCases.map { outcome in
-            "\(answered.count { results[$0]?.outcome == outcome }) \(outcome.rawValue)"
-        }
+        let counts = RecordOutcome.countsText { outcome in answered.count { results[$0]?.outcome == outcome } }
         // The records committed without a gap from the first one: where a re-run picks up new work.
         let prefix = sent.prefix { results[$0] != nil }
         var place = prefix.last.map { "through \(records[$0].reference)" } ?? "none of the first batch"
         if answered.count > prefix.count { place += " (and \(answered.count - prefix.count) later records)" }
-        Output.error("done before stopping: \(answered.count) of \(sent.count) records (\(counts.joined(separator: ", "))), "
+        Output.error("done before stopping: \(answered.count) of \(sent.count) records (\(counts)), "
                      + "\(place); \(sent.count - answered.count) not confirmed.")
         Output.error("to go on, run the same command again: records already stored are recognised and come back as "
                      + "duplicates, so nothing is stored twice.")

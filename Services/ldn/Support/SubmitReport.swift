@@ -15,9 +15,9 @@ struct SubmitReport {
     func print() {
         let rate = Int(Double(records.count) / max(seconds, 0.001))
         Swift.print("Submitted \(records.count) record\(records.count == 1 ? "" : "s") in \(String(format: "%.2f", seconds)) s (\(rate) records/s): "
-            + RecordOutcome.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ") + ".")
-        for (record, result) in zip(records, results) where result.outcome == .rejected {
-            for problem in result.errors ?? [] { Output.error("rejected \(record.reference): \(problem)") }
+            + RecordOutcome.countsText(count) + ".")
+        for (record, result) in zip(records, results) where result.outcome == .rejected || result.outcome == .conflict {
+            for problem in result.errors ?? [] { Output.error("\(result.outcome.rawValue) \(record.reference): \(problem)") }
         }
         let warnings = zip(records, results).flatMap { record, result in (result.warnings ?? []).map { (record, $0) } }
         for (record, problem) in warnings.prefix(Self.warningsShown) { Output.error("warning \(record.reference): \(problem)") }
@@ -46,7 +46,7 @@ struct SubmitReport {
 
     struct Document: Encodable {
         var records: [Line]
-        var accepted, duplicate, updated, rejected: Int
+        var accepted, duplicate, updated, rejected, conflict: Int
         var seconds: Double
     }
 
@@ -58,6 +58,14 @@ struct SubmitReport {
                           warnings: result.warnings)
                  },
                  accepted: count(.accepted), duplicate: count(.duplicate), updated: count(.updated),
-                 rejected: count(.rejected), seconds: seconds)
+                 rejected: count(.rejected), conflict: count(.conflict), seconds: seconds)
+    }
+}
+
+extension RecordOutcome {
+    /// "3 accepted, 0 duplicate, 0 updated, 1 rejected": every outcome, and conflicts only when
+    /// there are any (they are rare, and the line stays as it always was without them).
+    static func countsText(_ count: (RecordOutcome) -> Int) -> String {
+        allCases.filter { $0 != .conflict || count($0) > 0 }.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
     }
 }

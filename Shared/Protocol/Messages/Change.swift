@@ -10,7 +10,8 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
     public var kind: ChangeKind
     /// The record's stable id, the same for all its versions.
     public var recordID: Int64
-    /// The dedup key (`doi:…`, `pmid:…`, `nct:…` or `title:…`).
+    /// The record's dedup key (`doi:…`, `pmid:…`, `nct:…` or `title:…`) as of this change.
+    /// A published change keeps its key; a re-key is a change of its own (see `previousKey`).
     public var key: String
     /// Content version: 1 when first stored, +1 for each changed resubmission.
     public var version: Int
@@ -25,10 +26,13 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
     /// was committed with (disk damage): the record frame is then empty, and a follower skips
     /// the change (and counts it) instead of applying what it cannot trust.
     public var damaged: String?
+    /// Set on the change that re-keyed the record (an update that added a stronger identifier):
+    /// the key the record had before it.
+    public var previousKey: String?
 
     public init(seq: Int64, kind: ChangeKind, recordID: Int64, key: String, version: Int, status: RecordStatus,
                 committedAt: Date, requestID: String? = nil, reason: String? = nil, provenance: Provenance? = nil,
-                damaged: String? = nil) {
+                damaged: String? = nil, previousKey: String? = nil) {
         self.seq = seq
         self.kind = kind
         self.recordID = recordID
@@ -40,6 +44,7 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
         self.reason = reason
         self.provenance = provenance
         self.damaged = damaged
+        self.previousKey = previousKey
     }
 
     public func write(to output: inout JSONOutput) {
@@ -55,6 +60,7 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
             o.field("reason", reason)
             o.field("provenance", provenance)
             o.field("damaged", damaged)
+            o.field("previous_key", previousKey)
         }
     }
 
@@ -69,7 +75,7 @@ public struct ChangeHeader: JSONConvertible, Sendable, Hashable {
                   status: try fields.choice("status", RecordStatus.self), committedAt: date,
                   requestID: try fields.optionalString("request_id"), reason: try fields.optionalString("reason"),
                   provenance: try fields["provenance"].map { json throws(JSONShapeError) in try Provenance(json: json, strict: false) },
-                  damaged: try fields.optionalString("damaged"))
+                  damaged: try fields.optionalString("damaged"), previousKey: try fields.optionalString("previous_key"))
     }
 }
 

@@ -37,6 +37,9 @@ public enum RecordOutcome: String, Codable, Sendable, CaseIterable {
     case updated
     /// Invalid: nothing stored; `errors` says why.
     case rejected
+    /// Valid, but its identifiers belong to two different stored records (its DOI to one, its
+    /// PMID to another, say): nothing stored; `errors` names both records.
+    case conflict
 }
 
 public struct RecordResult: JSONConvertible, Sendable {
@@ -92,6 +95,7 @@ public struct SubmitReply: JSONConvertible, Sendable {
     public var duplicate: Int
     public var updated: Int
     public var rejected: Int
+    public var conflict: Int
 
     public init(results: [RecordResult]) {
         self.results = results
@@ -101,6 +105,7 @@ public struct SubmitReply: JSONConvertible, Sendable {
         duplicate = counts[.duplicate] ?? 0
         updated = counts[.updated] ?? 0
         rejected = counts[.rejected] ?? 0
+        conflict = counts[.conflict] ?? 0
     }
 
     public func write(to output: inout JSONOutput) {
@@ -110,6 +115,7 @@ public struct SubmitReply: JSONConvertible, Sendable {
             o.field("duplicate", duplicate)
             o.field("updated", updated)
             o.field("rejected", rejected)
+            o.field("conflict", conflict)
         }
     }
 
@@ -228,12 +234,21 @@ public struct RetractReply: Codable, Sendable {
 }
 
 public enum ContentHash {
-    /// FNV-1a, 64 bits, as 16 hex digits: fast, stable across platforms and releases.
-    public static func fnv1a64(_ data: Data) -> String {
-        let hash = data.withUnsafeBytes { bytes in
-            bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
-        }
+    /// FNV-1a, 64 bits, as 16 lower-case hex digits: fast, stable across platforms and releases.
+    public static func fnv1a64(_ data: Data) -> String { hex(fnv1a64Value(data)) }
+
+    /// A 64-bit hash as 16 lower-case hex digits.
+    public static func hex(_ hash: UInt64) -> String {
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// FNV-1a, 64 bits, as a number (the store keeps it as a signed 64-bit integer).
+    public static func fnv1a64Value(_ data: Data) -> UInt64 {
+        data.withUnsafeBytes { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            return hash
+        }
     }
 }
