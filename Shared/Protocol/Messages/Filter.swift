@@ -63,7 +63,9 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
         try Self.checkLength(condition, 200, "condition")
         try Self.checkLength(outcome, 200, "outcome")
         try Self.checkLength(text, 1000, "text")
-        for (name, identifier) in [("doi", doi), ("pmid", pmid), ("nct", nct)] { try Self.checkLength(identifier, 300, name) }
+        try Self.checkLength(doi, 300, "doi")
+        try Self.checkLength(pmid, 300, "pmid")
+        try Self.checkLength(nct, 300, "nct")
         if let condition {
             filter.condition = try Self.conditionCode(condition)
         }
@@ -71,8 +73,7 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
             filter.outcome = OutcomeVocabulary.code(for: outcome) ?? outcome.lowercased()
         }
         if let design {
-            var seen = Set<StudyDesign>()
-            filter.design = design.filter { seen.insert($0).inserted }
+            filter.design = StudyDesign.allCases.filter(design.contains)  // each once
         }
         filter.doi = doi.map(Identifiers.normalizeDOI)
         filter.pmid = pmid.map(Identifiers.normalizePMID)
