@@ -171,7 +171,26 @@ def check_contract(ingest, store, query, notifier):
         check([w["name"] for w in reply["watches"]] == ["pc-watch"] and reply["dead_letters"] == []
               and "store_head" in reply, f"{msg_type} reply lists the watch: {reply}")
     expect_error(notifier, "watch.remove", {"name": "pc-watch"}, "not_found")
-    print("ok contract: unknown fields, integers, conditions, record types, sorting, search, snapshot, watches")
+    # 4.2, 5: a re-key is a change of its own and earlier changes keep their key; a record naming two
+    # stored studies is a conflict; a request id names one submission.
+    first, _ = request(ingest, "submit", {}, [synthetic(200, identifiers={"pmid": "999000200"})])
+    first_seq = first["results"][0]["seq"]
+    rekeyed, _ = request(ingest, "submit", {}, [synthetic(200, identifiers={"pmid": "999000200", "doi": "10.5555/protocol-check.200"})])
+    check(rekeyed["results"][0]["outcome"] == "updated", f"the same study with a DOI added is an update: {rekeyed}")
+    log, _ = request(store, "changes", {"after": first_seq - 1, "limit": 2})
+    keys = [(change["key"], change.get("previous_key")) for change in log["changes"]]
+    check(keys == [("pmid:999000200", None), ("doi:10.5555/protocol-check.200", "pmid:999000200")],
+          f"the log keeps each change's key; the re-key names the key before: {keys}")
+    request(ingest, "submit", {}, [synthetic(201, identifiers={"pmid": "999000201"})])
+    clash, _ = request(ingest, "submit", {}, [synthetic(202, identifiers={"doi": "10.5555/protocol-check.200", "pmid": "999000201"})])
+    check(clash["results"][0]["outcome"] == "conflict" and clash["conflict"] == 1, f"a DOI of one study and a PMID of another: {clash}")
+    frames = [b"", b"LDN/1", b"submit", b"pc-reused-id", b"{}"]
+    raw(ingest, frames + [json.dumps(synthetic(203)).encode()])
+    reused = raw(ingest, frames + [json.dumps(synthetic(203, year=2021)).encode()])
+    error = json.loads(reused[5])
+    check(reused[4] == b"error" and error["code"] == "invalid_request" and "pc-reused-id" in error["message"],
+          f"a request id reused for other content is refused, naming it: {error}")
+    print("ok contract: unknown fields, integers, conditions, record types, sorting, search, snapshot, watches, history, conflicts, request ids")
 
 
 def main(pairs):
