@@ -93,10 +93,10 @@ let package = Package(
         // MARK: Tests
         /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
         .target(name: "TestHarness", dependencies: ["LDNClient", "WireProtocol", "ZMQ"], path: "Tests/Harness"),
-        .testTarget(name: "ZMQTests", dependencies: ["ZMQ"], path: "Tests/ZMQTests"),
+        .testTarget(name: "ZMQTests", dependencies: ["ZMQ", "TestHarness"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
-        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
