@@ -95,7 +95,7 @@ struct IntakeTests {
         }
         try #require(committed >= 300 && committed < count, "the crash must land mid-load (committed \(committed))")
         try await set.kill9("evidence-store")
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))  // an outage the client's retries must ride out, not a wait
         try await set.start("evidence-store")
 
         let result = try await load
