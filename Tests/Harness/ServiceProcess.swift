@@ -79,6 +79,8 @@ public final class ServiceProcess: Sendable {
     }
 
     public var pid: Int32 { process.processIdentifier }
+    /// The exit status once the process has ended; nil while it runs.
+    public var exitStatus: Int32? { state.exitStatus.withLock { $0 } }
     public var log: [String] { state.errorLines.all }
     /// Standard output lines, when captured.
     public var output: [String] { state.outputLines.all }
