@@ -5,9 +5,10 @@ import Foundation
 /// Tasks given it as their executor preference run their code here, and so do the default
 /// actors they call. The pool has one thread per core and never preempts: CPU-bound work
 /// there makes every other task wait for it. Work on these threads is preempted by the
-/// operating system instead, so the pool's threads stay free and quick to answer.
+/// operating system instead, so the pool's threads stay free and quick to answer. With a
+/// `niceness` above 0 (Linux keeps it per thread) the work here also yields the cores to
+/// the process's other threads, and to other processes, whenever they have something to do.
 final class DedicatedThreadsExecutor: TaskExecutor, @unchecked Sendable {
-    let name: String
     /// Guards `jobs`, `running` and `stopping`; signalled when a job arrives or on shutdown.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
@@ -15,12 +16,19 @@ final class DedicatedThreadsExecutor: TaskExecutor, @unchecked Sendable {
     private var running = 0
     private var stopping = false
 
-    init(name: String, threads: Int) {
-        self.name = name
+    /// Threads named `ldn-heavy-0`, `ldn-heavy-1`, …
+    init(threads: Int, niceness: Int32 = 0) {
         running = max(1, threads)
         for index in 0..<running {
-            let thread = Thread { [self] in work() }
-            thread.name = "\(name)-\(index)"
+            let thread = Thread { [self] in
+                // What `top -H` and `ps -L` show (Linux allows 15 bytes); a new thread would
+                // otherwise carry its creator's name, such as a dispatch worker's.
+                Thread.current.name = "ldn-heavy-\(index)"
+                // PRIO_PROCESS with 0 is the calling thread on Linux. Best effort: a failure
+                // only leaves the thread at the process's priority.
+                if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+                work()
+            }
             thread.start()
         }
     }

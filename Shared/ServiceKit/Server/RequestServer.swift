@@ -15,8 +15,12 @@ import ZMQ
 /// and answered `too_large` from the socket's thread.
 ///
 /// Requests larger than `heavyRequestBytes` are handled on threads of their own (see
-/// `DedicatedThreadsExecutor`), so that parsing and judging megabytes never holds the
-/// cooperative pool, and `status` and other small requests are answered meanwhile.
+/// `DedicatedThreadsExecutor`), at nice 10, so that parsing and judging megabytes never
+/// holds the cooperative pool, and `status` and other small requests are answered meanwhile
+/// even when the cores are busy. Why threads rather than a cap on heavy handlers below the
+/// pool's width: only the operating system preempts, so only a thread of its own can be
+/// interrupted in the middle of a long parse; a cap would still leave small requests queued
+/// behind heavy ones on the pool, and on one core it would be zero.
 public struct RequestServer: Service {
     let role: String
     let state: ServiceState
@@ -88,7 +92,8 @@ public struct RequestServer: Service {
     }
 
     public func run() async throws {
-        let heavy = DedicatedThreadsExecutor(name: "\(state.service)-\(role)-heavy", threads: heavyThreads)
+        // Nice 10: a large request is background work next to status and small requests.
+        let heavy = DedicatedThreadsExecutor(threads: heavyThreads, niceness: 10)
         defer { heavy.shutdown() }
         await withTaskGroup(of: Void.self) { group in
             var running = 0
