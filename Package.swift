@@ -94,7 +94,7 @@ let package = Package(
         // MARK: Tests
         /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
         .target(name: "TestHarness", dependencies: ["LDNClient", "WireProtocol", "ZMQ"], path: "Tests/Harness"),
-        .testTarget(name: "ZMQTests", dependencies: ["ZMQ"], path: "Tests/ZMQTests"),
+        .testTarget(name: "ZMQTests", dependencies: ["ZMQ", "TestHarness"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient", "TestHarness"], path: "Tests/ServiceKitTests"),

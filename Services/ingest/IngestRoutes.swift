@@ -10,6 +10,9 @@ import WireProtocol
 struct IngestRoutes {
     let store: ServiceClient
     let maxBatchRecords: Int
+    /// The largest message this ingest takes, and (by default) the largest the store takes:
+    /// a `write` above it would be dropped by the store's libzmq with the whole connection.
+    let maxMessageBytes: Int
     let stats: ServiceStats
     let logger: Logger
 
@@ -25,6 +28,11 @@ struct IngestRoutes {
         }
         guard request.attachments.count <= maxBatchRecords else {
             throw ErrorBody(code: .tooLarge, message: "\(request.attachments.count) records in one submit; at most \(maxBatchRecords) are accepted, send smaller batches")
+        }
+        if let provenance = body.provenance, provenance.count > request.attachments.count {
+            throw ErrorBody(code: .invalidRequest,
+                            message: "provenance lists \(provenance.count) records but the submit carries \(request.attachments.count)",
+                            details: [ErrorDetail(field: "provenance", message: "longer than the records")])
         }
 
         var results = [RecordResult?](repeating: nil, count: request.attachments.count)
@@ -47,9 +55,12 @@ struct IngestRoutes {
         // The store refuses a request id reused for other content (it keeps a digest of each
         // request), so the reply's results are always this submission's.
         if !items.isEmpty {
-            let written = try await store.call(Request(type: MessageType.write, id: request.id,
-                                                       body: WriteRequest(records: items), attachments: bodies),
-                                               as: WriteReply.self)
+            let write = Request(type: MessageType.write, id: request.id, body: WriteRequest(records: items), attachments: bodies)
+            let size = write.frames.reduce(0) { $0 + $1.count }
+            guard size <= maxMessageBytes else {
+                throw ErrorBody(code: .tooLarge, message: "these records come to \(size) bytes for the store, above its limit of \(maxMessageBytes); send smaller batches")
+            }
+            let written = try await store.call(write, as: WriteReply.self)
             guard written.results.count == items.count else {  // never index past what the store sent
                 throw ErrorBody(code: .internal, message: "the store answered \(written.results.count) results for \(items.count) records")
             }

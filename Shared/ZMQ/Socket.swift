@@ -82,6 +82,40 @@ public final class Socket {
         return frames
     }
 
+    /// Receives one whole message, copying its frames into Swift only while the frames
+    /// counted by `limit` stay within `limit.bytes`. Past that, the frames already copied
+    /// (beyond the first `limit.keptFrames`) are let go, and the rest are taken from libzmq
+    /// and released without being copied: the result is `.oversized`, with the kept frames
+    /// and the message's full size. Returns `nil` as `receive(dontWait:)` does.
+    ///
+    /// libzmq hands over a multipart message only once its last frame has arrived, so the
+    /// whole message is in libzmq's memory by now; this bounds what is copied on top of it.
+    public func receive(dontWait: Bool = false, limit: MessageLimit) throws -> Received? {
+        var frames: Multipart = []
+        var index = 0, counted = 0
+        repeat {
+            let flags: Int32 = dontWait && index == 0 ? ZMQ_DONTWAIT : 0
+            zmq_msg_init(frame)
+            defer { zmq_msg_close(frame) }
+            do {
+                try check("receive") { zmq_msg_recv(frame, handle, flags) }
+            } catch let error as ZMQError where error.isWouldBlock && index == 0 {
+                return nil
+            }
+            let size = zmq_msg_size(frame)
+            if index >= limit.uncountedFrames { counted += size }
+            if counted > limit.bytes {
+                if frames.count > limit.keptFrames { frames.removeSubrange(limit.keptFrames...) }
+                if index < limit.keptFrames { frames.append(Data(bytes: zmq_msg_data(frame), count: size)) }
+            } else {
+                frames.append(Data(bytes: zmq_msg_data(frame), count: size))
+            }
+            index += 1
+        } while zmq_msg_more(frame) != 0
+        return counted > limit.bytes ? .oversized(head: frames, countedBytes: counted, frames: index)
+                                     : .message(frames)
+    }
+
     /// Closes the socket; pending outgoing messages are kept for at most the linger period.
     public func close() {
         guard !isClosed else { return }

@@ -1,3 +1,4 @@
+import CZMQ
 import Foundation
 import Synchronization
 
@@ -9,6 +10,9 @@ import Synchronization
 /// messages from any task and wakes the thread through an eventfd. At most `incomingLimit`
 /// received messages wait; beyond that the thread stops reading, so libzmq's high-water
 /// marks push back on the peers instead of memory growing.
+///
+/// Given an `Oversize`, messages over its limit are never delivered: they are released
+/// frame by frame without being copied, and its `answer` may reply at once.
 public final class SocketPump: Sendable {
     public let name: String
     private let incomingLimit: Int
@@ -19,6 +23,20 @@ public final class SocketPump: Sendable {
     /// When set, a message the socket cannot take now is dropped (and handed here) instead
     /// of waiting: a publisher must never stall on its slowest subscriber.
     private let onDrop: (@Sendable (Multipart) -> Void)?
+    private let oversize: Oversize?
+
+    /// How a pump treats messages larger than `limit`: `answer` gets the frames kept of
+    /// each and its counted size, and returns the reply to send, if any. It runs on the
+    /// socket's thread, so it must be quick.
+    public struct Oversize: Sendable {
+        public var limit: MessageLimit
+        public var answer: @Sendable (_ head: Multipart, _ countedBytes: Int) -> Multipart?
+
+        public init(limit: MessageLimit, answer: @escaping @Sendable (_ head: Multipart, _ countedBytes: Int) -> Multipart?) {
+            self.limit = limit
+            self.answer = answer
+        }
+    }
 
     private struct State {
         var outbox: [Multipart] = []
@@ -32,11 +50,14 @@ public final class SocketPump: Sendable {
         var finished = false
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
         var lastEndpoint = ""
+        /// Why the thread ended on its own, when it did (not asked to by `stop()`).
+        var failure: ZMQError?
     }
 
-    private init(name: String, incomingLimit: Int, drainTimeout: Duration,
-                 onError: @escaping @Sendable (ZMQError) -> Void, onDrop: (@Sendable (Multipart) -> Void)?) throws {
+    private init(name: String, incomingLimit: Int, drainTimeout: Duration, onError: @escaping @Sendable (ZMQError) -> Void,
+                 onDrop: (@Sendable (Multipart) -> Void)?, oversize: Oversize?) throws {
         self.name = name
+        self.oversize = oversize
         self.incomingLimit = incomingLimit
         self.drainTimeout = drainTimeout
         self.onError = onError
@@ -53,6 +74,7 @@ public final class SocketPump: Sendable {
     ///   - drainTimeout: how long `stop()` keeps trying to send queued messages.
     ///   - onError: failures the thread cannot hand to a caller, such as an unroutable reply.
     ///   - onDrop: given, messages that cannot be sent at once are dropped and handed to it.
+    ///   - oversize: given, messages over its limit are answered by it instead of delivered.
     public static func start(
         name: String,
         context: Context,
@@ -60,10 +82,11 @@ public final class SocketPump: Sendable {
         drainTimeout: Duration = .seconds(1),
         onError: @escaping @Sendable (ZMQError) -> Void = { _ in },
         onDrop: (@Sendable (Multipart) -> Void)? = nil,
+        oversize: Oversize? = nil,
         open: @escaping @Sendable (Context) throws -> Socket
     ) async throws -> SocketPump {
-        let pump = try SocketPump(name: name, incomingLimit: incomingLimit,
-                                  drainTimeout: drainTimeout, onError: onError, onDrop: onDrop)
+        let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: drainTimeout,
+                                  onError: onError, onDrop: onDrop, oversize: oversize)
         try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, Error>) in
             let thread = Thread {
                 let socket: Socket
@@ -93,6 +116,13 @@ public final class SocketPump: Sendable {
     /// The newest received message not yet taken, if any (it stays in the inbox): lets a
     /// consumer that is behind see how far the stream has gone, e.g. a follower's lag.
     public var newestWaiting: Multipart? { state.withLock { $0.inbox.last } }
+
+    /// Set when the socket's thread ended without being asked to: the context was shut
+    /// down under it, or polling failed. Its owner should stop with this error rather
+    /// than carry on deaf (or return as if nothing happened).
+    public var failure: SocketPumpFailure? {
+        state.withLock { state in state.failure.map { SocketPumpFailure(pump: name, error: $0) } }
+    }
 
     /// Messages received, one at a time, in order. Iterate from one task only.
     public var incoming: Incoming { Incoming(pump: self) }
@@ -193,7 +223,7 @@ public final class SocketPump: Sendable {
                 return (fresh, state.stopping, mayRead)
             }
             unsent.append(contentsOf: fresh)
-            guard sendQueued(&unsent, on: socket) else { return }
+            guard sendQueued(&unsent, on: socket) else { return ended(by: ZMQError("send", code: ETERM)) }
 
             if stopping {
                 let deadline = stopDeadline ?? ContinuousClock.now + drainTimeout
@@ -207,14 +237,23 @@ public final class SocketPump: Sendable {
             poller.setEvents(events, at: socketItem)
             do {
                 try poller.poll(timeoutMilliseconds: stopping ? 10 : -1)
-            } catch {
+            } catch let error as ZMQError {
                 report(error)
-                return
+                return ended(by: error)
+            } catch {
+                return ended(by: ZMQError("zmq_poll", code: EINVAL))
             }
             if poller.events(at: wakeupItem).contains(.readable) { wakeup.drain() }
             if poller.events(at: socketItem).contains(.readable) {
-                guard receiveAvailable(from: socket) else { return }
+                guard receiveAvailable(from: socket) else { return ended(by: ZMQError("receive", code: ETERM)) }
             }
+        }
+    }
+
+    /// Records why the thread ends, unless `stop()` asked it to.
+    private func ended(by error: ZMQError) {
+        state.withLock { state in
+            if !state.stopping { state.failure = error }
         }
     }
 
@@ -241,15 +280,27 @@ public final class SocketPump: Sendable {
     }
 
     /// Receives what is waiting (up to the room left in the inbox) and hands it over in one
-    /// lock. Returns false when the context ended.
+    /// lock; answers oversized messages. Returns false when the context ended.
     private func receiveAvailable(from socket: Socket) -> Bool {
         let room = state.withLock { incomingLimit - $0.inbox.count }
         var received: [Multipart] = []
+        var answers: [Multipart] = []
         var contextEnded = false
-        while received.count < min(room, 256) {
+        // Oversized messages count too, so a flood of them cannot keep the thread from sending.
+        for _ in 0..<max(0, min(room, 256)) {
             do {
-                guard let message = try socket.receive(dontWait: true) else { break }
-                received.append(message)
+                if let oversize {
+                    guard let next = try socket.receive(dontWait: true, limit: oversize.limit) else { break }
+                    switch next {
+                    case .message(let message):
+                        received.append(message)
+                    case .oversized(let head, let countedBytes, _):
+                        if let answer = oversize.answer(head, countedBytes) { answers.append(answer) }
+                    }
+                } else {
+                    guard let message = try socket.receive(dontWait: true) else { break }
+                    received.append(message)
+                }
             } catch {
                 report(error)
                 contextEnded = (error as? ZMQError)?.isContextTerminated ?? false
@@ -257,6 +308,7 @@ public final class SocketPump: Sendable {
             }
         }
         deliver(received)
+        send(contentsOf: answers)
         return !contextEnded
     }
 
@@ -307,5 +359,16 @@ public final class SocketPump: Sendable {
                 }
             }
         }
+    }
+}
+
+/// A pump's socket thread ended on its own: which pump, and the libzmq error that ended it.
+public struct SocketPumpFailure: Error, CustomStringConvertible {
+    public let pump: String
+    public let error: ZMQError
+
+    public var description: String {
+        error.isContextTerminated ? "socket thread \(pump) ended: the ZeroMQ context was shut down while it ran"
+                                  : "socket thread \(pump) ended: \(error)"
     }
 }

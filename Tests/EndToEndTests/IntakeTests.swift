@@ -95,7 +95,7 @@ struct IntakeTests {
         }
         try #require(committed >= 300 && committed < count, "the crash must land mid-load (committed \(committed))")
         try await set.kill9("evidence-store")
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))  // an outage the client's retries must ride out, not a wait
         try await set.start("evidence-store")
 
         let result = try await load
@@ -182,12 +182,28 @@ struct IntakeTests {
 
         let tooMany = try #require(try await submit(Array(repeating: valid, count: 6)))
         #expect(tooMany.errorBody.code == .tooLarge)
-        let tooBig = try #require(try await submit([String(repeating: " ", count: 70_000) + valid]))
+        // Two frames within the 64 KiB limit, over it together (a single larger frame gets no
+        // answer: libzmq drops it with the connection, docs/PROTOCOL.md 2.3).
+        let padded = String(repeating: " ", count: 35_000) + valid
+        let tooBig = try #require(try await submit([padded, padded]))
         #expect(tooBig.errorBody.code == .tooLarge)
         let badBody = try #require(try await submit([valid], body: #"{"submiter": "x"}"#))
         #expect(badBody.errorBody.code == .invalidRequest && badBody.errorBody.message.contains("submiter"))
         let none = try #require(try await submit([]))
         #expect(none.errorBody.code == .invalidRequest)
+        let extraProvenance = try #require(try await submit([valid], body: #"{"provenance": [{"line": 1}, {"line": 2}]}"#))
+        #expect(extraProvenance.errorBody.code == .invalidRequest && extraProvenance.errorBody.details.first?.field == "provenance")
+        // Within the limit as sent, over it as ingest writes it to the store (keys, hashes and
+        // provenance added): refused here, instead of the store dropping ingest's connection.
+        let small = (1...5).map { #"{"title":"SYNTHETIC \#($0)","year":2020,"conditions":["ms"],"design":"rct"}"# }
+        func body(_ originalLength: Int) -> String {
+            let original = String(repeating: "x", count: originalLength)
+            return #"{"provenance":["# + (1...5).map { _ in #"{"original":"\#(original)"}"# }.joined(separator: ",") + "]}"
+        }
+        let envelope = "LDN/1".utf8.count + "submit".utf8.count + UUID().uuidString.utf8.count + small.reduce(0) { $0 + $1.utf8.count }
+        let originalLength = (65_536 - 100 - envelope - body(0).utf8.count) / 5  // the submit lands just under the limit
+        let grown = try #require(try await submit(small, body: body(originalLength)))
+        #expect(grown.errorBody.code == .tooLarge && grown.errorBody.message.contains("for the store"), "\(grown.errorBody)")
 
         let store = try await status(set.store)
         #expect(store.counters["records"] == 1, "only the one valid record was stored")

@@ -5,9 +5,24 @@ import TestHarness
 import Testing
 import WireProtocol
 
-/// Settings for a notifier under test: loopback webhooks allowed, quick retries.
+/// Settings for a notifier under test: loopback webhooks allowed, quick retries, and debug
+/// lines, which say when a stream subscriber has joined.
 let notifierTestArguments = ["--allow-private-webhooks", "--webhook-attempts", "3", "--webhook-backoff-ms", "20",
-                             "--pause-after", "2", "--stream-grace-ms", "300"]
+                             "--pause-after", "2", "--stream-grace-ms", "300", "--log-level", "debug"]
+
+/// Waits until the notifier has seen a stream subscription to `watch` (PUB/SUB drops what is
+/// published before that: the slow joiner).
+func waitForSubscriber(_ set: LocalSet, watch: String) async throws {
+    try await set.process("notifier")!.waitForLine("stream subscriber joined", "watch=\(watch)")
+}
+
+/// Waits until every watch has dealt with every change the store has: all matches are out.
+func waitUntilWatchesCaughtUp(_ set: LocalSet) async throws {
+    try await eventually("every watch has dealt with every change") {
+        let list = try await watches(set)
+        return list.storeHead > 0 && list.watches.allSatisfy { $0.lag == 0 && $0.paused == nil }
+    }
+}
 
 func watches(_ set: LocalSet) async throws -> WatchListReply {
     try await request(set.notifier, Request(type: MessageType.watchList, id: UUID().uuidString)).decode(WatchListReply.self)
@@ -29,7 +44,7 @@ struct NotifierTests {
         try receiver.setSecret(try #require(secret(from: added.stdout)))
         let follow = try ServiceProcess("ldn", ["watch", "follow", "ms-trials", "--stream", set.stream, "--notifier", set.notifier], captureOutput: true)
         try await follow.waitForLine("following watch")
-        try await Task.sleep(for: .milliseconds(300))  // the subscription reaches the notifier
+        try await waitForSubscriber(set, watch: "ms-trials")
 
         let dataset = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("data/ldn-evidence.jsonl").path
@@ -44,7 +59,7 @@ struct NotifierTests {
         let deliveries = receiver.deliveries
         #expect(deliveries.allSatisfy { $0.signatureOK && $0.status == 200 })
         #expect(deliveries.map(\.deliveryID) == deliveries.map { "ms-trials-\($0.seq)" })
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntilWatchesCaughtUp(set)
         #expect(receiver.deliveries.count == 2, "nothing else matched")
 
         let replay = try await ldn(["watch", "replay", "ms-trials", "--from", "1", "--notifier", set.notifier])
@@ -64,7 +79,7 @@ struct NotifierTests {
         #expect(try await ldn(["watch", "add", "crohns", "--condition", "crohns", "--notifier", set.notifier]).status == 0)
         let follow = try ServiceProcess("ldn", ["watch", "follow", "crohns", "--json", "--stream", set.stream, "--notifier", set.notifier], captureOutput: true)
         try await follow.waitForLine("following watch")
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitForSubscriber(set, watch: "crohns")
 
         let count = 2000
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<count))
@@ -76,7 +91,7 @@ struct NotifierTests {
 
         let expected = (0..<count).filter { $0 % 8 == 0 }.count  // synthetic record n is about condition n % 8; crohns first
         try await eventually("every match delivered (\(expected))", timeout: .seconds(60)) { follow.output.count >= expected }
-        try await Task.sleep(for: .milliseconds(500))
+        try await waitUntilWatchesCaughtUp(set)  // so any repeat would have been published by now
         let matches = follow.output.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let seqs = matches.compactMap { (($0["match"] as? [String: Any])?["change"] as? [String: Any])?["seq"] as? Int }
         #expect(matches.count == expected, "none twice, none missing")

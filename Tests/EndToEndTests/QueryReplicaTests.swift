@@ -39,10 +39,8 @@ struct QueryReplicaTests {
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<3000))
         async let load = ldn(["submit", file, "--batch-size", "50", "--in-flight", "2", "--ingest", set.ingest])
 
-        var applied: Int64 = 0
-        while applied < 500 {
-            applied = (try? await status(set.query).sequence?.applied) ?? 0
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the replica applied 500 changes") {
+            ((try? await status(set.query).sequence?.applied) ?? 0) >= 500
         }
         try await set.kill9("query")
         let restarted = try await set.start("query")

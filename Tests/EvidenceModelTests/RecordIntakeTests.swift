@@ -170,7 +170,7 @@ struct RecordIntakeTests {
     }
 
     @Test("Numbers at and past every integer limit are errors naming the field, never a trap", arguments: [
-        "1e19", "1e300", "-1e19", "9223372036854775808", "9223372036854775807", "-9223372036854775809", "2.5",
+        "1e19", "1e300", "-1e19", "9223372036854775808", "9223372036854775807", "-9223372036854775808", "-9223372036854775809", "2.5",
     ])
     func integerLimits(number: String) throws {
         let text = #"{"title":"x","year":\#(number),"conditions":["ms"],"design":"rct","participants":\#(number),"#

@@ -9,14 +9,18 @@ public struct ClientRun {
 }
 
 /// Runs the real `ldn` client to completion and captures what it printed.
-public func ldn(_ arguments: [String], environment: [String: String] = [:]) async throws -> ClientRun {
-    try await run(try Binaries.url("ldn").path, arguments, environment: environment)
+public func ldn(_ arguments: [String], environment: [String: String] = [:],
+                timeout: Duration = .seconds(180)) async throws -> ClientRun {
+    try await run(try Binaries.url("ldn").path, arguments, environment: environment, timeout: timeout)
 }
 
 /// Runs a program to completion on threads of its own (never blocking the cooperative
 /// pool) and captures what it printed. `LDN_*` variables of the test's own environment
-/// are not passed on, so only what a test sets applies.
-public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ClientRun {
+/// are not passed on, so only what a test sets applies. A program still running after
+/// `timeout` is killed and the run fails, so that a hung program fails its test instead of
+/// hanging the suite.
+public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                timeout: Duration = .seconds(180)) async throws -> ClientRun {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {
@@ -30,6 +34,15 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
                 process.standardOutput = out
                 process.standardError = err
                 try process.run()
+                let timedOut = Atomic(false)
+                let watchdog = DispatchWorkItem {
+                    guard process.isRunning else { return }
+                    timedOut.store(true, ordering: .relaxed)
+                    kill(process.processIdentifier, SIGKILL)
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)),
+                                                  execute: watchdog)
+                defer { watchdog.cancel() }
                 // Drain both pipes while the program runs, so a chatty one never blocks on a full pipe.
                 let errData = Mutex(Data())
                 let errDone = DispatchSemaphore(value: 0)
@@ -40,6 +53,10 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
                 let outData = out.fileHandleForReading.readDataToEndOfFile()
                 errDone.wait()
                 process.waitUntilExit()
+                if timedOut.load(ordering: .relaxed) {
+                    throw TestFailure("\(executable) \(arguments.joined(separator: " ")) was still running after \(timeout) and was killed; "
+                                      + "its stderr:\n" + String(decoding: errData.withLock { $0 }, as: UTF8.self))
+                }
                 return ClientRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                                  stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
             })

@@ -5,12 +5,8 @@ import ZMQ
 
 /// One request to a real service from a thread of its own, as any client would send it.
 public func request(_ endpoint: String, _ request: Request, timeout: Duration = .seconds(10)) async throws -> Reply {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result {
-                try Connection(context: try Context(), endpoint: endpoint, timeout: timeout, retries: 0).send(request)
-            })
-        }.start()
+    try await offPool {
+        try Connection(context: try Context(), endpoint: endpoint, timeout: timeout, retries: 0).send(request)
     }
 }
 
@@ -20,16 +16,12 @@ public func status(_ endpoint: String) async throws -> StatusReply {
 
 /// Raw frames to a service (after the empty delimiter); the reply, parsed.
 public func raw(_ endpoint: String, _ frames: [Data]) async throws -> Reply? {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result {
-                let socket = try Context().socket(.dealer)
-                defer { socket.close() }
-                try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: 10_000)])
-                try socket.connect(endpoint)
-                try socket.send([Data()] + frames)
-                return try socket.receive().flatMap { Reply.parse($0.dropFirst()) }
-            })
-        }.start()
+    try await offPool {
+        let socket = try Context().socket(.dealer)
+        defer { socket.close() }
+        try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: 10_000)])
+        try socket.connect(endpoint)
+        try socket.send([Data()] + frames)
+        return try socket.receive().flatMap { Reply.parse($0.dropFirst()) }
     }
 }

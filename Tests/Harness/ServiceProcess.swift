@@ -79,8 +79,10 @@ public final class ServiceProcess: Sendable {
     }
 
     public var pid: Int32 { process.processIdentifier }
+    /// The exit status once the process has ended; nil while it runs.
+    public var exitStatus: Int32? { state.exitStatus.withLock { $0 } }
     /// Whether the process has ended.
-    public var hasExited: Bool { state.exitStatus.withLock { $0 } != nil }
+    public var hasExited: Bool { exitStatus != nil }
     public var log: [String] { state.errorLines.all }
     /// Standard output lines, when captured.
     public var output: [String] { state.outputLines.all }

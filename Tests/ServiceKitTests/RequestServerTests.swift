@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import TestHarness
 import Testing
 import ZMQ
 @testable import LDNClient
@@ -16,7 +17,8 @@ struct RunningServer {
     let task: Task<Void, any Error>
     let endpoint: String
 
-    static func start(maxMessageBytes: Int = 64 * 1024, routes extra: (inout Routes) -> Void = { _ in }) async throws -> RunningServer {
+    static func start(maxMessageBytes: Int = 64 * 1024, heavyRequestBytes: Int = RequestServer.defaultHeavyRequestBytes,
+                      heavyThreads: Int = 2, routes extra: (inout Routes) -> Void = { _ in }) async throws -> RunningServer {
         let context = try Context()
         let state = ServiceState(service: "test")
         var routes = Routes()
@@ -25,7 +27,8 @@ struct RunningServer {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = try await RequestServer(endpoint: "tcp://127.0.0.1:*", context: context, state: state, routes: routes,
-                                             logger: logger, maxMessageBytes: maxMessageBytes)
+                                             logger: logger, maxMessageBytes: maxMessageBytes, heavyRequestBytes: heavyRequestBytes,
+                                             heavyThreads: heavyThreads)
         let group = ServiceGroup(services: [server], logger: logger)
         let task = Task { try await group.run() }
         let endpoint = try #require(state.boundEndpoints["requests"])
@@ -51,17 +54,12 @@ struct RunningServer {
     }
 }
 
-/// Runs blocking socket work on a thread of its own: blocking a cooperative-pool thread
-/// (two of them on two cores) would starve the very server under test.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
-
 func text(_ strings: String...) -> [Data] { strings.map { Data($0.utf8) } }
 
-@Suite("RequestServer: envelope, errors, routing, drain")
+/// The name of the thread running the caller (as `top -H` shows it).
+func currentThreadName() -> String { Thread.current.name ?? "" }
+
+@Suite("RequestServer: envelope, errors, routing, drain", .timeLimit(.minutes(1)))
 struct RequestServerTests {
     @Test("Answers status to a blocking client over tcp://127.0.0.1")
     func status() async throws {
@@ -106,14 +104,91 @@ struct RequestServerTests {
         try await server.stop()
     }
 
-    @Test("A message over the size limit is answered too_large")
+    @Test("A message whose frames add up to more than the limit is answered too_large, echoing its type and id")
     func tooLarge() async throws {
         let server = try await RunningServer.start(maxMessageBytes: 4096)
-        let reply = try #require(try await server.raw(text("LDN/1", "status", "big", "{}") + [Data(count: 8000)]))
+        let reply = try #require(try await server.raw(text("LDN/1", "status", "big", "{}") + Array(repeating: Data(count: 3000), count: 3)))
         let error = try WireJSON.decode(ErrorBody.self, from: reply.body)
         #expect(error.code == .tooLarge)
-        #expect(error.message.contains("at most 4096"))
+        #expect(error.message == "message is \(5 + 6 + 3 + 2 + 9000) bytes; this service accepts at most 4096")
+        #expect(reply.type == "status" && reply.requestID == "big")
+        #expect(server.state.stats.totals["errors"] == 1, "counted like any other answer")
         try await server.stop()
+    }
+
+    @Test("The limit is exact: a message of exactly the limit is handled, one byte more is too_large")
+    func limitIsExact() async throws {
+        let limit = 4096
+        let server = try await RunningServer.start(maxMessageBytes: limit)
+        let envelope = text("LDN/1", "status", "edge", "{}")
+        let padding = limit - envelope.reduce(0) { $0 + $1.count }
+        let atLimit = try #require(try await server.raw(envelope + [Data(count: padding)]))
+        #expect(atLimit.isOK)
+        let overLimit = try #require(try await server.raw(envelope + [Data(count: padding + 1)]))
+        #expect(try WireJSON.decode(ErrorBody.self, from: overLimit.body).code == .tooLarge)
+        try await server.stop()
+    }
+
+    @Test("A single frame over the limit is dropped by libzmq with its connection: no answer, and the server serves on")
+    func frameOverLimit() async throws {
+        let server = try await RunningServer.start(maxMessageBytes: 4096)
+        let reply = try await server.raw(text("LDN/1", "status", "huge", "{}") + [Data(count: 5000)], timeout: 500)
+        #expect(reply == nil)
+        let after = try #require(try await server.raw(text("LDN/1", "status", "after", "{}")))
+        #expect(after.isOK && after.requestID == "after")
+        try await server.stop()
+    }
+
+    @Test("Large requests run on the server's own threads: status is answered while they hold every one of them",
+          .timeLimit(.minutes(1)))
+    func statusWhileHeavy() async throws {
+        let running = Atomic(0)
+        let released = Atomic(false)
+        let threads = Mutex<Set<String>>([])
+        let server = try await RunningServer.start(maxMessageBytes: 1 << 20, heavyThreads: 2) { routes in
+            routes.on("burn") { request in
+                threads.withLock { _ = $0.insert(currentThreadName()) }
+                running.add(1, ordering: .relaxed)
+                // CPU without a suspension point, as a big parse or validation is, until released.
+                var spins = 0
+                while !released.load(ordering: .relaxed) { spins &+= 1 }
+                return .ok(request, EmptyBody())
+            }
+        }
+        // More heavy requests than the cooperative pool has threads (libdispatch may add a
+        // few to a busy pool): handled there, they would hold all of it until released.
+        let burns = (0..<8).map { index in
+            Task { try await server.raw(text("LDN/1", "burn", "burn-\(index)", "{}") + [Data(count: 200_000)], timeout: 30_000) }
+        }
+        // From a thread of its own, which also releases the handlers: were they on the pool,
+        // this test's own tasks could not run until then.
+        let (answered, stillRunning) = try await offPool { [context = server.context, endpoint = server.endpoint] in
+            defer { released.store(true, ordering: .relaxed) }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while running.load(ordering: .relaxed) < 2 {
+                guard ContinuousClock.now < deadline else { throw TestFailure("the heavy handlers did not start") }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            let socket = try context.socket(.dealer)
+            defer { socket.close() }
+            try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: 10_000)])
+            try socket.connect(endpoint)
+            try socket.send([Data()] + text("LDN/1", "status", "while-busy", "{}"))
+            return (try socket.receive() != nil, running.load(ordering: .relaxed))
+        }
+        #expect(answered, "status was answered while every heavy thread was busy")
+        #expect(stillRunning == 2, "two heavy threads, so two handlers at once; the rest wait their turn")
+        for burn in burns { #expect(try await burn.value?.isOK == true) }
+        #expect(threads.withLock { $0.allSatisfy { $0.hasPrefix("ldn-heavy-") } }, "\(threads.withLock { $0 })")
+        try await server.stop()
+    }
+
+    @Test("If the request socket's thread ends under it, the server stops with the reason instead of returning quietly")
+    func socketFailureIsThrown() async throws {
+        let server = try await RunningServer.start()
+        server.context.shutdown()
+        let error = await #expect(throws: SocketPumpFailure.self) { try await server.task.value }
+        #expect(error?.error.isContextTerminated == true)
     }
 
     @Test("REQ peers and DEALER peers without a delimiter are both answered")
@@ -135,14 +210,16 @@ struct RequestServerTests {
 
     @Test("Graceful shutdown finishes and answers a request already in flight")
     func drainsInFlight() async throws {
+        let started = Atomic(false)
         let server = try await RunningServer.start { routes in
             routes.on("slow") { request in
-                try await Task.sleep(for: .milliseconds(400))
+                started.store(true, ordering: .relaxed)
+                try await Task.sleep(for: .milliseconds(400))  // the work being drained, not a wait
                 return .ok(request, EmptyBody())
             }
         }
         async let reply = server.raw(text("LDN/1", "slow", "in-flight", "{}"))
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the request is in flight") { started.load(ordering: .relaxed) }
         try await server.stop()
         #expect(try await reply?.requestID == "in-flight")
     }
@@ -163,22 +240,30 @@ struct RequestServerTests {
     }
 
     @Test("Lazy Pirate: with a server that never answers, the client retries then reports the endpoint unreachable")
-    func unreachable() throws {
-        let context = try Context()
+    func unreachable() async throws {
         // Accepts connections and reads requests, but never answers. (Where nothing listens at
-        // all, the client says so at once: EndToEndTests' ClientTests.)
-        let silent = try context.socket(.router)
-        defer { silent.close() }
-        try silent.set(.linger(milliseconds: 0))
-        try silent.bind("tcp://127.0.0.1:*")
-        let connection = Connection(context: context, endpoint: try silent.lastEndpoint, timeout: .milliseconds(100), retries: 2)
-        let started = ContinuousClock.now
-        #expect {
-            try connection.send(Request(type: "status", id: "x"))
-        } throws: { error in
-            guard case ClientError.unreachable(_, let attempts, _) = error else { return false }
-            return attempts == 3
+        // all, the client says so at once: EndToEndTests' ClientTests.) The blocking client
+        // waits 300 ms: on a thread of its own, not the pool other tests share.
+        let (error, waited) = try await offPool { () -> ((any Error)?, Duration) in
+            let context = try Context()
+            let silent = try context.socket(.router)
+            defer { silent.close() }
+            try silent.set(.linger(milliseconds: 0))
+            try silent.bind("tcp://127.0.0.1:*")
+            let connection = Connection(context: context, endpoint: try silent.lastEndpoint, timeout: .milliseconds(100), retries: 2)
+            let started = ContinuousClock.now
+            do {
+                _ = try connection.send(Request(type: "status", id: "x"))
+                return (nil, ContinuousClock.now - started)
+            } catch {
+                return (error, ContinuousClock.now - started)
+            }
         }
-        #expect(ContinuousClock.now - started >= .milliseconds(290))
+        guard case ClientError.unreachable(_, let attempts, _)? = error else {
+            Issue.record("expected unreachable, got \(String(describing: error))")
+            return
+        }
+        #expect(attempts == 3)
+        #expect(waited >= .milliseconds(290))
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
+import TestHarness
 import Testing
 import ZMQ
 
-@Suite("SocketPump: sockets on their own threads, bridged to async code")
+@Suite("SocketPump: sockets on their own threads, bridged to async code", .timeLimit(.minutes(1)))
 struct SocketPumpTests {
     let context: Context
     init() throws { context = try Context() }
@@ -29,10 +30,14 @@ struct SocketPumpTests {
                 server.send([request[0], Data("echo:".utf8) + request.last!])
             }
         }
-        let client = try socket(context, .dealer)
-        try client.connect(endpoint)
-        for index in 0..<50 { try client.send(frames("m\(index)")) }
-        for index in 0..<50 { #expect(strings(try client.receive()) == ["echo:m\(index)"]) }
+        // The client blocks in receive: on a thread of its own, never on the pool the serving task needs.
+        let replies = try await offPool { [context] in
+            let client = try socket(context, .dealer)
+            try client.connect(endpoint)
+            for index in 0..<50 { try client.send(frames("m\(index)")) }
+            return try (0..<50).map { _ in strings(try client.receive()) }
+        }
+        #expect(replies == (0..<50).map { ["echo:m\($0)"] })
         await server.stop()
         await serving.value  // incoming finished when the pump stopped
     }
@@ -91,7 +96,14 @@ struct SocketPumpTests {
             }
         }
         sender.start()
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until the sender makes no more progress: blocked, or (if nothing held it back) done.
+        var last = -1
+        try await eventually("the sender stops making progress", timeout: .seconds(20)) {
+            let now = sent.load(ordering: .relaxed)
+            defer { last = now }
+            try await Task.sleep(for: .milliseconds(100))
+            return now == last && now == sent.load(ordering: .relaxed)
+        }
         #expect(sent.load(ordering: .relaxed) < count, "the reader held back, so the sender waits")
 
         var received: [String] = []
@@ -105,16 +117,30 @@ struct SocketPumpTests {
 
     @Test("stop() sends what was queued before closing")
     func stopDrains() async throws {
-        let pull = try socket(context, .pull)
-        let endpoint = try bindEphemeral(pull)
-        let push = try await SocketPump.start(name: "push", context: context) { context in
-            let socket = try context.socket(.push)
+        let endpoint = Mutex("")
+        let pull = try await SocketPump.start(name: "pull", context: context) { context in
+            let socket = try context.socket(.pull)
             try socket.set(.linger(milliseconds: 0))
+            let bound = try bindEphemeral(socket)
+            endpoint.withLock { $0 = bound }
+            return socket
+        }
+        let push = try await SocketPump.start(name: "push", context: context) { [endpoint = endpoint.withLock { $0 }] context in
+            let socket = try context.socket(.push)
+            // A linger long enough for the connection to complete: a message handed to libzmq
+            // before the handshake waits in the socket, and closing with linger 0 would drop it.
+            try socket.set(.linger(milliseconds: 5000))
             try socket.connect(endpoint)
             return socket
         }
         for index in 0..<20 { push.send(frames("\(index)")) }
         await push.stop()
-        for index in 0..<20 { #expect(strings(try pull.receive()) == ["\(index)"]) }
+        var received: [String] = []
+        for await message in pull.incoming {
+            received += strings(message)
+            if received.count == 20 { break }
+        }
+        #expect(received == (0..<20).map(String.init))
+        await pull.stop()
     }
 }

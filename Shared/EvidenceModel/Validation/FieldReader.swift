@@ -101,7 +101,7 @@ struct FieldReader {
     /// this far from Int's keeps every later sum clear of overflow.
     mutating func integer(_ value: JSONValue?, at path: String) -> Int? {
         guard let number = jsonNumber(value, at: path) else { return nil }
-        guard let integer = number.exactly(Int.self), abs(integer) <= 1_000_000_000_000 else {
+        guard let integer = number.exactly(Int.self), (-1_000_000_000_000...1_000_000_000_000).contains(integer) else {
             error(path, "expected a whole number, found \(number)")
             return nil
         }
@@ -129,7 +129,7 @@ struct FieldReader {
 
     /// An array of strings. A lone string is an error, not a list of one: `"authors": "A, B"`
     /// would otherwise be stored as one author.
-    mutating func strings(_ value: JSONValue?, at path: String, maxCount: Int = 200) -> [String] {
+    mutating func strings(_ value: JSONValue?, at path: String, maxCount: Int = 200, maxLength: Int = 2000) -> [String] {
         if let value, case .string = value {
             error(path, "expected an array of strings, found a string")
             return []
@@ -139,7 +139,7 @@ struct FieldReader {
             error(path, "has \(elements.count) entries; at most \(maxCount) are allowed")
             return []
         }
-        return elements.enumerated().compactMap { index, element in string(element, at: "\(path)[\(index)]") }
+        return elements.enumerated().compactMap { index, element in string(element, at: "\(path)[\(index)]", maxLength: maxLength) }
     }
 
     /// One of an enumeration's values, matched ignoring case, spaces and hyphens.

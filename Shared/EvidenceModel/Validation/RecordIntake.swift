@@ -91,7 +91,7 @@ extension FieldReader {
     }
 
     mutating func conditions(_ value: JSONValue?) -> [String] {
-        let names = strings(value, at: "conditions", maxCount: 50)
+        let names = strings(value, at: "conditions", maxCount: 50, maxLength: 200)
         if names.isEmpty, value == nil || value == .null || value?.arrayValue?.isEmpty == true {
             error("conditions", "at least one condition is required")
         }

@@ -93,12 +93,12 @@ public enum ConditionVocabulary {
     }
 
     /// The concept a name that is not in the vocabulary was probably meant to be:
-    /// "fibromyalga", "crohnz", "multiple sclerose". Only names of six letters or more count,
+    /// "fibromyalga", "crohnz", "multiple sclerose". Only names of six to 64 letters count,
     /// within an edit or so per six letters, so that real abbreviations of other conditions
     /// (IBS, ALS) are never taken for misspellings of known ones (IBD, MS).
     public static func nearMiss(for text: String) -> ConditionConcept? {
         let key = text.folded
-        guard key.count >= 6, concept(for: text) == nil else { return nil }
+        guard (6...64).contains(key.count), concept(for: text) == nil else { return nil }
         let allowed = max(1, key.count / 6)
         var best: (concept: ConditionConcept, distance: Int)?
         for concept in concepts {

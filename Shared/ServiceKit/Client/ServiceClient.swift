@@ -93,6 +93,11 @@ public final class ServiceClient: Service, Sendable {
         }
         for waiter in unanswered { waiter.resume(throwing: unavailable("shutting down")) }
         await pump.stop()
+        // The socket's thread ended under us: stop the service with the reason, not as a mystery.
+        if let failure = pump.failure {
+            logger.error("service link failed", metadata: ["peer": "\(endpoint)", "error": "\(failure)"])
+            throw failure
+        }
     }
 
     private func receiveReplies() async {

@@ -10,12 +10,10 @@ struct ThroughputLogger: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: interval)
-                report(stats.takeWindow())
-            }
-        }
+        // The first round finds an empty window and logs nothing; then one line per interval.
+        try await RepeatingWork("throughput", every: interval, stats: stats, logger: logger) {
+            report(stats.takeWindow())
+        }.run()
     }
 
     private func report(_ window: ServiceStats.Window) {

@@ -8,6 +8,19 @@ import ZMQ
 /// sockets or DEALERs with or without the empty delimiter frame; replies echo the
 /// routing frames exactly. Requests are handled concurrently, at most `maxInFlight` at
 /// once; on graceful shutdown it stops reading, finishes and answers what it took, then closes.
+///
+/// Size limit (docs/PROTOCOL.md 2.3): libzmq drops a single frame over `maxMessageBytes`
+/// together with its connection (`ZMQ_MAXMSGSIZE`, which bounds frames, not messages);
+/// a message whose frames add up to more is released frame by frame without being copied
+/// and answered `too_large` from the socket's thread.
+///
+/// Requests larger than `heavyRequestBytes` are handled on threads of their own (see
+/// `DedicatedThreadsExecutor`), at nice 10, so that parsing and judging megabytes never
+/// holds the cooperative pool, and `status` and other small requests are answered meanwhile
+/// even when the cores are busy. Why threads rather than a cap on heavy handlers below the
+/// pool's width: only the operating system preempts, so only a thread of its own can be
+/// interrupted in the middle of a long parse; a cap would still leave small requests queued
+/// behind heavy ones on the pool, and on one core it would be zero.
 public struct RequestServer: Service {
     let role: String
     let state: ServiceState
@@ -15,26 +28,56 @@ public struct RequestServer: Service {
     let logger: Logger
     let maxMessageBytes: Int
     let maxInFlight: Int
+    let heavyRequestBytes: Int
+    let heavyThreads: Int
     let pump: SocketPump
 
+    /// Requests above this many bytes count as heavy. A status request is about 60 bytes and
+    /// a query under 1 KiB; JSON of this size parses in well under a millisecond, so what
+    /// stays on the pool is always quick.
+    public static let defaultHeavyRequestBytes = 64 << 10
+
     /// Binds the endpoint now, so that a port in use stops the service before it starts.
+    ///
+    /// - Parameters:
+    ///   - heavyThreads: threads for heavy requests; by default one per core, so that a busy
+    ///     intake keeps the parallelism it had on the pool.
     public init(role: String = "requests", endpoint: String, context: Context, state: ServiceState, routes: Routes,
-                logger: Logger, maxMessageBytes: Int, maxInFlight: Int = 256) async throws {
+                logger: Logger, maxMessageBytes: Int, maxInFlight: Int = 256,
+                heavyRequestBytes: Int = RequestServer.defaultHeavyRequestBytes,
+                heavyThreads: Int = ProcessInfo.processInfo.activeProcessorCount) async throws {
         self.role = role
         self.state = state
         self.routes = routes
         self.logger = logger
         self.maxMessageBytes = maxMessageBytes
         self.maxInFlight = maxInFlight
+        self.heavyRequestBytes = heavyRequestBytes
+        self.heavyThreads = heavyThreads
+        // A ROUTER prepends the peer's identity, which the peer did not send; the frames up to
+        // the request id are kept from an oversized message to answer it.
+        let limit = MessageLimit(bytes: maxMessageBytes, uncountedFrames: 1, keptFrames: 5)
         pump = try await SocketPump.start(
             name: "\(state.service)-\(role)", context: context,
-            onError: { [logger] error in logger.debug("reply not delivered", metadata: ["error": "\(error)"]) }
+            onError: { [logger, state] error in
+                // With ROUTER_MANDATORY, a reply to a peer that has gone fails with EHOSTUNREACH.
+                if error.code == EHOSTUNREACH {
+                    state.stats.add("replies.undelivered")
+                    logger.debug("reply not delivered: the client has gone", metadata: ["error": "\(error)"])
+                } else {
+                    state.stats.add("socket.errors")
+                    logger.warning("socket error", metadata: ["role": "\(role)", "error": "\(error)"])
+                }
+            },
+            oversize: SocketPump.Oversize(limit: limit) { [state, logger] head, bytes in
+                Self.answerTooLarge(head, bytes: bytes, limit: maxMessageBytes, state: state, logger: logger)
+            }
         ) { context in
             let socket = try context.socket(.router)
-            // Frames far beyond the limit are dropped by libzmq itself (with the connection);
-            // anything between is read and answered `too_large`.
+            // No single frame can exceed the limit of its whole message: libzmq drops such a
+            // frame (and the connection) as its header arrives, before buffering it.
             try socket.set([.linger(milliseconds: 1000), .routerMandatory(true),
-                            .maxMessageSize(bytes: Int64(maxMessageBytes) * 4)])
+                            .maxMessageSize(bytes: Int64(maxMessageBytes))])
             try socket.bind(endpoint)
             return socket
         }
@@ -49,6 +92,9 @@ public struct RequestServer: Service {
     }
 
     public func run() async throws {
+        // Nice 10: a large request is background work next to status and small requests.
+        let heavy = DedicatedThreadsExecutor(threads: heavyThreads, niceness: 10)
+        defer { heavy.shutdown() }
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for await message in pump.incoming.cancelOnGracefulShutdown() {
@@ -56,32 +102,62 @@ public struct RequestServer: Service {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await self.answer(message) }
+                if message.reduce(0, { $0 + $1.count }) > heavyRequestBytes {
+                    group.addTask(executorPreference: heavy) { await self.answer(message) }
+                } else {
+                    group.addTask { await self.answer(message) }
+                }
                 running += 1
             }
             logger.info("draining", metadata: ["role": "\(role)"])
         }
         await pump.stop()
+        // The socket's thread ended under us: stop the service with the reason, not as a mystery.
+        if let failure = pump.failure {
+            logger.error("request socket failed", metadata: ["role": "\(role)", "error": "\(failure)"])
+            throw failure
+        }
     }
 
     private func answer(_ message: Multipart) async {
         let started = ContinuousClock.now
-        let routingCount = message.count > 1 && message[1].isEmpty ? 2 : 1
-        let routing = Array(message.prefix(routingCount))
+        let routing = Self.routing(of: message)
         let reply: Reply
-        switch Request.parse(message.dropFirst(routingCount)) {
+        switch Request.parse(message.dropFirst(routing.count)) {
         case .failure(let failure):
             reply = .error(failure.partial, failure.error)
         case .success(let request):
-            let size = message.reduce(0) { $0 + $1.count }
-            if size > maxMessageBytes {
-                reply = .error(request, ErrorBody(code: .tooLarge,
-                                                  message: "message is \(size) bytes; this service accepts at most \(maxMessageBytes)"))
-            } else {
-                reply = await routes.handle(request, logger: logger)
-            }
+            reply = await routes.handle(request, logger: logger)
         }
         pump.send(routing + reply.frames)
+        Self.record(reply, since: started, state: state, logger: logger)
+    }
+
+    /// The routing frames to echo: the peer's identity, and the empty delimiter when it sent one.
+    private static func routing(of message: Multipart) -> Multipart {
+        Array(message.prefix(message.count > 1 && message[1].isEmpty ? 2 : 1))
+    }
+
+    /// The `too_large` reply to a message the socket thread did not copy, echoing its type and
+    /// id when they can be read. Runs on the socket's thread: only the first frames are parsed.
+    private static func answerTooLarge(_ head: Multipart, bytes: Int, limit: Int, state: ServiceState,
+                                       logger: Logger) -> Multipart {
+        let started = ContinuousClock.now
+        let routing = routing(of: head)
+        // The envelope with an empty body in place of the real one, which was not kept.
+        let envelope = Array(head.dropFirst(routing.count).prefix(3)) + [Data("{}".utf8)]
+        let request: Request
+        switch Request.parse(envelope[...]) {
+        case .success(let parsed): request = parsed
+        case .failure: request = Request(type: "", id: "")
+        }
+        let reply = Reply.error(request, ErrorBody(code: .tooLarge,
+                                                   message: "message is \(bytes) bytes; this service accepts at most \(limit)"))
+        record(reply, since: started, state: state, logger: logger)
+        return routing + reply.frames
+    }
+
+    private static func record(_ reply: Reply, since started: ContinuousClock.Instant, state: ServiceState, logger: Logger) {
         let elapsed = ContinuousClock.now - started
         state.stats.recordRequest(ok: reply.isOK, duration: elapsed)
         logger.debug("request", metadata: ["request.id": "\(reply.requestID)", "type": "\(reply.type)",
