@@ -29,7 +29,7 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
         status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)
         status.lastSkipped = follower.skipped.last
         status.counters["changes.skipped"] = status.counters["changes.skipped"] ?? 0  // shown even while none
-        guard let all = try? await watches.all(), let dead = try? await watches.deadLetterCounts() else { return }
+        let all = try await watches.all(), dead = try await watches.deadLetterCounts()
         let dropped = stream.droppedByWatch
         status.counters["watches"] = all.count
         status.counters["watches.paused"] = all.count { $0.paused != nil }

@@ -18,11 +18,11 @@ func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws 
     routes.addStatus(runtime.state) { status in
         let state = follower.state
         status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)
-        status.counters["records"] = (try? await replica.count()) ?? 0
-        status.counters["changes.quarantined"] = (try? await replica.quarantinedCount()) ?? 0
         status.counters["changes.skipped"] = status.counters["changes.skipped"] ?? 0  // shown even while none
         status.lastSkipped = follower.skipped.last
         status.gauges = ["catching_up": state.catchingUp ? 1 : 0]
+        status.counters["records"] = try await replica.count()
+        status.counters["changes.quarantined"] = try await replica.quarantinedCount()
     }
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
     // Shut down in reverse: stop answering, stop following, then close the store link.

@@ -230,7 +230,7 @@ struct StoreIntegrityTests {
         configuration.allowsUnsafeTransactions = true  // the lock outlives one database access, on purpose
         let other = try DatabaseQueue(path: path, configuration: configuration)
         try other.inDatabase { db in try db.execute(sql: "BEGIN IMMEDIATE") }
-        try await store.waitForLine("could not prune request ids", timeout: .seconds(30))
+        try await store.waitForLine("prune failed", timeout: .seconds(30))
         try other.inDatabase { db in try db.execute(sql: "ROLLBACK") }
         #expect(try await status(set.store).counters["prune.failures"] ?? 0 >= 1)
         let item = Self.item(SyntheticRecords.record(0))

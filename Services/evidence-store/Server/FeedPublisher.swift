@@ -41,9 +41,12 @@ final class FeedPublisher: Service, Sendable {
 
     static let changeFrame = Data(MessageType.change.utf8)
 
-    /// Stays up until shutdown, then sends what is queued and closes.
+    /// Stays up until shutdown, then sends what is queued and closes. A PUB socket receives
+    /// nothing: `incoming` ends only at shutdown or when the socket's thread dies, and then
+    /// the store stops with why instead of committing changes nobody is told about.
     func run() async throws {
-        try? await gracefulShutdown()
+        for await _ in pump.incoming.cancelOnGracefulShutdown() {}
         await pump.stop()
+        if let failure = pump.failure { throw failure }
     }
 }

@@ -19,7 +19,7 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
     StoreRoutes(database: database, committer: committer,
                 damage: DamageReporter(logger: runtime.logger, stats: runtime.state.stats)).add(to: &routes)
     routes.addStatus(runtime.state) { status in
-        guard let counts = try? await database.counts() else { return }
+        let counts = try await database.counts()
         let batches = committer.batchStatistics
         status.sequence = SequenceStatus(head: counts.head)
         status.counters["records"] = counts.records
@@ -30,9 +30,14 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
         status.gauges = ["mean_batch_size": batches.meanRecords, "database_bytes": Double(database.sizeOnDisk)]
     }
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
-    let pruner = RequestPruner(database: database, retention: .seconds(options.requestRetentionHours * 3600),
-                               interval: .seconds(options.pruneIntervalSeconds), logger: runtime.logger,
-                               stats: runtime.state.stats)
+    // Request ids older than the retention period are forgotten, so the idempotency table
+    // stays bounded; a retry older than that is a new request, which dedup keys make harmless.
+    let retention = Duration.seconds(options.requestRetentionHours * 3600)
+    let pruner = RepeatingWork("prune", every: .seconds(options.pruneIntervalSeconds), stats: runtime.state.stats,
+                               logger: runtime.logger) { [logger = runtime.logger] in
+        let removed = try await database.pruneRequests(olderThan: retention)
+        if removed > 0 { logger.info("pruned request ids", metadata: ["removed": "\(removed)"]) }
+    }
     // Shut down in reverse: stop taking requests, commit what was taken, then close the feed.
     return [feed, committer, pruner, server]
 }

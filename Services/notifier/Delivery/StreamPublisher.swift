@@ -54,5 +54,6 @@ final class StreamPublisher: Service, Sendable {
             logger.debug(kind == 1 ? "stream subscriber joined" : "stream subscriber left", metadata: ["watch": "\(topic)"])
         }
         await pump.stop()
+        if let failure = pump.failure { throw failure }  // the socket's thread died: stop with why
     }
 }

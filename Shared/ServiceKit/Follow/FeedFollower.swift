@@ -84,6 +84,11 @@ public final class FeedFollower: Service, Sendable {
         }
         self.feed.withLock { $0 = nil }
         await feed.stop()
+        // Followed until shutdown, unless the feed's socket thread died: then stop with why.
+        if let failure = feed.failure {
+            logger.error("feed socket failed", metadata: ["error": "\(failure)"])
+            throw failure
+        }
     }
 
     /// Follows; on any failure (the store unreachable, the sink's database failing), logs it,
