@@ -11,7 +11,8 @@ struct QueryReplicaTests {
     func snapshotThenLive() async throws {
         let set = try await LocalSet.start(["evidence-store", "ingest"])
         let first = try temporaryFile("first.jsonl", SyntheticRecords.jsonLines(0..<400))
-        #expect(try await ldn(["submit", first, "--ingest", set.ingest]).status == 0)
+        let loaded = try await ldn(["submit", first, "--ingest", set.ingest])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
 
         let query = try await set.start("query")
         _ = try await waitUntilCaughtUp(set.query, store: set.store)

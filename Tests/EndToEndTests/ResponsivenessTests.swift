@@ -36,27 +36,44 @@ extension HostileLoadTests {
                     }
                 }
             }
-            // Status from a thread of its own, every 50 ms while the heavy requests run.
-            let waits = try await offPool { () -> [Duration] in
-                let socket = try Context().socket(.dealer)
-                defer { socket.close() }
-                try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: 30_000)])
-                try socket.connect(endpoint)
-                var waits: [Duration] = []
-                while finished.count.load(ordering: .relaxed) < 8 {
+            // Status from a thread of its own, every 50 ms while the heavy requests run: of the busy
+            // ingest, and of the idle store as a control for how busy the machine itself is (the
+            // rest of the suite runs beside this test).
+            let (waits, control) = try await offPool { () -> ([Duration], [Duration]) in
+                let context = try Context()
+                func connected(_ endpoint: String) throws -> Socket {
+                    let socket = try context.socket(.dealer)
+                    try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: 30_000)])
+                    try socket.connect(endpoint)
+                    return socket
+                }
+                let busy = try connected(endpoint), idle = try connected(set.store)
+                defer { busy.close(); idle.close() }
+                func statusWait(_ socket: Socket, _ id: String) throws -> Duration {
                     let started = ContinuousClock.now
-                    try socket.send([Data(), Data("LDN/1".utf8), Data("status".utf8), Data("busy-\(waits.count)".utf8), Data("{}".utf8)])
+                    try socket.send([Data(), Data("LDN/1".utf8), Data("status".utf8), Data(id.utf8), Data("{}".utf8)])
                     guard try socket.receive() != nil else { throw TestFailure("status got no answer within 30 s") }
-                    waits.append(ContinuousClock.now - started)
+                    return ContinuousClock.now - started
+                }
+                var waits: [Duration] = [], control: [Duration] = []
+                while finished.count.load(ordering: .relaxed) < 8 {
+                    waits.append(try statusWait(busy, "busy-\(waits.count)"))
+                    control.append(try statusWait(idle, "idle-\(control.count)"))
                     Thread.sleep(forTimeInterval: 0.05)
                 }
-                return waits
+                return (waits, control)
             }
             let load = ContinuousClock.now - loadStarted
             for request in heavy { #expect(try await request.value, "each heavy submit is answered ok (every record rejected)") }
-            print("responsiveness: status answered \(waits.count) times during \(load) of load; slowest \(waits.max() ?? .zero)")
+            let slowest = waits.max() ?? .zero, slowestControl = control.max() ?? .zero
+            print("responsiveness: status answered \(waits.count) times during \(load) of load; slowest \(slowest), "
+                  + "the idle store's slowest \(slowestControl)")
             #expect(waits.count >= 3, "status was asked while the load ran (\(load))")
-            #expect((waits.max() ?? .zero) < .seconds(1), "slowest status: \(waits.max() ?? .zero)")
+            // Within a second, or, on a machine busy with other work, no slower than the idle
+            // store's status by more than half a second. Handled on the cooperative pool, ingest's
+            // status waits for whole 16 MB submissions instead (1.3–1.4 s here, the store 0.01 s).
+            #expect(slowest < .seconds(1) || slowest < slowestControl + .milliseconds(500),
+                    "slowest status \(slowest); the idle store's \(slowestControl)")
             _ = try await set.stop()
         }
 
