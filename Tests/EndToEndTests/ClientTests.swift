@@ -159,6 +159,8 @@ struct ClientTests {
         defer { try? FileManager.default.removeItem(at: data) }
         let first = try RunLocalSet(basePort: base, dataDirectory: data, arguments: ["--no-dataset"])
         try await first.ready()
+        let firstServices = first.servicesRunning
+        #expect(firstServices.count == 6, "the first set's six services are found by their arguments")
 
         // The same ports and data folder, and it would load the dataset.
         let second = try RunLocalSet(basePort: base, dataDirectory: data)
@@ -169,7 +171,7 @@ struct ClientTests {
         #expect(transcript.contains("run-local: exited at start:"), "\(transcript)")
         #expect(transcript.contains("Address already in use"), "the services' own words are quoted: \(transcript)")
         #expect(transcript.contains("is in use by another evidence-store"), "\(transcript)")
-        #expect(second.servicePIDs.count == 6 && second.servicePIDs.allSatisfy { kill($0, 0) != 0 }, "nothing it started runs on")
+        #expect(second.servicesRunning == firstServices, "nothing the second started runs on; the first set's services do")
 
         // The first set is untouched: still up, still empty.
         let store = "tcp://127.0.0.1:\(base + 10)"

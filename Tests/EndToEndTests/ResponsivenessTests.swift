@@ -65,16 +65,35 @@ extension HostileLoadTests {
             }
             let load = ContinuousClock.now - loadStarted
             for request in heavy { #expect(try await request.value, "each heavy submit is answered ok (every record rejected)") }
-            let slowest = waits.max() ?? .zero, slowestControl = control.max() ?? .zero
-            print("responsiveness: status answered \(waits.count) times during \(load) of load; slowest \(slowest), "
-                  + "the idle store's slowest \(slowestControl)")
+            let busy = Waits(waits), idle = Waits(control)
+            print("responsiveness: status answered \(waits.count) times during \(load) of load; busy ingest \(busy), "
+                  + "the idle store \(idle)")
             #expect(waits.count >= 3, "status was asked while the load ran (\(load))")
-            // Within a second, or, on a machine busy with other work, no slower than the idle
-            // store's status by more than half a second. Handled on the cooperative pool, ingest's
-            // status waits for whole 16 MB submissions instead (1.3–1.4 s here, the store 0.01 s).
-            #expect(slowest < .seconds(1) || slowest < slowestControl + .milliseconds(500),
-                    "slowest status \(slowest); the idle store's \(slowestControl)")
+            // Status kept waiting for under a third of the load, beyond what the idle store's
+            // status waited (a control for a machine busy with the rest of the suite). A share of
+            // the time rather than the slowest answer: on two cores shared with the rest of the
+            // suite one answer can be held by the machine for a second or more (seen once in CI:
+            // 1.7 s once in 38 s). Handled on the cooperative pool, ingest's status waits for whole
+            // 16 MB submissions instead: 70-77 % of the load here, against 3-7 % as it is.
+            let share = (busy.total - idle.total) / load
+            #expect(share < 0.33, "status waited \(Int(share * 100)) % of the load beyond the idle store's: \(busy); idle \(idle)")
             _ = try await set.stop()
+        }
+
+        /// Some status waits: their sum, median, 90th percentile and slowest.
+        struct Waits: CustomStringConvertible {
+            let total: Duration, p50: Duration, p90: Duration, slowest: Duration
+            init(_ waits: [Duration]) {
+                let sorted = waits.sorted()
+                func at(_ fraction: Double) -> Duration {
+                    sorted.isEmpty ? .zero : sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+                }
+                (total, p50, p90, slowest) = (waits.reduce(.zero, +), at(0.5), at(0.9), sorted.last ?? .zero)
+            }
+            var description: String {
+                func ms(_ wait: Duration) -> String { wait.formatted(.units(allowed: [.milliseconds], width: .abbreviated)) }
+                return "\(ms(total)) in all, p50 \(ms(p50)), p90 \(ms(p90)), slowest \(ms(slowest))"
+            }
         }
 
         final class Finished: Sendable {

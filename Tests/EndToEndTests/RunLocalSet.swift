@@ -54,6 +54,22 @@ final class RunLocalSet {
         }
     }
 
+    /// The service processes running with this set's ports or data folder in their arguments,
+    /// whoever started them: read from /proc, so that a service killed before it logged its
+    /// pid is found as well.
+    var servicesRunning: Set<Int32> {
+        let endpoints = Set((basePort..<basePort + Self.portSpan).map { "tcp://127.0.0.1:\($0)" })
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap(Int32.init) ?? []
+        return Set(pids.filter { pid in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let program = arguments.first, URL(fileURLWithPath: program).lastPathComponent.hasPrefix("ldn-") else { return false }
+            return arguments.dropFirst().contains { argument in
+                argument.hasPrefix(dataDirectory.path) || argument.split(separator: ",").contains { endpoints.contains(String($0)) }
+            }
+        })
+    }
+
     /// SIGTERM (the script traps it as it traps Ctrl-C); returns the script's exit status.
     func stop() async throws -> Int32 {
         try await script.stop()
