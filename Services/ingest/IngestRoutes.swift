@@ -14,14 +14,13 @@ struct IngestRoutes {
     /// a `write` above it would be dropped by the store's libzmq with the whole connection.
     let maxMessageBytes: Int
     let stats: ServiceStats
-    let logger: Logger
 
     func add(to routes: inout Routes) {
         routes.on(MessageType.submit, submit)
         routes.on(MessageType.retract, retract)
     }
 
-    @Sendable func submit(_ request: Request) async throws -> Reply {
+    @Sendable func submit(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(SubmitRequest.self)
         guard !request.attachments.isEmpty else {
             throw ErrorBody(code: .invalidRequest, message: "submit carries no records: attach one JSON record per frame")
@@ -76,21 +75,21 @@ struct IngestRoutes {
             let count = reply.results.count { $0.outcome == outcome }
             if count > 0 { stats.add("records.\(outcome.rawValue)", count) }
         }
-        logger.debug("submitted", metadata: ["request.id": "\(request.id)", "records": "\(reply.results.count)",
+        logger.debug("submitted", metadata: ["records": "\(reply.results.count)",
                                              "accepted": "\(reply.accepted)", "duplicate": "\(reply.duplicate)",
                                              "updated": "\(reply.updated)", "rejected": "\(reply.rejected)"])
         for result in reply.results {
-            logger.trace("record", metadata: ["request.id": "\(request.id)", "record.key": "\(result.key ?? "-")",
+            logger.trace("record", metadata: ["record.key": "\(result.key ?? "-")",
                                               "outcome": "\(result.outcome.rawValue)", "seq": "\(result.seq.map(String.init) ?? "-")"])
         }
         return .ok(request, reply)
     }
 
     /// Retractions are writes, so they enter through ingest like submissions.
-    @Sendable func retract(_ request: Request) async throws -> Reply {
+    @Sendable func retract(_ request: Request, logger: Logger) async throws -> Reply {
         _ = try request.decodeBody(RetractRequest.self)
         let reply = try await store.send(request)
-        logger.debug("retract forwarded", metadata: ["request.id": "\(request.id)", "ok": "\(reply.isOK)"])
+        logger.debug("retract forwarded", metadata: ["ok": "\(reply.isOK)"])
         return reply
     }
 }

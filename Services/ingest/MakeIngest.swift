@@ -8,7 +8,7 @@ func makeIngest(_ options: IngestOptions, _ runtime: ServiceRuntime) async throw
     var routes = Routes()
     routes.addStatus(runtime.state)
     IngestRoutes(store: store, maxBatchRecords: options.maxBatchRecords, maxMessageBytes: runtime.options.maxMessageBytes,
-                 stats: runtime.state.stats, logger: runtime.logger).add(to: &routes)
+                 stats: runtime.state.stats).add(to: &routes)
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
     runtime.logger.info("forwarding to the store", metadata: ["endpoint": "\(options.store)"])
     // Shut down in reverse: stop taking submissions and finish them while the store link is still up.

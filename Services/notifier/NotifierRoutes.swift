@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import Logging
 import ServiceKit
 import WireProtocol
 
@@ -16,7 +17,7 @@ struct NotifierRoutes {
         routes.on(MessageType.watchReplay, replay)
     }
 
-    @Sendable func add(_ request: Request) async throws -> Reply {
+    @Sendable func add(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchAddRequest.self)
         guard WatchName.isValid(body.name) else {
             throw ErrorBody(code: .invalidRequest, message: "a watch name is 1–64 letters, digits, '.', '_' or '-'")
@@ -40,11 +41,11 @@ struct NotifierRoutes {
             throw ErrorBody(code: .invalidRequest, message: "a watch named \"\(body.name)\" exists; remove it first or pick another name")
         }
         context.registry.requestWorker(for: body.name)
-        context.logger.info("watch added", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)", "seq": "\(head)"])
+        logger.info("watch added", metadata: ["watch": "\(body.name)", "seq": "\(head)"])
         return .ok(request, WatchAddReply(watch: try await info(watch), secret: secret))
     }
 
-    @Sendable func list(_ request: Request) async throws -> Reply {
+    @Sendable func list(_ request: Request, logger: Logger) async throws -> Reply {
         _ = try request.decodeBody(EmptyBody.self)
         let watches = try await context.watches.all()
         var infos: [WatchInfo] = []
@@ -52,35 +53,35 @@ struct NotifierRoutes {
         return .ok(request, WatchListReply(watches: infos, deadLetters: try await context.watches.deadLetters(), storeHead: context.head))
     }
 
-    @Sendable func remove(_ request: Request) async throws -> Reply {
+    @Sendable func remove(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchNameRequest.self)
         let watch = try await existing(body.name)
         context.registry.stop(body.name)
         _ = try await context.watches.remove(body.name)
-        context.logger.info("watch removed", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)"])
+        logger.info("watch removed", metadata: ["watch": "\(body.name)"])
         return .ok(request, WatchListReply(watches: [try await info(watch)], deadLetters: [], storeHead: context.head))
     }
 
-    @Sendable func resume(_ request: Request) async throws -> Reply {
+    @Sendable func resume(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchNameRequest.self)
         _ = try await existing(body.name)
         try await context.watches.setPaused(body.name, reason: nil)
         context.registry.reload(body.name)
-        context.logger.info("watch resumed", metadata: ["watch": "\(body.name)", "request.id": "\(request.id)"])
+        logger.info("watch resumed", metadata: ["watch": "\(body.name)"])
         return .ok(request, WatchListReply(watches: [try await info(try await existing(body.name))], deadLetters: [],
                                            storeHead: context.head))
     }
 
     /// Moves the watch's cursor back, so matches from `from` on are delivered again (with the
     /// same idempotency keys as the first time).
-    @Sendable func replay(_ request: Request) async throws -> Reply {
+    @Sendable func replay(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchReplayRequest.self)
         _ = try await existing(body.name)
         guard body.from >= 1 else { throw ErrorBody(code: .invalidRequest, message: "replay starts at sequence number 1 or later") }
         try await context.watches.rewind(body.name, to: body.from)
         try await context.watches.setPaused(body.name, reason: nil)
         context.registry.reload(body.name)
-        context.logger.info("watch replay", metadata: ["watch": "\(body.name)", "from": "\(body.from)", "request.id": "\(request.id)"])
+        logger.info("watch replay", metadata: ["watch": "\(body.name)", "from": "\(body.from)"])
         return .ok(request, WatchListReply(watches: [try await info(try await existing(body.name))], deadLetters: [],
                                            storeHead: context.head))
     }

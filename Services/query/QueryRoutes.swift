@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import Logging
 import ServiceKit
 import Synchronization
 import WireProtocol
@@ -18,7 +19,7 @@ struct QueryRoutes {
         routes.on(MessageType.summary, summary)
     }
 
-    @Sendable func query(_ request: Request) async throws -> Reply {
+    @Sendable func query(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(QueryRequest.self)
         let limit = try Self.check(body.limit ?? 20, in: 1...500, "limit")
         let offset = try Self.check(body.offset ?? 0, in: 0...Int.max, "offset")
@@ -27,7 +28,7 @@ struct QueryRoutes {
         return .ok(request, QueryReply(total: page.total, hits: page.hits, replica: state))
     }
 
-    @Sendable func search(_ request: Request) async throws -> Reply {
+    @Sendable func search(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(SearchRequest.self)
         guard !EvidenceFilter(text: body.text).terms.isEmpty else {
             throw ErrorBody(code: .invalidRequest, message: "search needs at least one word to look for",
@@ -40,7 +41,7 @@ struct QueryRoutes {
         return .ok(request, QueryReply(total: page.total, hits: page.hits, replica: state))
     }
 
-    @Sendable func summary(_ request: Request) async throws -> Reply {
+    @Sendable func summary(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(SummaryRequest.self)
         guard let code = try EvidenceFilter(condition: body.condition).resolved().condition else {
             throw ErrorBody(code: .invalidRequest, message: "summary needs a condition")

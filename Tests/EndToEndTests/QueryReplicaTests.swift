@@ -115,6 +115,11 @@ struct QueryReplicaTests {
                 process.log.contains { $0.contains("request.id=trace-me-7-1") }
             }
         }
+        // What a handler logs carries the request and the peer without retyping them.
+        let ingest = try #require(set.process("ingest"))
+        #expect(ingest.log.contains { $0.contains(" submitted ") && $0.contains("request.id=trace-me-7-1")
+                && $0.contains("request.type=submit") && $0.contains(/peer=[0-9a-f]{10}/) },
+                "\(ingest.log.filter { $0.contains("submitted") })")
         _ = try await set.stop()
     }
 }

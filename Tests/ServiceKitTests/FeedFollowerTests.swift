@@ -24,14 +24,14 @@ final class ScriptedStore: Sendable {
         let log = self.log
         server = try await RunningServer.start { routes in
             // Every snapshot page lists the first change's record twice: a page no copy can insert.
-            routes.on(MessageType.snapshot) { request in
+            routes.on(MessageType.snapshot) { request, _ in
                 let first = log.entries.withLock { $0.first }
                 let headers = first.map { [$0.header, $0.header] } ?? []
                 let listed = headers.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ",")
                 return Reply(type: request.type, requestID: request.id, body: Data(#"{"records":[\#(listed)],"seq":\#(first?.seq ?? 0)}"#.utf8),
                              attachments: first.map { [$0.body, $0.body] } ?? [])
             }
-            routes.on(MessageType.changes) { request in
+            routes.on(MessageType.changes) { request, _ in
                 let asked = try WireJSON.decode(ChangesRequest.self, from: request.body)
                 let (page, head) = log.entries.withLock { log in
                     (Array(log.filter { $0.seq > asked.after }.prefix(asked.limit ?? 1000)), log.last?.seq ?? 0)

@@ -146,7 +146,7 @@ struct RequestServerTests {
         let released = Atomic(false)
         let threads = Mutex<Set<String>>([])
         let server = try await RunningServer.start(maxMessageBytes: 1 << 20, heavyThreads: 2) { routes in
-            routes.on("burn") { request in
+            routes.on("burn") { request, _ in
                 threads.withLock { _ = $0.insert(currentThreadName()) }
                 running.add(1, ordering: .relaxed)
                 // CPU without a suspension point, as a big parse or validation is, until released.
@@ -212,7 +212,7 @@ struct RequestServerTests {
     func drainsInFlight() async throws {
         let started = Atomic(false)
         let server = try await RunningServer.start { routes in
-            routes.on("slow") { request in
+            routes.on("slow") { request, _ in
                 started.store(true, ordering: .relaxed)
                 try await Task.sleep(for: .milliseconds(400))  // the work being drained, not a wait
                 return .ok(request, EmptyBody())
@@ -228,14 +228,32 @@ struct RequestServerTests {
     func handlerErrors() async throws {
         struct Oops: Error {}
         let server = try await RunningServer.start { routes in
-            routes.on("missing") { _ in throw ErrorBody(code: .notFound, message: "no such record") }
-            routes.on("broken") { _ in throw Oops() }
+            routes.on("missing") { _, _ in throw ErrorBody(code: .notFound, message: "no such record") }
+            routes.on("broken") { _, _ in throw Oops() }
         }
         let missing = try #require(try await server.raw(text("LDN/1", "missing", "m", "{}")))
         #expect(try WireJSON.decode(ErrorBody.self, from: missing.body).code == .notFound)
         let broken = try #require(try await server.raw(text("LDN/1", "broken", "b", "{}")))
         #expect(try WireJSON.decode(ErrorBody.self, from: broken.body).code == .internal)
         #expect(server.state.stats.totals["errors"] == 2)
+        try await server.stop()
+    }
+
+    @Test("Each handler's logger names the request (id and type) and the peer, which tells connections apart")
+    func requestLogger() async throws {
+        let server = try await RunningServer.start { routes in
+            routes.on("whoami") { request, logger in
+                let named = ["request.id", "request.type", "peer"].map { "\(logger[metadataKey: $0] ?? "-")" }
+                return Reply(type: request.type, requestID: request.id, body: Data(named.joined(separator: " ").utf8))
+            }
+        }
+        let first = try #require(try await server.raw(text("LDN/1", "whoami", "req-1", "{}")))
+        let second = try #require(try await server.raw(text("LDN/1", "whoami", "req-2", "{}")))
+        let (one, two) = (String(decoding: first.body, as: UTF8.self).split(separator: " "),
+                          String(decoding: second.body, as: UTF8.self).split(separator: " "))
+        #expect(one.prefix(2) == ["req-1", "whoami"] && two.prefix(2) == ["req-2", "whoami"])
+        #expect(one[2].wholeMatch(of: /[0-9a-f]{10}/) != nil, "libzmq's five-byte identity in hex: \(one)")
+        #expect(one[2] != two[2], "two connections, two peers")
         try await server.stop()
     }
 

@@ -1,5 +1,6 @@
 import EvidenceStorage
 import Foundation
+import Logging
 import ServiceKit
 import WireProtocol
 
@@ -21,7 +22,7 @@ struct StoreRoutes {
         routes.on(MessageType.snapshot, snapshot)
     }
 
-    @Sendable func write(_ request: Request) async throws -> Reply {
+    @Sendable func write(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WriteRequest.self)
         guard body.records.count == request.attachments.count else {
             throw ErrorBody(code: .invalidRequest,
@@ -33,7 +34,7 @@ struct StoreRoutes {
         return try await commit(request, .write(records))
     }
 
-    @Sendable func retract(_ request: Request) async throws -> Reply {
+    @Sendable func retract(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(RetractRequest.self)
         guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ErrorBody(code: .invalidRequest, message: "a retraction needs a reason")
@@ -47,7 +48,7 @@ struct StoreRoutes {
         return Reply(type: request.type, requestID: request.id, body: try answer.get())
     }
 
-    @Sendable func get(_ request: Request) async throws -> Reply {
+    @Sendable func get(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(GetRequest.self)
         let references: [RecordReference] = [body.id.map(RecordReference.id), body.doi.map(RecordReference.doi),
                                              body.pmid.map(RecordReference.pmid), body.nct.map(RecordReference.nct),
@@ -67,7 +68,7 @@ struct StoreRoutes {
                    attachments: [found.current.body] + found.history.map(\.body) + reports.map(\.body))
     }
 
-    @Sendable func changes(_ request: Request) async throws -> Reply {
+    @Sendable func changes(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(ChangesRequest.self)
         let page = try await database.changes(after: body.after, limit: try Self.pageSize(body.limit))
         damage.note(page.changes, in: request.type, requestID: request.id)
@@ -75,7 +76,7 @@ struct StoreRoutes {
                    attachments: page.changes.map(\.body))
     }
 
-    @Sendable func snapshot(_ request: Request) async throws -> Reply {
+    @Sendable func snapshot(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(SnapshotRequest.self)
         let limit = try Self.pageSize(body.limit)
         let page = try await database.snapshot(afterID: body.afterID, limit: limit)

@@ -57,6 +57,6 @@ public enum ServiceRunner {
         if !runtime.context.terminate(within: .seconds(5)) {
             logger.warning("a ZeroMQ socket was still open 5 s after shutdown; exiting without waiting for it")
         }
-        logger.info("stopped cleanly", metadata: ["uptime_s": "\(Int(runtime.state.uptime.milliseconds / 1000))"])
+        logger.info("stopped cleanly", metadata: ["uptime.seconds": "\(Int(runtime.state.uptime.milliseconds / 1000))"])
     }
 }

@@ -22,9 +22,9 @@ struct ThroughputLogger: Service {
         var metadata: Logger.Metadata = [
             "requests": "\(window.requests)",
             "errors": "\(window.errors)",
-            "per_second": "\(Int((Double(window.requests) / seconds).rounded()))",
-            "p50_ms": "\(rounded(window.percentileMilliseconds(0.50)))",
-            "p99_ms": "\(rounded(window.percentileMilliseconds(0.99)))",
+            "requests.per.second": "\(Int((Double(window.requests) / seconds).rounded()))",
+            "latency.p50.ms": "\(rounded(window.percentileMilliseconds(0.50)))",
+            "latency.p99.ms": "\(rounded(window.percentileMilliseconds(0.99)))",
         ]
         for (name, value) in window.counters { metadata[name] = "\(value)" }
         logger.info("throughput", metadata: metadata)

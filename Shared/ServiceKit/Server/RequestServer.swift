@@ -127,10 +127,25 @@ public struct RequestServer: Service {
         case .failure(let failure):
             reply = .error(failure.partial, failure.error)
         case .success(let request):
-            reply = await routes.handle(request, logger: logger)
+            reply = await routes.handle(request, logger: Self.logger(logger, for: request, from: routing))
         }
         pump.send(routing + reply.frames)
-        Self.record(reply, since: started, state: state, logger: logger)
+        Self.record(reply, since: started, state: state, logger: logger, peer: routing)
+    }
+
+    /// The logger for one request: every line it writes names the request and the peer.
+    static func logger(_ base: Logger, for request: Request, from routing: Multipart) -> Logger {
+        var logger = base
+        logger[metadataKey: "request.id"] = "\(request.id)"
+        logger[metadataKey: "request.type"] = "\(request.type)"
+        logger[metadataKey: "peer"] = "\(peer(routing))"
+        return logger
+    }
+
+    /// The peer's routing identity in hex: libzmq's own (five bytes, for a peer that set
+    /// none) tells the connections apart, so one client's requests can be followed.
+    static func peer(_ routing: Multipart) -> String {
+        (routing.first ?? Data()).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The routing frames to echo: the peer's identity, and the empty delimiter when it sent one.
@@ -153,15 +168,16 @@ public struct RequestServer: Service {
         }
         let reply = Reply.error(request, ErrorBody(code: .tooLarge,
                                                    message: "message is \(bytes) bytes; this service accepts at most \(limit)"))
-        record(reply, since: started, state: state, logger: logger)
+        record(reply, since: started, state: state, logger: logger, peer: routing)
         return routing + reply.frames
     }
 
-    private static func record(_ reply: Reply, since started: ContinuousClock.Instant, state: ServiceState, logger: Logger) {
+    private static func record(_ reply: Reply, since started: ContinuousClock.Instant, state: ServiceState, logger: Logger,
+                               peer routing: Multipart) {
         let elapsed = ContinuousClock.now - started
         state.stats.recordRequest(ok: reply.isOK, duration: elapsed)
-        logger.debug("request", metadata: ["request.id": "\(reply.requestID)", "type": "\(reply.type)",
-                                           "ok": "\(reply.isOK)", "ms": "\(elapsed.milliseconds)"])
+        logger.debug("request", metadata: ["request.id": "\(reply.requestID)", "request.type": "\(reply.type)",
+                                           "peer": "\(peer(routing))", "ok": "\(reply.isOK)", "ms": "\(elapsed.milliseconds)"])
     }
 }
 

@@ -4,8 +4,11 @@ import WireProtocol
 
 /// Which handler answers which message type. Handlers throw `ErrorBody` for errors the
 /// client should see; anything else becomes `internal` and is logged.
+///
+/// Each handler gets the request's own logger, which carries `request.id`, `request.type`
+/// and `peer` on every line, so that handlers never retype them.
 public struct Routes: Sendable {
-    public typealias Handler = @Sendable (Request) async throws -> Reply
+    public typealias Handler = @Sendable (Request, Logger) async throws -> Reply
     private var handlers: [String: Handler] = [:]
 
     public init() {}
@@ -16,17 +19,18 @@ public struct Routes: Sendable {
 
     public var types: [String] { handlers.keys.sorted() }
 
+    /// - Parameter logger: the request's logger (see `RequestServer`).
     public func handle(_ request: Request, logger: Logger) async -> Reply {
         guard let handler = handlers[request.type] else {
             return .error(request, ErrorBody(code: .unknownType,
                                              message: "unknown message type \"\(request.type)\"; this service handles: \(types.joined(separator: ", "))"))
         }
         do {
-            return try await handler(request)
+            return try await handler(request, logger)
         } catch let error as ErrorBody {
             return .error(request, error)
         } catch {
-            logger.error("request failed", metadata: ["request.id": "\(request.id)", "type": "\(request.type)", "error": "\(error)"])
+            logger.error("request failed", metadata: ["error": "\(error)"])
             return .error(request, ErrorBody(code: .internal, message: "internal error: \(error)"))
         }
     }

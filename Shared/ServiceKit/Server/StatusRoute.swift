@@ -8,7 +8,7 @@ extension Routes {
     public mutating func addStatus(_ state: ServiceState,
                                    extend: @escaping @Sendable (inout StatusReply) async throws -> Void = { _ in }) {
         let logger = Logger(label: "ldn.\(state.service)")
-        on(MessageType.status) { request in
+        on(MessageType.status) { request, _ in
             _ = try request.decodeBody(EmptyBody.self)
             var status = state.status()
             do {
