@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CZMQ", path: "Shared/CZMQ"),
         .target(name: "ZMQ", dependencies: ["CZMQ"], path: "Shared/ZMQ"),
         .target(name: "EvidenceModel", path: "Shared/EvidenceModel"),
-        .target(name: "WireProtocol", dependencies: ["EvidenceModel"], path: "Shared/Protocol"),
+        .target(name: "WireProtocol", dependencies: ["EvidenceModel"], path: "Shared/WireProtocol"),
         .target(
             name: "ServiceKit",
             dependencies: [
@@ -39,8 +39,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/ServiceKit"),
-        .target(name: "LDNClient", dependencies: ["ZMQ", "WireProtocol"], path: "Shared/Client"),
-        .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/Formats"),
+        .target(name: "Client", dependencies: ["ZMQ", "WireProtocol"], path: "Shared/Client"),
+        .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/EvidenceFormats"),
 
         // MARK: Services
         .executableTarget(name: "Ingest", dependencies: ["ServiceKit"], path: "Services/ingest"),
@@ -60,29 +60,29 @@ let package = Package(
         .executableTarget(
             name: "LDNCommand",
             dependencies: [
-                "LDNClient", "EvidenceModel", "EvidenceFormats", "ServiceKit",
+                "Client", "EvidenceModel", "EvidenceFormats", "ServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/ldn"),
 
         // MARK: Benchmarks
         .target(name: "SyntheticData", dependencies: ["EvidenceModel"], path: "Benchmarks/SyntheticData"),
-        .target(name: "BenchmarkSupport", dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData"],
+        .target(name: "BenchmarkSupport", dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData"],
                 path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "IntakeBenchmark",
-            dependencies: ["EvidenceStorage", "SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport",
+            dependencies: ["EvidenceStorage", "SyntheticData", "TestHarness", "Client", "BenchmarkSupport",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/IntakeBenchmark"),
         .executableTarget(
             name: "QueryBenchmark",
-            dependencies: ["SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport", "EvidenceModel",
+            dependencies: ["SyntheticData", "TestHarness", "Client", "BenchmarkSupport", "EvidenceModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/QueryBenchmark"),
         .executableTarget(
             name: "NotifyBenchmark",
-            dependencies: ["SyntheticData", "TestHarness", "LDNClient", "BenchmarkSupport", "EvidenceModel",
+            dependencies: ["SyntheticData", "TestHarness", "Client", "BenchmarkSupport", "EvidenceModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/NotifyBenchmark"),
         .executableTarget(
@@ -93,11 +93,11 @@ let package = Package(
 
         // MARK: Tests
         /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
-        .target(name: "TestHarness", dependencies: ["LDNClient", "WireProtocol", "ZMQ"], path: "Tests/Harness"),
+        .target(name: "TestHarness", dependencies: ["Client", "WireProtocol", "ZMQ"], path: "Tests/TestHarness"),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ", "TestHarness"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
-        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient", "TestHarness"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
@@ -107,7 +107,7 @@ let package = Package(
                     path: "Tests/QueryTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LDNClient", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",
+            dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",
                            // to damage a stopped store's database as a disk would, and to lock a notifier's
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"),

@@ -1,5 +1,5 @@
 import Foundation
-import LDNClient
+import Client
 import SyntheticData
 import WireProtocol
 import ZMQ

@@ -1,5 +1,5 @@
 import Foundation
-import LDNClient
+import Client
 import WireProtocol
 import ZMQ
 

@@ -3,7 +3,7 @@ import EvidenceStorage
 import Foundation
 import GRDB
 import BenchmarkSupport
-import LDNClient
+import Client
 import SyntheticData
 import TestHarness
 import WireProtocol

@@ -1,6 +1,6 @@
 import BenchmarkSupport
 import Foundation
-import LDNClient
+import Client
 import SyntheticData
 import WireProtocol
 import ZMQ

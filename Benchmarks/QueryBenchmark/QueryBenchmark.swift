@@ -2,7 +2,7 @@ import ArgumentParser
 import BenchmarkSupport
 import EvidenceModel
 import Foundation
-import LDNClient
+import Client
 import SyntheticData
 import Synchronization
 import TestHarness

@@ -5,7 +5,7 @@ import Synchronization
 import TestHarness
 import Testing
 import ZMQ
-@testable import LDNClient
+@testable import Client
 @testable import ServiceKit
 @testable import WireProtocol
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LDNClient
+import Client
 import ServiceKit
 import WireProtocol
 

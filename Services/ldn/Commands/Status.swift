@@ -3,7 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import LDNClient
+import Client
 import WireProtocol
 import ZMQ
 

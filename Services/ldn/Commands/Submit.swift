@@ -2,7 +2,7 @@ import ArgumentParser
 import EvidenceFormats
 import EvidenceModel
 import Foundation
-import LDNClient
+import Client
 import ServiceKit
 import WireProtocol
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
-import LDNClient
+import Client
 import ServiceKit
 import WireProtocol
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LDNClient
+import Client
 import ServiceKit
 
 /// The services a command may talk to. Each option takes a comma-separated list, so that
