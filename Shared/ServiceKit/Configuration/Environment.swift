@@ -7,6 +7,11 @@ import Synchronization
 /// A variable that is set but malformed (`LDN_MAX_MESSAGE_BYTES=16MB`) is never replaced by
 /// the default in silence: it is noted, and `CommonOptions.validate()` stops the service
 /// naming the variable.
+///
+/// Why not apple/swift-configuration: the flags are ArgumentParser's, and their defaults must
+/// be plain values read before parsing so that `--help` shows them; the environment is the
+/// only other source. A reader per type over `ProcessInfo` does that in these few lines,
+/// where the library would add a dependency and a second way to declare each setting.
 public enum Setting {
     private static let malformed = Mutex<[String]>([])
 
