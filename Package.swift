@@ -105,6 +105,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData", .product(name: "GRDB", package: "GRDB.swift")],
                     path: "Tests/QueryTests"),
+        .testTarget(name: "NotifierTests", dependencies: ["Notifier", .product(name: "GRDB", package: "GRDB.swift")],
+                    path: "Tests/NotifierTests"),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",

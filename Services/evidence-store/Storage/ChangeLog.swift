@@ -25,33 +25,19 @@ extension ErrorBody {
 }
 
 /// Reading changes from the log, each checked against its hash.
-enum ChangeLog {
-    /// Columns every read selects, in the order `change(_:)` reads them. The key is the one
-    /// stored with the change: history is never rewritten by a later re-key.
-    static let columns = """
-        c.seq, c.kind, c.record_id, c.key, c.version, c.status, c.committed_at, c.request_id, c.reason, c.provenance,
-        c.previous_key, c.body, c.body_hash
-        """
-
-    /// A change as stored. When its JSON fails the hash, the header says so (`damaged`) and
+extension ChangeRow {
+    /// The change as served. When its JSON fails the hash, the header says so (`damaged`) and
     /// the body is empty: followers skip it instead of applying what cannot be trusted.
-    static func change(_ row: Row) throws -> StoredChange {
-        let seq: Int64 = try row.decode(atIndex: 0)
-        let kindText: String = try row.decode(atIndex: 1), statusText: String = try row.decode(atIndex: 5)
-        guard let kind = ChangeKind(rawValue: kindText), let status = RecordStatus(rawValue: statusText) else {
-            throw StorageError.unreadableChange(seq: seq, reason: "unknown kind \"\(kindText)\" or status \"\(statusText)\"")
+    func stored() throws -> StoredChange {
+        guard let knownKind = ChangeKind(rawValue: kind), let knownStatus = RecordStatus(rawValue: status) else {
+            throw StorageError.unreadableChange(seq: seq, reason: "unknown kind \"\(kind)\" or status \"\(status)\"")
         }
-        let provenance: String? = try row.decode(atIndex: 9)
-        let committedMillis: Int64 = try row.decode(atIndex: 6)
         var header = ChangeHeader(
-            seq: seq, kind: kind, recordID: try row.decode(atIndex: 2), key: try row.decode(atIndex: 3),
-            version: try row.decode(atIndex: 4), status: status,
-            committedAt: date(millis: committedMillis),
-            requestID: try row.decode(atIndex: 7), reason: try row.decode(atIndex: 8),
+            seq: seq, kind: knownKind, recordID: recordID, key: key, version: version, status: knownStatus,
+            committedAt: Self.date(millis: committedAt), requestID: requestID, reason: reason,
             provenance: provenance.flatMap { try? WireJSON.decode(Provenance.self, from: Data($0.utf8)) },
-            previousKey: try row.decode(atIndex: 10))
-        let body: Data = try row.decode(atIndex: 11), hash: Int64 = try row.decode(atIndex: 12)
-        guard ChangeIntegrity.hash(body) == hash else {
+            previousKey: previousKey)
+        guard ChangeIntegrity.hash(body) == bodyHash else {
             header.damaged = ChangeIntegrity.hashMismatch
             return (header, Data())
         }
@@ -59,11 +45,4 @@ enum ChangeLog {
     }
 
     static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-
-    static func change(seq: Int64, in db: Database) throws -> StoredChange {
-        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM changes c WHERE c.seq = ?", arguments: [seq]) else {
-            throw StorageError.unreadableChange(seq: seq, reason: "a record points at it, but it is not in the log")
-        }
-        return try change(row)
-    }
 }

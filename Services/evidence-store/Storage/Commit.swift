@@ -71,21 +71,19 @@ struct BatchWriter {
     init(_ db: Database) throws {
         self.db = db
         nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
-        now = ChangeLog.date(millis: nowMillis)
-        head = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM changes") ?? 0
+        now = ChangeRow.date(millis: nowMillis)
+        head = try EvidenceDatabase.head(db)
     }
 
     mutating func apply(_ write: PendingWrite) throws -> WriteOutcome {
-        if let answered = try Row.fetchOne(db.cachedStatement(sql: "SELECT reply, digest FROM requests WHERE id = ?"),
-                                           arguments: [write.requestID]) {
+        if let answered = try RequestRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM requests WHERE id = ?"),
+                                                  arguments: [write.requestID]) {
             // Requests answered before digests were kept (v2) have none: they replay by id alone.
-            let digest: Data? = try answered.decode(atIndex: 1)
-            guard digest == nil || digest == write.digest else {
+            guard answered.digest == nil || answered.digest == write.digest else {
                 return WriteOutcome(requestID: write.requestID, reply: .failure(.requestIDReused(write.requestID)),
                                     changes: [], replayed: false)
             }
-            return WriteOutcome(requestID: write.requestID, reply: .success(try answered.decode(atIndex: 0)), changes: [],
-                                replayed: true)
+            return WriteOutcome(requestID: write.requestID, reply: .success(answered.reply), changes: [], replayed: true)
         }
         let headBefore = head
         var outcome: WriteOutcome?
@@ -112,8 +110,7 @@ struct BatchWriter {
             (result, changes) = try retract(id, reason: reason, requestID: write.requestID)
         }
         if case .success(let reply) = result {
-            try db.cachedStatement(sql: "INSERT INTO requests (id, reply, created_at, digest) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [write.requestID, reply, nowMillis, write.digest])
+            try RequestRow(id: write.requestID, reply: reply, createdAt: nowMillis, digest: write.digest).insert(db)
         }
         return WriteOutcome(requestID: write.requestID, reply: result, changes: changes, replayed: false)
     }
@@ -135,12 +132,6 @@ struct BatchWriter {
     /// Appends a change to the log with its key and the hash of its JSON, which every read
     /// checks (a published change never changes; if its bytes do, that is damage).
     func appendChange(_ change: ChangeHeader, body: Data, hash: Int64, provenanceJSON provenance: String?) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO changes (seq, record_id, version, kind, status, body, request_id, reason, provenance, committed_at,
-                                 key, previous_key, body_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [change.seq, change.recordID, change.version, change.kind.rawValue, change.status.rawValue,
-                                     body, change.requestID, change.reason, provenance, nowMillis,
-                                     change.key, change.previousKey, hash])
+        try ChangeRow(change, body: body, hash: hash, provenanceJSON: provenance, committedAt: nowMillis).append(to: db)
     }
 }

@@ -49,6 +49,10 @@ public final class EvidenceDatabase: Sendable {
                 throw StorageError.newerSchema(path: path, unknown: unknown.sorted())
             }
             try migrator.migrate(pool)
+            // The readers that ran the checks above hold the schema from before the migration:
+            // a `SELECT *` prepared on one of them lists the old columns, and a row read by
+            // name misses the new ones (GRDB issues 1453, 1500). Reads start on fresh connections.
+            pool.invalidateReadOnlyConnections()
         } catch let error as StorageError {
             throw error
         } catch {

@@ -5,14 +5,6 @@ import WireProtocol
 
 /// What `write` and `retract` do to records, inside the batch's transaction.
 extension BatchWriter {
-    struct Existing {
-        let id: Int64
-        let identity: RecordIdentity
-        let version: Int
-        let status: RecordStatus
-        let hash: Int64
-    }
-
     mutating func store(_ records: [Result<PreparedRecord, RecordRejection>],
                         requestID: String) throws -> (Result<Data, ErrorBody>, [StoredChange]) {
         var results: [RecordResult] = [], changes: [StoredChange] = []
@@ -64,21 +56,18 @@ extension BatchWriter {
     /// stored JSON is damaged is not retracted: that would publish the damage under a new hash.
     mutating func retract(_ id: Int64, reason: String,
                           requestID: String) throws -> (Result<Data, ErrorBody>, [StoredChange]) {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT r.key, r.version, r.status, r.head_seq, c.body, c.body_hash FROM records r JOIN changes c ON c.seq = r.head_seq
-            WHERE r.id = ?
-            """), arguments: [id]) else {
+        // A record whose current change is not in the log is not found (`verify` reports it).
+        guard let record = try RecordRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE id = ?"), arguments: [id]),
+              let current = try ChangeRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM changes WHERE seq = ?"),
+                                                   arguments: [record.headSeq]) else {
             return (.failure(ErrorBody(code: .notFound, message: "no record with id \(id)")), [])
         }
-        let key: String = try row.decode(atIndex: 0), version: Int = try row.decode(atIndex: 1)
-        let status: String = try row.decode(atIndex: 2), headSeq: Int64 = try row.decode(atIndex: 3)
-        let body: Data = try row.decode(atIndex: 4), hash: Int64 = try row.decode(atIndex: 5)
+        let key = record.identity.key, version = record.version, body = current.body, hash = current.bodyHash
         guard ChangeIntegrity.hash(body) == hash else {
-            return (.failure(.damagedRecord(id: id, key: key, seq: headSeq)), [])
+            return (.failure(.damagedRecord(id: id, key: key, seq: record.headSeq)), [])
         }
-        if status == RecordStatus.retracted.rawValue {
-            let current = try ChangeLog.change(seq: headSeq, in: db).header
-            return (.success(WireJSON.encode(RetractReply(change: current, changed: false))), [])
+        if record.status == .retracted {
+            return (.success(WireJSON.encode(RetractReply(change: try current.stored().header, changed: false))), [])
         }
         head += 1
         try db.cachedStatement(sql: "UPDATE records SET status = 'retracted', head_seq = ? WHERE id = ?").execute(arguments: [head, id])
@@ -92,28 +81,17 @@ extension BatchWriter {
     /// A record's key is always the strongest of its identifiers (see `RecordIdentity`), so a
     /// DOI is found by key; a PMID may belong to a record keyed by its DOI. (An NCT id alone
     /// does not decide: a registry entry and the paper reporting the trial are two records.)
-    func find(_ identity: RecordIdentity) throws -> Existing? {
-        let columns = "SELECT id, key, doi, pmid, nct, version, status, hash FROM records WHERE"
-        if let row = try Row.fetchOne(db.cachedStatement(sql: "\(columns) key = ?"), arguments: [identity.key]) {
-            return try existing(row)
+    func find(_ identity: RecordIdentity) throws -> RecordRow? {
+        if let record = try RecordRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE key = ?"),
+                                               arguments: [identity.key]) {
+            return record
         }
-        if let pmid = identity.pmid,
-           let row = try Row.fetchOne(db.cachedStatement(sql: "\(columns) pmid = ?"), arguments: [pmid]) {
-            return try existing(row)
-        }
-        return nil
-    }
-
-    func existing(_ row: Row) throws -> Existing {
-        Existing(id: try row.decode(atIndex: 0),
-                 identity: RecordIdentity(key: try row.decode(atIndex: 1), doi: try row.decode(atIndex: 2),
-                                          pmid: try row.decode(atIndex: 3), nct: try row.decode(atIndex: 4)),
-                 version: try row.decode(atIndex: 5), status: RecordStatus(rawValue: try row.decode(atIndex: 6)) ?? .active,
-                 hash: try row.decode(atIndex: 7))
+        guard let pmid = identity.pmid else { return nil }
+        return try RecordRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE pmid = ?"), arguments: [pmid])
     }
 
     /// Why an import must leave the stored record as it is, or nil when it may update it.
-    func importNotApplied(_ record: PreparedRecord, incoming: RecordStatus, over existing: Existing) throws -> String? {
+    func importNotApplied(_ record: PreparedRecord, incoming: RecordStatus, over existing: RecordRow) throws -> String? {
         if incoming == .needsReview && existing.status != .needsReview {
             return "the study is already stored complete (record \(existing.id)); this partial import was not applied"
         }
@@ -130,11 +108,10 @@ extension BatchWriter {
     /// A stored record other than `existing` that already has the key or the PMID this update
     /// would give it: the record names two studies (the DOI of one and the PMID of another,
     /// say). Answered `conflict`, naming both, rather than failing on the unique index.
-    func conflict(_ identity: RecordIdentity, of record: PreparedRecord, with existing: Existing) throws -> Problem? {
+    func conflict(_ identity: RecordIdentity, of record: PreparedRecord, with existing: RecordRow) throws -> Problem? {
         func holder(_ column: String, _ value: String) throws -> (id: Int64, key: String)? {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, key FROM records WHERE \(column) = ? AND id != ?"),
-                                             arguments: [value, existing.id]) else { return nil }
-            return (try row.decode(atIndex: 0), try row.decode(atIndex: 1))
+            try RecordRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE \(column) = ? AND id != ?"),
+                                   arguments: [value, existing.id]).map { ($0.id, $0.identity.key) }
         }
         let matched = "stored record \(existing.id) (\(existing.identity.key))"
         if identity.key != existing.identity.key, let other = try holder("key", identity.key) {
@@ -168,7 +145,7 @@ extension BatchWriter {
     /// A new version, with the merged identifiers. When the key changes (an update added a
     /// stronger identifier), this change carries the new key and the previous one; earlier
     /// changes keep theirs.
-    mutating func update(_ existing: Existing, to identity: RecordIdentity, with record: PreparedRecord,
+    mutating func update(_ existing: RecordRow, to identity: RecordIdentity, with record: PreparedRecord,
                          requestID: String) throws -> ChangeHeader {
         head += 1
         // A complete version ends a record's review; a retraction stays.

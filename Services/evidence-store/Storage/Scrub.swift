@@ -93,13 +93,13 @@ public enum Scrub {
         var expected: Int64 = 1
         do {
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT c.seq, c.record_id, c.kind, c.status, c.body, c.body_hash, r.id FROM changes c
+                SELECT c.seq, c.record_id, c.kind, c.status, c.body, c.body_hash, r.id AS stored_record FROM changes c
                 LEFT JOIN records r ON r.id = c.record_id ORDER BY c.seq
                 """)
             while let row = try rows.next() {
                 report.changes += 1
                 do {
-                    let seq: Int64 = try row.decode(atIndex: 0), recordID: Int64 = try row.decode(atIndex: 1)
+                    let seq: Int64 = try row.decode(forColumn: "seq"), recordID: Int64 = try row.decode(forColumn: "record_id")
                     func problem(_ what: String) { problems.append(ScrubProblem(seq: seq, recordID: recordID, what: what)) }
                     if seq != expected {
                         problems.append(ScrubProblem(seq: nil, recordID: nil, what: seq == expected + 1
@@ -108,10 +108,10 @@ public enum Scrub {
                     }
                     expected = seq + 1
                     report.head = seq
-                    if ChangeKind(rawValue: try row.decode(atIndex: 2)) == nil { problem("unknown change kind") }
-                    if RecordStatus(rawValue: try row.decode(atIndex: 3)) == nil { problem("unknown record status") }
-                    if (try row.decode(Int64?.self, atIndex: 6)) == nil { problem("the change belongs to no stored record") }
-                    let body: Data = try row.decode(atIndex: 4), hash: Int64 = try row.decode(atIndex: 5)
+                    if ChangeKind(rawValue: try row.decode(forColumn: "kind")) == nil { problem("unknown change kind") }
+                    if RecordStatus(rawValue: try row.decode(forColumn: "status")) == nil { problem("unknown record status") }
+                    if (try row.decode(Int64?.self, forColumn: "stored_record")) == nil { problem("the change belongs to no stored record") }
+                    let body: Data = try row.decode(forColumn: "body"), hash: Int64 = try row.decode(forColumn: "body_hash")
                     if ChangeIntegrity.hash(body) != hash {
                         problem(ChangeIntegrity.hashMismatch)
                     } else if let error = RecordIntake.evaluate(body).errors.first {
@@ -134,17 +134,17 @@ public enum Scrub {
         do {
             report.records = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? 0
             let rows = try Row.fetchAll(db, sql: """
-                SELECT r.id, r.head_seq, c.seq, c.record_id = r.id, c.key = r.key, c.body_hash = r.hash FROM records r
+                SELECT r.id, r.head_seq, c.seq AS logged, c.record_id = r.id AS own, c.key = r.key AS same_key FROM records r
                 LEFT JOIN changes c ON c.seq = r.head_seq
                 WHERE c.seq IS NULL OR c.record_id != r.id OR c.key != r.key OR c.body_hash != r.hash ORDER BY r.id
                 """)
             return try rows.map { row in
-                let id: Int64 = try row.decode(atIndex: 0), head: Int64 = try row.decode(atIndex: 1)
-                let what = if (try row.decode(Int64?.self, atIndex: 2)) == nil {
+                let id: Int64 = try row.decode(forColumn: "id"), head: Int64 = try row.decode(forColumn: "head_seq")
+                let what = if (try row.decode(Int64?.self, forColumn: "logged")) == nil {
                     "the record's current change (seq \(head)) is not in the log"
-                } else if (try row.decode(Bool.self, atIndex: 3)) == false {
+                } else if (try row.decode(Bool.self, forColumn: "own")) == false {
                     "the record's current change (seq \(head)) belongs to another record"
-                } else if (try row.decode(Bool.self, atIndex: 4)) == false {
+                } else if (try row.decode(Bool.self, forColumn: "same_key")) == false {
                     "the record's key differs from that of its current change (seq \(head))"
                 } else {
                     "the record's hash differs from that of its current change (seq \(head))"

@@ -34,73 +34,28 @@ final class WatchStore: Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE watches (
-                    name TEXT PRIMARY KEY,
-                    filter TEXT NOT NULL,
-                    stream INTEGER NOT NULL,
-                    webhook TEXT,
-                    secret TEXT,
-                    -- the last change this watch has dealt with: delivered, given up on, or not matching
-                    cursor INTEGER NOT NULL,
-                    delivered INTEGER NOT NULL DEFAULT 0,
-                    failures INTEGER NOT NULL DEFAULT 0,
-                    dead_in_a_row INTEGER NOT NULL DEFAULT 0,
-                    paused TEXT,
-                    rewinds INTEGER NOT NULL DEFAULT 0,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE dead_letters (
-                    id INTEGER PRIMARY KEY,
-                    watch TEXT NOT NULL,
-                    seq INTEGER NOT NULL,
-                    key TEXT,
-                    attempts INTEGER NOT NULL,
-                    last_status INTEGER,
-                    last_error TEXT NOT NULL,
-                    at INTEGER NOT NULL
-                );
-                CREATE INDEX dead_letters_watch ON dead_letters(watch, id);
-                """)
-        }
+        let migrator = WatchMigrations.migrator
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ErrorBody(code: .internal, message: "\(path) was written by a newer ldn-notifier")
         }
         try migrator.migrate(pool)
+        // The reader that ran the check holds the schema from before the migration: a
+        // `SELECT *` it prepares could list old columns (GRDB issues 1453, 1500).
+        pool.invalidateReadOnlyConnections()
     }
 
     func all() async throws -> [Watch] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM watches ORDER BY name").map(Self.watch) }
+        try await pool.read { db in try Watch.order(Watch.Columns.name).fetchAll(db) }
     }
 
     func watch(_ name: String) async throws -> Watch? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM watches WHERE name = ?", arguments: [name]).map(Self.watch) }
-    }
-
-    /// A watch as stored. One whose filter no longer reads is kept paused, saying why: an
-    /// empty filter in its place would announce every change.
-    static func watch(_ row: Row) -> Watch {
-        var paused: String? = row["paused"]
-        let filter: EvidenceFilter
-        do {
-            filter = try WireJSON.decode(EvidenceFilter.self, from: Data((row["filter"] as String).utf8))
-        } catch {
-            filter = EvidenceFilter()
-            paused = "its stored filter cannot be read (\(error)); remove the watch and add it again"
-        }
-        return Watch(name: row["name"], filter: filter, stream: row["stream"], webhook: (row["webhook"] as String?).flatMap(URL.init(string:)),
-                     secret: row["secret"], cursor: row["cursor"], delivered: row["delivered"], failures: row["failures"],
-                     deadInARow: row["dead_in_a_row"], paused: paused, rewinds: row["rewinds"])
+        try await pool.read { db in try Watch.fetchOne(db, key: name) }
     }
 
     /// Adds a watch; false when the name is taken.
     func add(_ watch: Watch) async throws -> Bool {
         try await pool.write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM watches WHERE name = ?", arguments: [watch.name]) == 0 else {
-                return false
-            }
+            guard try !Watch.exists(db, key: watch.name) else { return false }
             try db.execute(sql: """
                 INSERT INTO watches (name, filter, stream, webhook, secret, cursor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [watch.name, String(decoding: WireJSON.encode(watch.filter), as: UTF8.self), watch.stream,
@@ -149,31 +104,24 @@ final class WatchStore: Sendable {
 
     func addDeadLetter(_ letter: DeadLetter) async throws {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO dead_letters (watch, seq, key, attempts, last_status, last_error, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [letter.watch, letter.seq, letter.key, letter.attempts, letter.lastStatus, letter.lastError,
-                                 Int64(letter.at.timeIntervalSince1970)])
+            try DeadLetterRow(letter).insert(db)
         }
     }
 
     func deadLetters(limitPerWatch: Int = 20) async throws -> [DeadLetter] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try DeadLetterRow.fetchAll(db, sql: """
                 SELECT * FROM dead_letters d WHERE id IN
                   (SELECT id FROM dead_letters WHERE watch = d.watch ORDER BY id DESC LIMIT ?)
                 ORDER BY watch, id
-                """, arguments: [limitPerWatch]).map { row in
-                DeadLetter(watch: row["watch"], seq: row["seq"], key: row["key"], attempts: row["attempts"],
-                           lastStatus: row["last_status"], lastError: row["last_error"],
-                           at: Date(timeIntervalSince1970: Double(row["at"] as Int64)))
-            }
+                """, arguments: [limitPerWatch]).map(\.letter)
         }
     }
 
     func deadLetterCounts() async throws -> [String: Int] {
         try await pool.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT watch, COUNT(*) FROM dead_letters GROUP BY watch")
-                .map { ($0[0] as String, $0[1] as Int) })
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT watch, COUNT(*) AS letters FROM dead_letters GROUP BY watch")
+                .map { ($0["watch"] as String, $0["letters"] as Int) })
         }
     }
 

@@ -26,8 +26,8 @@ extension ReplicaDatabase {
             try Row.fetchOne(db, sql: """
                 SELECT seq, record_id, key, reason, quarantined_at FROM quarantine ORDER BY quarantined_at DESC, seq DESC LIMIT 1
                 """).map { row in
-                SkippedChange(seq: row[0], recordID: row[1], key: row[2], reason: row[3],
-                              at: Date(timeIntervalSince1970: TimeInterval(row[4] as Int64)))
+                SkippedChange(seq: row["seq"], recordID: row["record_id"], key: row["key"], reason: row["reason"],
+                              at: Date(timeIntervalSince1970: TimeInterval(row["quarantined_at"] as Int64)))
             }
         }
     }

@@ -29,14 +29,14 @@ extension ReplicaDatabase {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(from) WHERE records_fts MATCH ? \(extra)",
                                          arguments: [match] + sql.arguments) ?? 0
             let ranked = try Row.fetchAll(db, sql: """
-                SELECT r.id, snippet(records_fts, -1, '**', '**', '…', 14), bm25(records_fts)
+                SELECT r.id, snippet(records_fts, -1, '**', '**', '…', 14) AS snippet, bm25(records_fts) AS rank
                 FROM \(from) WHERE records_fts MATCH ? \(extra)
                 ORDER BY bm25(records_fts) LIMIT ?
                 """, arguments: [match] + sql.arguments + [limit])
-            var hits = try Self.hits(ranked.map { $0[0] }, in: db)
+            var hits = try Self.hits(ranked.map { $0["id"] }, in: db)
             for index in hits.indices {
-                hits[index].snippet = ranked[index][1]
-                hits[index].score = -(ranked[index][2] as Double)
+                hits[index].snippet = ranked[index]["snippet"]
+                hits[index].score = -(ranked[index]["rank"] as Double)
             }
             return (total, hits)
         }
@@ -45,14 +45,14 @@ extension ReplicaDatabase {
     /// The records with these ids, in this order.
     static func hits(_ ids: [Int64], in db: Database) throws -> [Hit] {
         guard !ids.isEmpty else { return [] }
-        let rows = try Row.fetchAll(db, sql: """
+        var byID: [Int64: Hit] = [:]
+        try Row.fetchCursor(db, sql: """
             SELECT r.id, r.seq, r.key, r.version, r.status, b.body FROM records r JOIN record_bodies b ON b.id = r.id
             WHERE r.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
-            """, arguments: StatementArguments(ids))
-        var byID: [Int64: Hit] = [:]
-        for row in rows {
-            byID[row[0]] = Hit(id: row[0], seq: row[1], key: row[2], version: row[3],
-                               status: RecordStatus(rawValue: row[4]) ?? .active, recordJSON: row[5])
+            """, arguments: StatementArguments(ids)).forEach { row in
+            let id: Int64 = row["id"]
+            byID[id] = Hit(id: id, seq: row["seq"], key: row["key"], version: row["version"],
+                           status: RecordStatus(rawValue: row["status"]) ?? .active, recordJSON: row["body"])
         }
         return ids.compactMap { byID[$0] }
     }

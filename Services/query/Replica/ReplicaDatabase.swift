@@ -32,6 +32,9 @@ final class ReplicaDatabase: FollowerSink, Sendable {
             throw ErrorBody(code: .internal, message: "replica \(path) was written by a newer ldn-query; remove it to rebuild")
         }
         try migrator.migrate(pool)
+        // The reader that ran the check holds the schema from before the migration: a row it
+        // reads by name could miss a column just added (GRDB issues 1453, 1500).
+        pool.invalidateReadOnlyConnections()
     }
 
     // MARK: FollowerSink
@@ -90,12 +93,13 @@ final class ReplicaDatabase: FollowerSink, Sendable {
         if !fresh, let held = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT seq, conditions, status, design, certainty, year FROM records WHERE id = ?
             """), arguments: [header.recordID]) {
-            guard (held[0] as Int64) < header.seq else { return }
-            for code in (held[1] as String).split(separator: "\n").map(String.init) {
+            guard (held["seq"] as Int64) < header.seq else { return }
+            for code in (held["conditions"] as String).split(separator: "\n").map(String.init) {
                 try db.cachedStatement(sql: """
                     DELETE FROM record_conditions WHERE code = ? AND status = ? AND design = ? AND certainty = ? AND year = ?
                     AND record_id = ?
-                    """).execute(arguments: [code, held[2], held[3], held[4], held[5], header.recordID])
+                    """).execute(arguments: [code, held["status"], held["design"], held["certainty"], held["year"],
+                                             header.recordID])
                 try db.cachedStatement(sql: "DELETE FROM outcome_index WHERE code = ? AND record_id = ?")
                     .execute(arguments: [code, header.recordID])
             }

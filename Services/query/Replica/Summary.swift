@@ -13,11 +13,11 @@ extension ReplicaDatabase {
             var byDesign: [StudyDesign: (studies: Int, participants: Int)] = [:]
             var byCertainty: [Certainty: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT design, certainty, COUNT(*), TOTAL(participants) FROM record_conditions
+                SELECT design, certainty, COUNT(*) AS studies, TOTAL(participants) AS participants FROM record_conditions
                 WHERE code = ? AND status = 'active' GROUP BY design, certainty
                 """, arguments: [code]) {
-                let design = StudyDesign(rawValue: row[0]) ?? .other, certainty = Self.certainty(row[1])
-                let studies: Int = row[2], participants = Self.participantTotal(row[3])
+                let design = StudyDesign(rawValue: row["design"]) ?? .other, certainty = Self.certainty(row["certainty"])
+                let studies: Int = row["studies"], participants = Self.participantTotal(row["participants"])
                 byDesign[design, default: (0, 0)].studies += studies
                 byDesign[design, default: (0, 0)].participants += participants
                 byCertainty[certainty, default: 0] += studies
@@ -32,7 +32,8 @@ extension ReplicaDatabase {
             byDesign = byDesign.filter { $0.value.studies > 0 }
             byCertainty = byCertainty.filter { $0.value > 0 }
             let doses = try Row.fetchOne(db, sql: """
-                SELECT MIN(dose_mg), MAX(dose_mg), MAX(record_id) FROM record_conditions WHERE code = ? AND status = 'active'
+                SELECT MIN(dose_mg) AS dose_min, MAX(dose_mg) AS dose_max, MAX(record_id) AS latest FROM record_conditions
+                WHERE code = ? AND status = 'active'
                 """, arguments: [code])
             let skipped = Set(extraReports.map(\.recordID))
             let strongest = try Int64.fetchAll(db, sql: """
@@ -41,13 +42,13 @@ extension ReplicaDatabase {
                 """, arguments: [code, 5 + skipped.count]).filter { !skipped.contains($0) }.prefix(5)
             var outcomes: [String: SummaryReply.OutcomeCount] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT measure, direction, COUNT(*) FROM outcome_index
+                SELECT measure, direction, COUNT(*) AS reports FROM outcome_index
                 WHERE code = ? AND status = 'active' GROUP BY measure, direction
                 """, arguments: [code]) {
-                let measure: String = row[0], count: Int = row[2]
+                let measure: String = row["measure"], count: Int = row["reports"]
                 var tally = outcomes[measure]
                     ?? SummaryReply.OutcomeCount(measure: measure, improved: 0, noDifference: 0, worsened: 0, mixed: 0)
-                switch Direction(rawValue: row[1]) {
+                switch Direction(rawValue: row["direction"]) {
                 case .improved: tally.improved += count
                 case .noDifference: tally.noDifference += count
                 case .worsened: tally.worsened += count
@@ -55,7 +56,7 @@ extension ReplicaDatabase {
                 }
                 outcomes[measure] = tally
             }
-            let latestID: Int64? = doses?[2]
+            let latestID: Int64? = doses?["latest"]
             let listed = try Self.studies(Array(strongest) + (latestID.map { [$0] } ?? []), in: db)
             return SummaryReply(
                 condition: code, name: ConditionVocabulary.displayName(code: code),
@@ -67,7 +68,7 @@ extension ReplicaDatabase {
                     byCertainty[certainty].map { .init(certainty: certainty, studies: $0) }
                 },
                 outcomes: outcomes.values.sorted { ($0.total, $1.measure) > ($1.total, $0.measure) },
-                doseMinMg: doses?[0], doseMaxMg: doses?[1],
+                doseMinMg: doses?["dose_min"], doseMaxMg: doses?["dose_max"],
                 strongest: strongest.compactMap { listed[$0] }, latest: latestID.flatMap { listed[$0] },
                 replica: replica)
         }
@@ -78,18 +79,20 @@ extension ReplicaDatabase {
     /// latest). Read through the small partial index of records that carry an NCT id.
     static func extraReports(condition code: String, in db: Database)
         throws -> [(recordID: Int64, design: StudyDesign, certainty: Certainty, participants: Int?)] {
-        let rows = try Row.fetchAll(db, sql: """
+        var previousStudy: String?
+        var extra: [(recordID: Int64, design: StudyDesign, certainty: Certainty, participants: Int?)] = []
+        try Row.fetchCursor(db, sql: """
             SELECT study, record_id, design, certainty, participants FROM record_conditions
             WHERE code = ? AND status = 'active' AND study IS NOT NULL
             ORDER BY study, certainty DESC, participants IS NULL, participants DESC, record_id DESC
-            """, arguments: [code])
-        var previousStudy: String?
-        return rows.compactMap { row in
-            let study: String = row[0]
+            """, arguments: [code]).forEach { row in
+            let study: String = row["study"]
             defer { previousStudy = study }
-            guard study == previousStudy else { return nil }  // the first of its study stands for it
-            return (row[1], StudyDesign(rawValue: row[2]) ?? .other, certainty(row[3]), row[4])
+            guard study == previousStudy else { return }  // the first of its study stands for it
+            extra.append((row["record_id"], StudyDesign(rawValue: row["design"]) ?? .other, certainty(row["certainty"]),
+                          row["participants"]))
         }
+        return extra
     }
 
     /// A group's participant total (SQLite's TOTAL, a double) as an Int, clamped: no stored
@@ -109,8 +112,9 @@ extension ReplicaDatabase {
             WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
             """, arguments: StatementArguments(ids))
         return Dictionary(rows.map { row in
-            (row[0], SummaryStudy(id: row[0], title: row[1], year: row[2], design: StudyDesign(rawValue: row[3]) ?? .other,
-                                  certainty: certainty(row[4]), participants: row[5], doi: row[6], pmid: row[7]))
+            (row["id"], SummaryStudy(id: row["id"], title: row["title"], year: row["year"],
+                                     design: StudyDesign(rawValue: row["design"]) ?? .other, certainty: certainty(row["certainty"]),
+                                     participants: row["participants"], doi: row["doi"], pmid: row["pmid"]))
         }, uniquingKeysWith: { first, _ in first })
     }
 }

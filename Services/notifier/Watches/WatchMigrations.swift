@@ -1,0 +1,40 @@
+import GRDB
+
+/// The notifier's schema, one named migration per release that changed it, as the store's
+/// and the replica's. Shipped migrations are never edited: a change is a new migration.
+enum WatchMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE watches (
+                    name TEXT PRIMARY KEY,
+                    filter TEXT NOT NULL,
+                    stream INTEGER NOT NULL,
+                    webhook TEXT,
+                    secret TEXT,
+                    -- the last change this watch has dealt with: delivered, given up on, or not matching
+                    cursor INTEGER NOT NULL,
+                    delivered INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    dead_in_a_row INTEGER NOT NULL DEFAULT 0,
+                    paused TEXT,
+                    rewinds INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY,
+                    watch TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    key TEXT,
+                    attempts INTEGER NOT NULL,
+                    last_status INTEGER,
+                    last_error TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX dead_letters_watch ON dead_letters(watch, id);
+                """)
+        }
+        return migrator
+    }
+}

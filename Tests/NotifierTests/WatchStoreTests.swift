@@ -1,0 +1,116 @@
+import EvidenceModel
+import Foundation
+import GRDB
+import Testing
+import WireProtocol
+@testable import Notifier
+
+@Suite("The notifier's database: named migrations, and databases written by earlier releases")
+struct WatchStoreTests {
+    /// A notifier database as releases before `WatchMigrations` wrote it (the schema was
+    /// created inline in `WatchStore`): its tables, GRDB's record of the applied "v1", a
+    /// watch, a watch whose stored filter no longer reads, and a dead letter. SYNTHETIC data.
+    static func earlierReleaseDatabase() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-notifier-v1-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: directory.appendingPathComponent(WatchStore.fileName).path)
+        let filter = String(decoding: WireJSON.encode(EvidenceFilter(condition: "crohns", design: [.rct])), as: UTF8.self)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations (identifier) VALUES ('v1');
+                CREATE TABLE watches (
+                    name TEXT PRIMARY KEY,
+                    filter TEXT NOT NULL,
+                    stream INTEGER NOT NULL,
+                    webhook TEXT,
+                    secret TEXT,
+                    cursor INTEGER NOT NULL,
+                    delivered INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    dead_in_a_row INTEGER NOT NULL DEFAULT 0,
+                    paused TEXT,
+                    rewinds INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY,
+                    watch TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    key TEXT,
+                    attempts INTEGER NOT NULL,
+                    last_status INTEGER,
+                    last_error TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX dead_letters_watch ON dead_letters(watch, id);
+                INSERT INTO watches (name, filter, stream, webhook, secret, cursor, delivered, failures, dead_in_a_row, paused,
+                                     rewinds, created_at)
+                VALUES ('synthetic-crohns', ?, 0, 'http://127.0.0.1:9/hook', 'synthetic-secret', 42, 7, 2, 1, NULL, 3, 1700000000),
+                       ('synthetic-broken', '{"condition": ', 1, NULL, NULL, 5, 0, 0, 0, NULL, 0, 1700000000);
+                INSERT INTO dead_letters (watch, seq, key, attempts, last_status, last_error, at)
+                VALUES ('synthetic-crohns', 40, 'doi:10.5555/synthetic.40', 5, 500, 'SYNTHETIC: the receiver failed', 1700000100);
+                """, arguments: [filter])
+        }
+        return directory
+    }
+
+    @Test("The migrations keep the identifiers databases on disk already record")
+    func migrationNames() {
+        #expect(WatchMigrations.migrator.migrations == ["v1"])
+    }
+
+    @Test("A database written before the migrations had their own file opens, with its watches and dead letters as stored")
+    func earlierReleaseOpens() async throws {
+        let directory = try Self.earlierReleaseDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try WatchStore(directory: directory)
+
+        let watches = try await store.all()
+        #expect(watches.map(\.name) == ["synthetic-broken", "synthetic-crohns"])
+        let watch = try #require(try await store.watch("synthetic-crohns"))
+        #expect(watch.filter == EvidenceFilter(condition: "crohns", design: [.rct]))
+        #expect(!watch.stream && watch.webhook?.absoluteString == "http://127.0.0.1:9/hook" && watch.secret == "synthetic-secret")
+        #expect(watch.cursor == 42 && watch.delivered == 7 && watch.failures == 2 && watch.deadInARow == 1 && watch.rewinds == 3)
+        #expect(watch.paused == nil)
+
+        let broken = try #require(watches.first)
+        #expect(broken.stream && broken.webhook == nil && broken.filter == EvidenceFilter())
+        #expect(broken.paused?.hasPrefix("its stored filter cannot be read") == true, "kept paused, not matching everything")
+
+        #expect(try await store.deadLetters() == [DeadLetter(
+            watch: "synthetic-crohns", seq: 40, key: "doi:10.5555/synthetic.40", attempts: 5, lastStatus: 500,
+            lastError: "SYNTHETIC: the receiver failed", at: Date(timeIntervalSince1970: 1_700_000_100))])
+        #expect(try await store.deadLetterCounts() == ["synthetic-crohns": 1])
+    }
+
+    @Test("Watches and dead letters written now read back as written")
+    func roundTrip() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-notifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try WatchStore(directory: directory)
+        let watch = WatchStore.Watch(name: "synthetic-ms", filter: EvidenceFilter(condition: "ms"), stream: true, webhook: nil,
+                                     secret: nil, cursor: 9, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0)
+        #expect(try await store.add(watch))
+        #expect(try await store.add(watch) == false, "the name is taken")
+        let letter = DeadLetter(watch: "synthetic-ms", seq: 10, key: nil, attempts: 1, lastStatus: nil,
+                                lastError: "SYNTHETIC: refused", at: Date(timeIntervalSince1970: 1_700_000_200))
+        try await store.addDeadLetter(letter)
+        let read = try #require(try await store.watch("synthetic-ms"))
+        #expect(read.name == watch.name && read.filter == watch.filter && read.stream && read.cursor == 9)
+        #expect(try await store.deadLetters() == [letter])
+        #expect(try await store.remove("synthetic-ms"))
+        #expect(try await store.all().isEmpty)
+        #expect(try await store.deadLetters().isEmpty, "its dead letters go with it")
+    }
+
+    @Test("A database a newer release migrated is refused, not opened")
+    func newerRefused() throws {
+        let directory = try Self.earlierReleaseDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try DatabaseQueue(path: directory.appendingPathComponent(WatchStore.fileName).path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')")
+        }
+        #expect(throws: (any Error).self) { try WatchStore(directory: directory) }
+    }
+}
