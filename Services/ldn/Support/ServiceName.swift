@@ -18,13 +18,16 @@ enum ServiceName: String, CaseIterable {
         }
     }
 
-    var flag: String {
+    var flag: String { "--" + optionName }
+
+    /// The name of `ldn`'s option for this service's endpoint.
+    var optionName: String {
         switch self {
-        case .ingest: "--ingest"
-        case .store: "--store"
-        case .query: "--query"
-        case .notifier: "--notifier"
-        case .notifierStream: "--stream"
+        case .ingest: "ingest"
+        case .store: "store"
+        case .query: "query"
+        case .notifier: "notifier"
+        case .notifierStream: "stream"
         }
     }
 
