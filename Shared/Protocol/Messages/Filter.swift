@@ -45,16 +45,6 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
         self.includeNeedsReview = includeNeedsReview
     }
 
-    enum CodingKeys: String, CodingKey {
-        case condition, design, outcome, direction, doi, pmid, nct, text
-        case minCertainty = "min_certainty"
-        case yearFrom = "year_from"
-        case yearTo = "year_to"
-        case minParticipants = "min_participants"
-        case includeRetracted = "include_retracted"
-        case includeNeedsReview = "include_needs_review"
-    }
-
     /// The filter with names turned into codes and identifiers normalised, or an error a
     /// user can act on: an unknown condition comes back with the nearest known ones (or all
     /// of them), and values no record could match are refused rather than matching nothing.
