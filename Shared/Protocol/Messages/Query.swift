@@ -136,7 +136,7 @@ public struct QueryReply: JSONConvertible, Sendable {
     public init(json: JSONValue) throws(JSONShapeError) {
         let fields = try JSONFields(json)
         self.init(total: try fields.int("total"), hits: try fields.list("hits", of: Hit.self),
-                  replica: try ReplicaState(json: fields["replica"] ?? .null))
+                  replica: try fields.required("replica", ReplicaState.self))
     }
 }
 

@@ -147,7 +147,7 @@ public struct MatchHeader: JSONConvertible, Sendable, Hashable {
     public init(json: JSONValue) throws(JSONShapeError) {
         let fields = try JSONFields(json)
         self.init(watch: try fields.string("watch"), delivery: try fields.int("delivery"),
-                  change: try ChangeHeader(json: fields["change"] ?? .null))
+                  change: try fields.required("change", ChangeHeader.self))
     }
 }
 
