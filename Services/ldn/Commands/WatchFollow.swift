@@ -22,7 +22,7 @@ struct WatchFollow: ParsableCommand {
     @Argument var name: String
 
     @Option(help: "The notifier's stream (env LDN_NOTIFIER_STREAM_ENDPOINT).")
-    var stream = Setting.string("LDN_NOTIFIER_STREAM_ENDPOINT", default: DefaultEndpoint.notifierStream)
+    var stream = ServiceName.notifierStream.configuredEndpoint
 
     @Option(help: "Stop after this many matches.")
     var count: Int?

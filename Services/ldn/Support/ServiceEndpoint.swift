@@ -8,7 +8,7 @@ import WireProtocol
 struct ServiceEndpoint<Target: EndpointTarget>: ParsableArguments {
     @Option(name: .customLong(Target.service.optionName),
             help: ArgumentHelp("\(Target.service.rawValue.capitalized) endpoint (env \(Target.service.variable))."))
-    var endpoint = Setting.string(Target.service.variable, default: Target.defaultEndpoint)
+    var endpoint = Target.service.configuredEndpoint
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -22,17 +22,14 @@ struct ServiceEndpoint<Target: EndpointTarget>: ParsableArguments {
 /// A service a `ServiceEndpoint` points at.
 protocol EndpointTarget {
     static var service: ServiceName { get }
-    static var defaultEndpoint: String { get }
 }
 
 enum QueryTarget: EndpointTarget {
     static var service: ServiceName { .query }
-    static var defaultEndpoint: String { DefaultEndpoint.query }
 }
 
 enum NotifierTarget: EndpointTarget {
     static var service: ServiceName { .notifier }
-    static var defaultEndpoint: String { DefaultEndpoint.notifierRequests }
 }
 
 typealias QueryEndpoint = ServiceEndpoint<QueryTarget>
