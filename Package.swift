@@ -92,8 +92,10 @@ let package = Package(
             path: "Benchmarks/ImportBenchmark"),
 
         // MARK: Tests
-        /// Runs the real executables as child processes: used by end-to-end tests and benchmarks.
-        .target(name: "TestHarness", dependencies: ["Client", "WireProtocol", "ZMQ"], path: "Tests/TestHarness"),
+        /// Runs the real executables as child processes (end-to-end tests and benchmarks), or a
+        /// service's builder inside the test process (its in-process tests).
+        .target(name: "TestHarness", dependencies: ["Client", "WireProtocol", "EvidenceModel", "ZMQ", "ServiceKit"],
+                path: "Tests/TestHarness"),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ", "TestHarness"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
@@ -103,9 +105,17 @@ let package = Package(
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
                     path: "Tests/EvidenceFormatsTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "SyntheticData", .product(name: "GRDB", package: "GRDB.swift")],
+        // In-process tests of each service's builder (the store's, behind the others, too).
+        .testTarget(name: "EvidenceStoreTests", dependencies: ["EvidenceStore", "TestHarness", "SyntheticData"],
+                    path: "Tests/EvidenceStoreTests"),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "EvidenceStore", "TestHarness", "SyntheticData"],
+                    path: "Tests/IngestTests"),
+        .testTarget(name: "QueryTests",
+                    dependencies: ["Query", "EvidenceStore", "TestHarness", "SyntheticData",
+                                   .product(name: "GRDB", package: "GRDB.swift")],
                     path: "Tests/QueryTests"),
-        .testTarget(name: "NotifierTests", dependencies: ["Notifier", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "NotifierTests", dependencies: ["Notifier", "EvidenceStore", "TestHarness", "SyntheticData",
+                                                          .product(name: "GRDB", package: "GRDB.swift")],
                     path: "Tests/NotifierTests"),
         .testTarget(
             name: "EndToEndTests",

@@ -49,10 +49,5 @@ public struct ErrorBody: Error, Codable, Sendable, CustomStringConvertible {
         self.retryAfterMs = retryAfterMs
     }
 
-    enum CodingKeys: String, CodingKey {
-        case code, message, details
-        case retryAfterMs = "retry_after_ms"
-    }
-
     public var description: String { "\(code.rawValue): \(message)" }
 }

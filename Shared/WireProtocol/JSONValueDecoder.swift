@@ -5,7 +5,8 @@ import Foundation
 /// - every member of every object must be one the type asks for (a misspelt filter field
 ///   is an error naming its path, never silently ignored);
 /// - integers must be whole and fit their type exactly (1e19 is an error, never a trap);
-/// - dates are ISO 8601 UTC strings, as `Timestamp` writes them.
+/// - dates are ISO 8601 UTC strings, as `Timestamp` writes them;
+/// - members are named in snake_case from the properties, as `WireJSON` writes them (`WireKey`).
 ///
 /// Message bodies are parsed once, by `JSONParser`, and decoded from the tree: no second
 /// parse by Foundation. With `strict` off (replies, which a newer service may extend),
@@ -73,12 +74,15 @@ private struct TreeDecoder: Decoder {
     let json: JSONValue
     let codingPath: [any CodingKey]
     let usage: KeyUsage
+    /// The object's keys are data (a `[String: …]` dictionary's), not field names.
+    var verbatimKeys = false
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = json else { throw mismatch("an object") }
         let id = usage.register(path: codingPath, keys: members.map(\.key))
-        return KeyedDecodingContainer(KeyedContainer<Key>(members: members, codingPath: codingPath, usage: usage, id: id))
+        return KeyedDecodingContainer(KeyedContainer<Key>(members: members, codingPath: codingPath, usage: usage, id: id,
+                                                          verbatimKeys: verbatimKeys))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -105,6 +109,9 @@ private struct TreeDecoder: Decoder {
             return date as! Value
         }
         if type == JSONValue.self { return json as! Value }
+        if type is any StringKeyedDictionary.Type {
+            return try Value(from: TreeDecoder(json: json, codingPath: codingPath, usage: usage, verbatimKeys: true))
+        }
         return try Value(from: self)
     }
 
@@ -159,6 +166,10 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let codingPath: [any CodingKey]
     let usage: KeyUsage
     let id: String
+    let verbatimKeys: Bool
+
+    /// The member's name in the JSON.
+    private func name(_ key: Key) -> String { verbatimKeys ? key.stringValue : WireKey.name(key.stringValue) }
 
     /// Taking every key (a dictionary) accepts every member.
     var allKeys: [Key] {
@@ -167,16 +178,18 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func contains(_ key: Key) -> Bool {
-        usage.ask(key.stringValue, in: id)
-        return members.contains { $0.key == key.stringValue }
+        let name = name(key)
+        usage.ask(name, in: id)
+        return members.contains { $0.key == name }
     }
 
     private func member(_ key: Key) throws -> TreeDecoder {
-        usage.ask(key.stringValue, in: id)
-        guard let value = members.first(where: { $0.key == key.stringValue })?.value else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing"))
+        let name = name(key)
+        usage.ask(name, in: id)
+        guard let value = members.first(where: { $0.key == name })?.value else {
+            throw DecodingError.keyNotFound(MemberKey(name), .init(codingPath: codingPath, debugDescription: "missing"))
         }
-        return TreeDecoder(json: value, codingPath: codingPath + [key], usage: usage)
+        return TreeDecoder(json: value, codingPath: codingPath + [MemberKey(name)], usage: usage)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try member(key).decodeNil() }

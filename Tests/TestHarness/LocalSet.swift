@@ -3,10 +3,11 @@ import Synchronization
 
 /// The four services started as real processes on free loopback ports, each with its
 /// own data folder under a fresh temporary directory. Services can be killed and
-/// restarted with the same settings, as an operator would.
+/// restarted with the same settings, as an operator would. Its endpoints and folders
+/// (`set.store`, `set.dataRoot`…) are its layout's.
+@dynamicMemberLookup
 public final class LocalSet: Sendable {
-    public let ingest: String, store: String, feed: String, query: String, notifier: String, stream: String
-    public let dataRoot: URL
+    public let layout: ServiceLayout
     private let commands: [String: (executable: String, arguments: [String])]
     private let environment: [String: String]
     private let running = Mutex<[String: ServiceProcess]>([:])
@@ -21,20 +22,11 @@ public final class LocalSet: Sendable {
     }
 
     private init(environment: [String: String], extraArguments: [String: [String]]) throws {
-        (ingest, store, feed, query, notifier, stream) =
-            (try freeEndpoint(), try freeEndpoint(), try freeEndpoint(), try freeEndpoint(), try freeEndpoint(), try freeEndpoint())
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        dataRoot = root
+        let layout = try ServiceLayout()
+        self.layout = layout
         self.environment = environment
-        let data = { (name: String) in root.appendingPathComponent(name).path }
-        var commands: [String: (String, [String])] = [
-            "evidence-store": ("ldn-evidence-store", ["--bind", store, "--feed-bind", feed, "--data-dir", data("store")]),
-            "ingest": ("ldn-ingest", ["--bind", ingest, "--store", store]),
-            "query": ("ldn-query", ["--bind", query, "--store", store, "--feed", feed, "--data-dir", data("query")]),
-            "notifier": ("ldn-notifier", ["--bind", notifier, "--stream-bind", stream, "--store", store, "--feed", feed,
-                                          "--data-dir", data("notifier")]),
-        ]
+        var commands: [String: (String, [String])] = [:]
+        for service in Self.allServices { commands[service] = ("ldn-\(service)", layout.arguments(service)) }
         for (service, extra) in extraArguments { commands[service]!.1 += extra }
         self.commands = commands
     }
@@ -60,6 +52,8 @@ public final class LocalSet: Sendable {
         }
     }
 
+    public subscript<Value>(dynamicMember path: KeyPath<ServiceLayout, Value>) -> Value { layout[keyPath: path] }
+
     public func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
 
     /// A second instance of a service on its own port (and, given one, its own data folder),
@@ -68,7 +62,7 @@ public final class LocalSet: Sendable {
         var (executable, arguments) = commands[service]!
         if let index = arguments.firstIndex(of: "--bind") { arguments[index + 1] = bind }
         if let dataDirectory, let index = arguments.firstIndex(of: "--data-dir") {
-            arguments[index + 1] = dataRoot.appendingPathComponent(dataDirectory).path
+            arguments[index + 1] = layout.dataRoot.appendingPathComponent(dataDirectory).path
         }
         let process = try ServiceProcess(executable, arguments, environment: environment)
         try await Self.waitUntilReady(process, arguments: arguments)
@@ -84,14 +78,14 @@ public final class LocalSet: Sendable {
 
     /// Flags that point `ldn` at this set.
     public var clientFlags: [String] {
-        ["--ingest", ingest, "--store", store, "--query", query, "--notifier", notifier]
+        ["--ingest", layout.ingest, "--store", layout.store, "--query", layout.query, "--notifier", layout.notifier]
     }
 
     /// SIGTERM to every running service; returns each one's exit status.
     public func stop() async throws -> [String: Int32] {
         var statuses: [String: Int32] = [:]
         for (name, process) in running.withLock({ $0 }) { statuses[name] = try await process.stop() }
-        try? FileManager.default.removeItem(at: dataRoot)
+        layout.removeData()
         return statuses
     }
 

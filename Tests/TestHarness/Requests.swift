@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import Client
 import WireProtocol
@@ -12,6 +13,14 @@ public func request(_ endpoint: String, _ request: Request, timeout: Duration = 
 
 public func status(_ endpoint: String) async throws -> StatusReply {
     try await request(endpoint, Request(type: MessageType.status, id: UUID().uuidString)).decode(StatusReply.self)
+}
+
+/// Records written straight to the store, as ingest writes them once it has validated them
+/// (each record's canonical JSON and its write item).
+public func write(_ records: [EvidenceRecord], to store: String) async throws -> WriteReply {
+    let items = records.map { WriteItem($0, canonical: $0.jsonData, provenance: Provenance(submittedBy: "test")) }
+    return try await request(store, Request(type: MessageType.write, id: UUID().uuidString, body: WriteRequest(records: items),
+                                            attachments: records.map(\.jsonData))).decode(WriteReply.self)
 }
 
 /// Raw frames to a service (after the empty delimiter); the reply, parsed.

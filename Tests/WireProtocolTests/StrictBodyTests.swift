@@ -72,4 +72,12 @@ struct StrictBodyTests {
         let data = Data(#"{"condition":"ms","future_field":1}"#.utf8)
         #expect(try WireJSON.decode(SummaryRequest.self, from: data).condition == "ms")
     }
+
+    @Test("A hand-written reply without a member it needs names that member")
+    func missingNestedMember() {
+        let error = #expect(throws: JSONShapeError.self) {
+            try WireJSON.decode(QueryReply.self, from: Data(#"{"total":0,"hits":[]}"#.utf8))
+        }
+        #expect(error?.path == "replica")
+    }
 }

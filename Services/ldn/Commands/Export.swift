@@ -28,10 +28,7 @@ struct Export: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
     var output: String?
 
-    @Option(help: "Query endpoint (env LDN_QUERY_ENDPOINT).")
-    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var query: QueryEndpoint
 
     static let pageSize = 500
 
@@ -40,10 +37,9 @@ struct Export: ParsableCommand {
         var total = 0
         repeat {
             // Oldest record first, so that pages stay put while new records arrive.
-            let request = Request(type: MessageType.query, id: Output.requestID(),
-                                  body: QueryRequest(filter: filter.filter(), sort: .id, limit: Self.pageSize, offset: hits.count))
-            let answer = try connection.call(request, to: query, service: .query, as: QueryReply.self,
-                                             condition: filter.condition)
+            let answer = try query.call(MessageType.query, QueryRequest(filter: filter.filter(), sort: .id, limit: Self.pageSize,
+                                                                         offset: hits.count),
+                                        as: QueryReply.self, condition: filter.condition)
             if hits.isEmpty { QueryOutput.noteStaleness(answer.replica) }
             total = answer.total
             hits += answer.hits

@@ -20,7 +20,7 @@ struct Get: ParsableCommand {
     var history = false
 
     @Option(help: "Evidence-store endpoint (env LDN_STORE_ENDPOINT).")
-    var store = Setting.string("LDN_STORE_ENDPOINT", default: DefaultEndpoint.storeRequests)
+    var store = ServiceName.store.configuredEndpoint
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -20,10 +20,7 @@ struct Query: ParsableCommand {
     @Option(help: "Page to show, from 1.")
     var page = 1
 
-    @Option(help: "Query endpoint (env LDN_QUERY_ENDPOINT).")
-    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var query: QueryEndpoint
 
     @Flag(help: "Print the answer as JSON.")
     var json = false
@@ -34,10 +31,9 @@ struct Query: ParsableCommand {
     }
 
     func run() throws {
-        let request = Request(type: MessageType.query, id: Output.requestID(),
-                              body: QueryRequest(filter: filter.filter(), sort: sort, limit: limit, offset: (page - 1) * limit))
-        let answer = try connection.call(request, to: query, service: .query, as: QueryReply.self,
-                                         condition: filter.condition)
+        let answer = try query.call(MessageType.query, QueryRequest(filter: filter.filter(), sort: sort, limit: limit,
+                                                                     offset: (page - 1) * limit),
+                                    as: QueryReply.self, condition: filter.condition)
         if json { return Output.json(answer.json) }
         QueryOutput.noteStaleness(answer.replica)
         guard !answer.hits.isEmpty else {

@@ -15,7 +15,7 @@ struct Retract: ParsableCommand {
     var reason: String
 
     @Option(help: "Ingest endpoint (env LDN_INGEST_ENDPOINT).")
-    var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
+    var ingest = ServiceName.ingest.configuredEndpoint
 
     @OptionGroup var connection: ConnectionOptions
 

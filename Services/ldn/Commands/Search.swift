@@ -17,10 +17,7 @@ struct Search: ParsableCommand {
     @Option(help: "How many to show (at most 100).")
     var limit = 10
 
-    @Option(help: "Query endpoint (env LDN_QUERY_ENDPOINT).")
-    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var query: QueryEndpoint
 
     @Flag(help: "Print the answer as JSON.")
     var json = false
@@ -30,10 +27,8 @@ struct Search: ParsableCommand {
     }
 
     func run() throws {
-        let request = Request(type: MessageType.search, id: Output.requestID(),
-                              body: SearchRequest(text: text, filter: filter.filter(), limit: limit))
-        let answer = try connection.call(request, to: query, service: .query, as: QueryReply.self,
-                                         condition: filter.condition)
+        let answer = try query.call(MessageType.search, SearchRequest(text: text, filter: filter.filter(), limit: limit),
+                                    as: QueryReply.self, condition: filter.condition)
         if json { return Output.json(answer.json) }
         QueryOutput.noteStaleness(answer.replica)
         guard !answer.hits.isEmpty else { return print("No studies mention \"\(text)\".") }

@@ -38,7 +38,7 @@ struct Submit: ParsableCommand {
     var allowPartial = false
 
     @Option(help: "Ingest endpoint(s), comma-separated: batches are spread over every ingest that is up (env LDN_INGEST_ENDPOINT).")
-    var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
+    var ingest = ServiceName.ingest.configuredEndpoint
 
     @Option(help: "Records per request.")
     var batchSize = 250

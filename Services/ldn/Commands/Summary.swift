@@ -12,18 +12,14 @@ struct Summary: ParsableCommand {
     @Argument(help: "A condition code or name: crohns, ms, fibromyalgia, crps, long-covid, \"multiple sclerosis\"…")
     var condition: String
 
-    @Option(help: "Query endpoint (env LDN_QUERY_ENDPOINT).")
-    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
-
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var query: QueryEndpoint
 
     @Flag(help: "Print the answer as JSON.")
     var json = false
 
     func run() throws {
-        let request = Request(type: MessageType.summary, id: Output.requestID(), body: SummaryRequest(condition: condition))
-        let answer = try connection.call(request, to: query, service: .query, as: SummaryReply.self,
-                                         condition: condition)
+        let answer = try query.call(MessageType.summary, SummaryRequest(condition: condition), as: SummaryReply.self,
+                                    condition: condition)
         if json { return Output.json(answer) }
         QueryOutput.noteStaleness(answer.replica)
         print(SummaryView(summary: answer).render())

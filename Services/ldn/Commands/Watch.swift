@@ -11,19 +11,6 @@ struct Watch: ParsableCommand {
         subcommands: [WatchAdd.self, WatchList.self, WatchRemove.self, WatchResume.self, WatchReplay.self, WatchFollow.self])
 }
 
-/// Where the notifier answers watch requests.
-struct NotifierEndpoint: ParsableArguments {
-    @Option(help: "Notifier endpoint (env LDN_NOTIFIER_ENDPOINT).")
-    var notifier = Setting.string("LDN_NOTIFIER_ENDPOINT", default: DefaultEndpoint.notifierRequests)
-
-    @OptionGroup var connection: ConnectionOptions
-
-    func call<Body: Decodable>(_ type: String, _ body: some Encodable, as reply: Body.Type, condition: String? = nil) throws -> Body {
-        try connection.call(Request(type: type, id: Output.requestID(), body: body), to: notifier, service: .notifier, as: reply,
-                            condition: condition)
-    }
-}
-
 struct WatchAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a watch on new evidence, e.g. `ldn watch add ms-rct --condition ms --design rct`.",

@@ -22,7 +22,7 @@ struct WatchFollow: ParsableCommand {
     @Argument var name: String
 
     @Option(help: "The notifier's stream (env LDN_NOTIFIER_STREAM_ENDPOINT).")
-    var stream = Setting.string("LDN_NOTIFIER_STREAM_ENDPOINT", default: DefaultEndpoint.notifierStream)
+    var stream = ServiceName.notifierStream.configuredEndpoint
 
     @Option(help: "Stop after this many matches.")
     var count: Int?
@@ -70,13 +70,13 @@ struct WatchFollow: ParsableCommand {
     /// Fails fast on a watch that does not exist or has no stream; when the notifier does
     /// not answer, says so and follows anyway (its stream is there once it is).
     private func checkWatch() throws {
-        let connection = Connection(context: try Context(), endpoint: endpoint.notifier, timeout: .seconds(2), retries: 0)
+        let connection = Connection(context: try Context(), endpoint: endpoint.endpoint, timeout: .seconds(2), retries: 0)
         let list: WatchListReply
         do {
             list = try connection.call(Request(type: MessageType.watchList, id: Output.requestID(), body: EmptyBody()),
                                        as: WatchListReply.self)
         } catch .unreachable {
-            return Output.error("warning: the notifier at \(endpoint.notifier) does not answer; following anyway")
+            return Output.error("warning: the notifier at \(endpoint.endpoint) does not answer; following anyway")
         } catch {
             throw exitForFailure(error, service: .notifier)
         }

@@ -57,11 +57,6 @@ struct DryRunReport {
         var errors: [Problem]
         var warnings: [Problem]
         var record: JSONValue?
-
-        enum CodingKeys: String, CodingKey {
-            case file, line, verdict, notes, errors, warnings, record
-            case recordNumber = "record_number"
-        }
     }
 
     var document: [Line] {

@@ -7,16 +7,16 @@ import ServiceKit
 /// several replicas can be named.
 struct ServiceEndpoints: ParsableArguments {
     @Option(help: "Ingest endpoint(s) (env LDN_INGEST_ENDPOINT).")
-    var ingest = Setting.string("LDN_INGEST_ENDPOINT", default: DefaultEndpoint.ingest)
+    var ingest = ServiceName.ingest.configuredEndpoint
 
     @Option(help: "Evidence-store endpoint(s) (env LDN_STORE_ENDPOINT).")
-    var store = Setting.string("LDN_STORE_ENDPOINT", default: DefaultEndpoint.storeRequests)
+    var store = ServiceName.store.configuredEndpoint
 
     @Option(help: "Query endpoint(s) (env LDN_QUERY_ENDPOINT).")
-    var query = Setting.string("LDN_QUERY_ENDPOINT", default: DefaultEndpoint.query)
+    var query = ServiceName.query.configuredEndpoint
 
     @Option(help: "Notifier endpoint(s) (env LDN_NOTIFIER_ENDPOINT).")
-    var notifier = Setting.string("LDN_NOTIFIER_ENDPOINT", default: DefaultEndpoint.notifierRequests)
+    var notifier = ServiceName.notifier.configuredEndpoint
 
     /// Every (service, endpoint) pair, in the order data flows through the set.
     var all: [(service: ServiceName, endpoint: String)] {

@@ -4,10 +4,7 @@ import WireProtocol
 /// How the client prints: results on standard output, problems on standard error.
 enum Output {
     static func json<Value: Encodable>(_ value: Value) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
+        print(String(decoding: (try? WireJSON.encoder(pretty: true).encode(value)) ?? Data("null".utf8), as: UTF8.self))
     }
 
     /// One line on standard output, written at once (not buffered): for output that

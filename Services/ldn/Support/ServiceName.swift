@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 /// The services `ldn` talks to, with what a person needs to start one or point `ldn` at it.
 enum ServiceName: String, CaseIterable {
@@ -18,13 +19,16 @@ enum ServiceName: String, CaseIterable {
         }
     }
 
-    var flag: String {
+    var flag: String { "--" + optionName }
+
+    /// The name of `ldn`'s option for this service's endpoint.
+    var optionName: String {
         switch self {
-        case .ingest: "--ingest"
-        case .store: "--store"
-        case .query: "--query"
-        case .notifier: "--notifier"
-        case .notifierStream: "--stream"
+        case .ingest: "ingest"
+        case .store: "store"
+        case .query: "query"
+        case .notifier: "notifier"
+        case .notifierStream: "stream"
         }
     }
 
@@ -37,6 +41,20 @@ enum ServiceName: String, CaseIterable {
         case .notifierStream: "LDN_NOTIFIER_STREAM_ENDPOINT"
         }
     }
+
+    /// Where the service listens when neither a flag nor `variable` says otherwise.
+    var defaultEndpoint: String {
+        switch self {
+        case .ingest: DefaultEndpoint.ingest
+        case .store: DefaultEndpoint.storeRequests
+        case .query: DefaultEndpoint.query
+        case .notifier: DefaultEndpoint.notifierRequests
+        case .notifierStream: DefaultEndpoint.notifierStream
+        }
+    }
+
+    /// The endpoint(s) in `variable`, else the default: where `ldn`'s option for the service starts.
+    var configuredEndpoint: String { Setting.string(variable, default: defaultEndpoint) }
 
     /// "Start it with `ldn-query` (or …), or point --query / LDN_QUERY_ENDPOINT at where it runs."
     var startHint: String {

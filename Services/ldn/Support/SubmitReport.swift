@@ -37,11 +37,6 @@ struct SubmitReport {
         var seq: Int64?
         var errors: [Problem]?
         var warnings: [Problem]?
-
-        enum CodingKeys: String, CodingKey {
-            case file, line, outcome, id, key, version, seq, errors, warnings
-            case recordNumber = "record_number"
-        }
     }
 
     struct Document: Encodable {

@@ -2,10 +2,11 @@ import EvidenceModel
 import GRDB
 import WireProtocol
 
-/// A resolved filter as SQL. With a condition, the filtered columns are read from
-/// `record_conditions f` (which carries status, design, certainty, year and participants),
-/// so "what does the evidence say for condition X" reads one index range and touches the
-/// records themselves only for the page it returns.
+/// A resolved filter as SQL: each of its predicates (`EvidenceFilter.predicates`, the one
+/// definition of the filter language) rendered as one clause. With a condition, the filtered
+/// columns are read from `record_conditions f` (which carries status, design, certainty, year
+/// and participants), so "what does the evidence say for condition X" reads one index range
+/// and touches the records themselves only for the page it returns.
 struct FilterSQL {
     /// The alias of the table the filtered columns come from: `f` or `r` (records).
     let table: String
@@ -18,43 +19,47 @@ struct FilterSQL {
     var id: String { table == "f" ? "f.record_id" : "r.id" }
 
     init(_ filter: EvidenceFilter) {
-        table = filter.condition == nil ? "r" : "f"
-        needsRecords = filter.doi != nil || filter.pmid != nil || filter.nct != nil
+        let predicates = filter.predicates
+        table = predicates.contains { if case .condition = $0 { true } else { false } } ? "f" : "r"
+        needsRecords = predicates.contains {
+            switch $0 {
+            case .doi, .pmid, .nct: true
+            default: false
+            }
+        }
+        for predicate in predicates { add(predicate) }
+    }
+
+    /// The predicate's clause: true for the same records as `FilterPredicate.matches`.
+    private mutating func add(_ predicate: FilterPredicate) {
         let t = table
-        if let condition = filter.condition { add("f.code = ?", [condition]) }
-        let statuses = filter.statuses
-        if statuses.count == 1 {
-            add("\(t).status = 'active'")
-        } else if statuses.count < 3 {
-            add("\(t).status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ", ")))", statuses.map(\.rawValue))
-        }
-        if let designs = filter.design, !designs.isEmpty {
-            add("\(t).design IN (\(Array(repeating: "?", count: designs.count).joined(separator: ", ")))", designs.map(\.rawValue))
-        }
-        if let certainty = filter.minCertainty { add("\(t).certainty >= ?", [certainty.rank]) }
-        if let from = filter.yearFrom { add("\(t).year >= ?", [from]) }
-        if let to = filter.yearTo { add("\(t).year <= ?", [to]) }
-        if let minimum = filter.minParticipants { add("\(t).participants >= ?", [minimum]) }
-        switch (filter.outcome, filter.direction) {
-        case let (measure?, direction?):
-            add("\(id) IN (SELECT record_id FROM outcome_index WHERE measure = ? AND direction = ?)", [measure, direction.rawValue])
-        case let (measure?, nil):
-            add("\(id) IN (SELECT record_id FROM outcome_index WHERE measure = ?)", [measure])
-        case let (nil, direction?):
-            add("\(id) IN (SELECT record_id FROM outcome_index WHERE direction = ?)", [direction.rawValue])
-        case (nil, nil): break
-        }
-        if let doi = filter.doi { add("r.doi = ?", [doi]) }
-        if let pmid = filter.pmid { add("r.pmid = ?", [pmid]) }
-        if let nct = filter.nct { add("r.nct = ?", [nct]) }
-        if let match = Self.match(filter.terms) {
-            add("\(id) IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)", [match])
+        switch predicate {
+        case .condition(let code): add("f.code = ?", [code])
+        case .status(let statuses) where statuses == [.active]: add("\(t).status = 'active'")
+        case .status(let statuses): add("\(t).status IN \(Self.placeholders(statuses.count))", statuses.map(\.rawValue))
+        case .design(let designs): add("\(t).design IN \(Self.placeholders(designs.count))", designs.map(\.rawValue))
+        case .minCertainty(let certainty): add("\(t).certainty >= ?", [certainty.rank])
+        case .yearFrom(let year): add("\(t).year >= ?", [year])
+        case .yearTo(let year): add("\(t).year <= ?", [year])
+        case .minParticipants(let minimum): add("\(t).participants >= ?", [minimum])  // NULL fails
+        case .outcome(let measure, let direction):
+            let tests = [measure.map { _ in "measure = ?" }, direction.map { _ in "direction = ?" }].compactMap { $0 }
+            add("\(id) IN (SELECT record_id FROM outcome_index WHERE \(tests.joined(separator: " AND ")))",
+                [measure, direction?.rawValue].compactMap { $0 })
+        case .doi(let doi): add("r.doi = ?", [doi])
+        case .pmid(let pmid): add("r.pmid = ?", [pmid])
+        case .nct(let nct): add("r.nct = ?", [nct])
+        case .words(let words): add("\(id) IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)", [Self.match(words)])
         }
     }
 
     private mutating func add(_ clause: String, _ values: [any DatabaseValueConvertible] = []) {
         clauses.append(clause)
         arguments += StatementArguments(values)
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        "(" + Array(repeating: "?", count: count).joined(separator: ", ") + ")"
     }
 
     /// The tables to filter and count from: records are joined only when a clause needs them.
@@ -85,9 +90,8 @@ struct FilterSQL {
     }
 
     /// An FTS5 query that requires every word: each is quoted, so that no user text is
-    /// read as FTS5 syntax. Nil when there are no words.
-    static func match(_ terms: [String]) -> String? {
-        guard !terms.isEmpty else { return nil }
-        return terms.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
+    /// read as FTS5 syntax.
+    static func match(_ words: [String]) -> String {
+        words.map { "\"\($0.replacingOccurrences(of: "\"", with: ""))\"" }.joined(separator: " ")
     }
 }

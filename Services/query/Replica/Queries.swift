@@ -21,7 +21,9 @@ extension ReplicaDatabase {
     func search(_ text: String, filter: EvidenceFilter, limit: Int) async throws -> (total: Int, hits: [Hit]) {
         var filter = filter
         filter.text = nil
-        guard let match = FilterSQL.match(EvidenceFilter(text: text).terms) else { return (0, []) }
+        let words = EvidenceFilter(text: text).terms
+        guard !words.isEmpty else { return (0, []) }
+        let match = FilterSQL.match(words)
         let sql = FilterSQL(filter)
         let extra = sql.clauses.isEmpty ? "" : "AND " + sql.clauses.joined(separator: " AND ")
         let from = sql.from(joiningTo: "records_fts JOIN records r ON r.id = records_fts.rowid")

@@ -94,9 +94,7 @@ public enum MedlineReader {
 extension MedlineReader {
     static func citation(from record: TaggedRecord, lines: ArraySlice<TaggedLine>) -> Citation {
         var record = record
-        var citation = Citation()
-        citation.line = lines.first?.number
-        citation.original = TaggedLines.original(lines)
+        var citation = Citation(taggedLines: lines)
 
         citation.pmid = record.first(["PMID"], as: "PMID") { .use($0.text) }
         citation.title = record.first(["TI"], as: "title") { .nonEmpty($0.text) }

@@ -105,9 +105,7 @@ public enum RISReader {
 extension RISReader {
     static func citation(from record: TaggedRecord, lines: ArraySlice<TaggedLine>) -> Citation {
         var record = record
-        var citation = Citation()
-        citation.line = lines.first?.number
-        citation.original = TaggedLines.original(lines)
+        var citation = Citation(taggedLines: lines)
 
         citation.publicationTypes = record.all(["TY"]) { FieldReading.nonEmpty($0.text).map { [$0] } }
         citation.authors = record.all(["AU", "A1"]) { FieldReading.nonEmpty($0.text).map { [medlineStyle($0)] } }

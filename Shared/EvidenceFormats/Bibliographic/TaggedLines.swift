@@ -41,6 +41,16 @@ enum TaggedLines {
     }
 }
 
+extension Citation {
+    /// A citation of the record on `lines`, before any of its fields is read: where it
+    /// starts and its text as in the file.
+    init(taggedLines lines: ArraySlice<TaggedLine>) {
+        self.init()
+        line = lines.first?.number
+        original = TaggedLines.original(lines)
+    }
+}
+
 /// A tag's value together with the untagged lines that continue it.
 struct TaggedField {
     let tag: String

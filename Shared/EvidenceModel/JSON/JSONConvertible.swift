@@ -264,6 +264,12 @@ public struct JSONFields {
         return strings
     }
 
+    /// A member that must be there, in its hand-written form.
+    public func required<Value: JSONConvertible>(_ key: String, _: Value.Type) throws(JSONShapeError) -> Value {
+        guard let value = self[key] else { throw fail(key, "an object", nil) }
+        return try Value(json: value)
+    }
+
     public func optional<Value: JSONConvertible>(_ key: String, _: Value.Type) throws(JSONShapeError) -> Value? {
         guard let value = self[key] else { return nil }
         return try Value(json: value)

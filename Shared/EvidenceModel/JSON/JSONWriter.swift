@@ -130,7 +130,7 @@ extension JSONValue: Codable {
         }
     }
 
-    private struct AnyKey: CodingKey {
+    private struct AnyKey: VerbatimCodingKey {
         let stringValue: String
         init(_ string: String) { stringValue = string }
         init?(stringValue: String) { self.stringValue = stringValue }
@@ -146,3 +146,7 @@ extension JSONValue: Codable {
         }
     }
 }
+
+/// A key that is data (a member of a `JSONValue` object), not a field name: encoders that
+/// rename field names (the wire's snake_case) leave it as it is.
+public protocol VerbatimCodingKey: CodingKey {}

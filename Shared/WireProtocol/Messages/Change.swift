@@ -83,7 +83,7 @@ public enum ChangeKind: String, Codable, Sendable {
     case insert, update, retract
 }
 
-public enum RecordStatus: String, Codable, Sendable {
+public enum RecordStatus: String, Codable, Sendable, CaseIterable {
     case active, retracted
     /// Imported with `--allow-partial`: the import could not determine everything a record
     /// needs (see `Provenance.unresolved`). Kept out of queries and summaries by default,

@@ -45,16 +45,6 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
         self.includeNeedsReview = includeNeedsReview
     }
 
-    enum CodingKeys: String, CodingKey {
-        case condition, design, outcome, direction, doi, pmid, nct, text
-        case minCertainty = "min_certainty"
-        case yearFrom = "year_from"
-        case yearTo = "year_to"
-        case minParticipants = "min_participants"
-        case includeRetracted = "include_retracted"
-        case includeNeedsReview = "include_needs_review"
-    }
-
     /// The filter with names turned into codes and identifiers normalised, or an error a
     /// user can act on: an unknown condition comes back with the nearest known ones (or all
     /// of them), and values no record could match are refused rather than matching nothing.
@@ -127,55 +117,5 @@ public struct EvidenceFilter: Codable, Sendable, Hashable {
     /// The words of `text`, lower-cased, for matching.
     public var terms: [String] {
         (text ?? "").folded.split(separator: " ").map(String.init)
-    }
-
-    /// Whether a record passes the (resolved) filter. Used for watches, where each new
-    /// change is tested against every watch.
-    public func matches(_ record: EvidenceRecord, status: RecordStatus) -> Bool {
-        if !statuses.contains(status) { return false }
-        if let condition, !record.conditions.contains(condition) { return false }
-        if let design, !design.contains(record.design) { return false }
-        if let minCertainty, record.certainty < minCertainty { return false }
-        if let yearFrom, record.year < yearFrom { return false }
-        if let yearTo, record.year > yearTo { return false }
-        if outcome != nil || direction != nil {
-            let hit = record.outcomes.contains { outcome in
-                (self.outcome == nil || outcome.measure == self.outcome) && (direction == nil || outcome.direction == direction)
-            }
-            if !hit { return false }
-        }
-        if let minParticipants, (record.participants ?? -1) < minParticipants { return false }
-        if let doi, record.identifiers.doi != doi { return false }
-        if let pmid, record.identifiers.pmid != pmid { return false }
-        if let nct, record.identifiers.nct != nct { return false }
-        let terms = self.terms
-        if !terms.isEmpty {
-            let words = Set(record.searchableText.folded.split(separator: " ").map(String.init))
-            if !terms.allSatisfy(words.contains) { return false }
-        }
-        return true
-    }
-}
-
-extension EvidenceRecord {
-    /// The text full-text search looks at: title, summary, outcomes and adverse events.
-    public var searchableText: String {
-        [title, summary ?? "", outcomesText, adverseEvents.joined(separator: "; ")].joined(separator: " ")
-    }
-
-    /// The same text, field by field, as the replica's full-text index holds it: apostrophes
-    /// dropped ("Crohn's" is the word "crohns"), as `folded` drops them for watches, so that
-    /// `text` matches the same words in a query and in a watch.
-    public var searchIndexFields: (title: String, summary: String, outcomes: String, adverseEvents: String) {
-        (title.withoutApostrophes, (summary ?? "").withoutApostrophes, outcomesText.withoutApostrophes,
-         adverseEvents.joined(separator: "; ").withoutApostrophes)
-    }
-
-    /// Outcomes in words, for searching: "spasticity improved; quality-of-life (SF-36) no-difference".
-    public var outcomesText: String {
-        outcomes.map { outcome in
-            [outcome.measure.replacingOccurrences(of: "-", with: " "), outcome.instrument, outcome.direction.rawValue]
-                .compactMap { $0 }.joined(separator: " ")
-        }.joined(separator: "; ")
     }
 }

@@ -136,7 +136,7 @@ public struct QueryReply: JSONConvertible, Sendable {
     public init(json: JSONValue) throws(JSONShapeError) {
         let fields = try JSONFields(json)
         self.init(total: try fields.int("total"), hits: try fields.list("hits", of: Hit.self),
-                  replica: try ReplicaState(json: fields["replica"] ?? .null))
+                  replica: try fields.required("replica", ReplicaState.self))
     }
 }
 
@@ -201,11 +201,6 @@ public struct SummaryReply: Codable, Sendable {
         }
 
         public var total: Int { improved + noDifference + worsened + mixed }
-
-        enum CodingKeys: String, CodingKey {
-            case measure, improved, worsened, mixed
-            case noDifference = "no_difference"
-        }
     }
 
     public var condition: String
@@ -223,14 +218,6 @@ public struct SummaryReply: Codable, Sendable {
     /// The study added to the store most recently.
     public var latest: SummaryStudy?
     public var replica: ReplicaState
-
-    enum CodingKeys: String, CodingKey {
-        case condition, name, studies, participants, outcomes, strongest, latest, replica
-        case byDesign = "by_design"
-        case byCertainty = "by_certainty"
-        case doseMinMg = "dose_min_mg"
-        case doseMaxMg = "dose_max_mg"
-    }
 
     public init(condition: String, name: String, studies: Int, participants: Int, byDesign: [DesignCount],
                 byCertainty: [CertaintyCount], outcomes: [OutcomeCount], doseMinMg: Double?, doseMaxMg: Double?,

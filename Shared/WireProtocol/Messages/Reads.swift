@@ -83,11 +83,6 @@ public struct SnapshotRequest: Codable, Sendable {
         self.afterID = afterID
         self.limit = limit
     }
-
-    enum CodingKeys: String, CodingKey {
-        case limit
-        case afterID = "after_id"
-    }
 }
 
 /// `snapshot` reply: each record's latest change, by record id. Attachments: the records' JSON.

@@ -33,12 +33,10 @@ public struct StatusReply: Codable, Sendable {
         self.counters = counters
     }
 
+    /// On the wire, `protocolVersion` is `protocol`.
     enum CodingKeys: String, CodingKey {
-        case service, version, instance, endpoints, counters, gauges, sequence
-        case lastSkipped = "last_skipped"
+        case service, version, instance, endpoints, counters, gauges, sequence, lastSkipped, startedAt, uptimeSeconds
         case protocolVersion = "protocol"
-        case startedAt = "started_at"
-        case uptimeSeconds = "uptime_seconds"
     }
 }
 
@@ -57,9 +55,8 @@ public struct SequenceStatus: Codable, Sendable {
         self.catchingUp = catchingUp
     }
 
-    enum CodingKeys: String, CodingKey {
-        case head, applied, lag
-        case catchingUp = "catching_up"
+    enum CodingKeys: CodingKey {
+        case head, applied, lag, catchingUp
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,10 +90,5 @@ public struct SkippedChange: Codable, Sendable, Hashable {
         self.key = key
         self.reason = reason
         self.at = at
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case seq, key, reason, at
-        case recordID = "record_id"
     }
 }

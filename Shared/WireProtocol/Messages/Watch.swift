@@ -38,11 +38,6 @@ public struct WatchInfo: Codable, Sendable, Hashable {
         self.dropped = dropped
         self.paused = paused
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, filter, stream, webhook, cursor, lag, delivered, failures, dropped, paused
-        case deadLetters = "dead_letters"
-    }
 }
 
 /// `watch.add` (to the notifier): a durable watch on new changes matching `filter`.
@@ -111,12 +106,6 @@ public struct DeadLetter: Codable, Sendable, Hashable {
         self.lastError = lastError
         self.at = at
     }
-
-    enum CodingKeys: String, CodingKey {
-        case watch, seq, key, attempts, at
-        case lastStatus = "last_status"
-        case lastError = "last_error"
-    }
 }
 
 /// `watch.list` reply (also the reply of `watch.resume`, `watch.replay`, `watch.remove` for one watch).
@@ -131,12 +120,6 @@ public struct WatchListReply: Codable, Sendable {
         self.watches = watches
         self.deadLetters = deadLetters
         self.storeHead = storeHead
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case watches
-        case deadLetters = "dead_letters"
-        case storeHead = "store_head"
     }
 }
 
@@ -164,7 +147,7 @@ public struct MatchHeader: JSONConvertible, Sendable, Hashable {
     public init(json: JSONValue) throws(JSONShapeError) {
         let fields = try JSONFields(json)
         self.init(watch: try fields.string("watch"), delivery: try fields.int("delivery"),
-                  change: try ChangeHeader(json: fields["change"] ?? .null))
+                  change: try fields.required("change", ChangeHeader.self))
     }
 }
 
