@@ -65,7 +65,10 @@ struct SocketPumpTests {
         }
         let started = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(100))
-        #expect(ContinuousClock.now - started < .milliseconds(500))
+        // With the four idle pumps' blocking polls on the pool, this sleep would never end; the
+        // bound only needs to be short of the time limit, and loose enough for a machine busy
+        // with the rest of the suite (0.54 s seen with two compilers running beside it).
+        #expect(ContinuousClock.now - started < .seconds(3))
         for pump in pumps { await pump.stop() }
     }
 
