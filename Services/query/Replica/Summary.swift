@@ -12,10 +12,12 @@ extension ReplicaDatabase {
         try await pool.read { db in
             var byDesign: [StudyDesign: (studies: Int, participants: Int)] = [:]
             var byCertainty: [Certainty: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            // Rows are read from cursors, by name: no copy of each row, and a name found by a
+            // dictionary lookup (copied rows search their columns one by one).
+            try Row.fetchCursor(db, sql: """
                 SELECT design, certainty, COUNT(*) AS studies, TOTAL(participants) AS participants FROM record_conditions
                 WHERE code = ? AND status = 'active' GROUP BY design, certainty
-                """, arguments: [code]) {
+                """, arguments: [code]).forEach { row in
                 let design = StudyDesign(rawValue: row["design"]) ?? .other, certainty = Self.certainty(row["certainty"])
                 let studies: Int = row["studies"], participants = Self.participantTotal(row["participants"])
                 byDesign[design, default: (0, 0)].studies += studies
@@ -41,10 +43,10 @@ extension ReplicaDatabase {
                 ORDER BY certainty DESC, participants IS NULL, participants DESC, year DESC, record_id DESC LIMIT ?
                 """, arguments: [code, 5 + skipped.count]).filter { !skipped.contains($0) }.prefix(5)
             var outcomes: [String: SummaryReply.OutcomeCount] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            try Row.fetchCursor(db, sql: """
                 SELECT measure, direction, COUNT(*) AS reports FROM outcome_index
                 WHERE code = ? AND status = 'active' GROUP BY measure, direction
-                """, arguments: [code]) {
+                """, arguments: [code]).forEach { row in
                 let measure: String = row["measure"], count: Int = row["reports"]
                 var tally = outcomes[measure]
                     ?? SummaryReply.OutcomeCount(measure: measure, improved: 0, noDifference: 0, worsened: 0, mixed: 0)

@@ -4,7 +4,8 @@ import WireProtocol
 
 /// One row of the change log (`changes`), as stored: the writer appends them, every read
 /// serves them. Decoded from its named columns in `init(row:)` rather than through Codable:
-/// a page of `changes` or `snapshot` decodes thousands of rows.
+/// a page of `changes` or `snapshot` decodes thousands of rows, and Codable took half as long
+/// again per row (measured on 20 000 rows: 3.4 against 5.0 µs; by position, copied: 4.5 µs).
 struct ChangeRow: FetchableRecord, TableRecord, Sendable {
     static let databaseTableName = "changes"
 
@@ -78,7 +79,7 @@ struct ChangeRow: FetchableRecord, TableRecord, Sendable {
 
     /// Appends the row to the log through a cached statement, not `PersistableRecord.insert`:
     /// the writer appends one per record, and `insert` first encodes the record into a
-    /// dictionary of column values each time.
+    /// dictionary of column values each time (measured: 13.9 against 4.8 µs per row).
     func append(to db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO changes (seq, record_id, version, kind, status, body, request_id, reason, provenance, committed_at,

@@ -1,8 +1,8 @@
 import GRDB
 import WireProtocol
 
-/// One row of `records`: a study's identifiers, its status and its current change. Decoded by
-/// hand from named columns, like `ChangeRow`: the writer reads one for every update.
+/// One row of `records`: a study's identifiers, its status and its current change. Decoded
+/// from named columns, like `ChangeRow`: the writer reads one for every update.
 struct RecordRow: FetchableRecord, TableRecord, Sendable {
     static let databaseTableName = "records"
 
