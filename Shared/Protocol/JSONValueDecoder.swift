@@ -9,7 +9,8 @@ import Foundation
 /// - members are named in snake_case from the properties, as `WireJSON` writes them (`WireKey`).
 ///
 /// Message bodies are parsed once, by `JSONParser`, and decoded from the tree: no second
-/// parse by Foundation. With `strict` off (replies, which a newer service may extend),
+/// parse by Foundation. A type with a hand-written form (`JSONConvertible`) reads itself
+/// from its subtree, with its own strictness. With `strict` off (replies, which a newer service may extend),
 /// unknown members are ignored.
 public enum JSONValueDecoder {
     public static func decode<Value: Decodable>(_ type: Value.Type, from json: JSONValue, strict: Bool = true) throws -> Value {
@@ -109,10 +110,25 @@ private struct TreeDecoder: Decoder {
             return date as! Value
         }
         if type == JSONValue.self { return json as! Value }
+        if let convertible = type as? any JSONConvertible.Type {
+            do {
+                return try convertible.init(json: json) as! Value
+            } catch {
+                throw JSONShapeError(path: error.path.isEmpty ? pathText : pathText.isEmpty ? error.path : "\(pathText).\(error.path)",
+                                     message: error.message)
+            }
+        }
         if type is any StringKeyedDictionary.Type {
             return try Value(from: TreeDecoder(json: json, codingPath: codingPath, usage: usage, verbatimKeys: true))
         }
         return try Value(from: self)
+    }
+
+    /// The coding path as an error names it: `hits[2].record`.
+    var pathText: String {
+        codingPath.reduce(into: "") { text, key in
+            if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+        }
     }
 
     func integer<Value: FixedWidthInteger>(_: Value.Type) throws -> Value {
