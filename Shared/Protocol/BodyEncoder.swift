@@ -11,8 +11,9 @@ import Foundation
 /// - dates are ISO 8601 in UTC, to the second; a number that is not finite is an error.
 enum BodyEncoder {
     static func encode(_ value: some Encodable) throws -> Data {
+        if let convertible = value as? any JSONConvertible { return convertible.jsonData }
         let writer = BodyWriter()
-        try writer.write(value, at: [])
+        try writer.write(value) { [] }
         return Data(writer.output.bytes)
     }
 }
@@ -27,20 +28,22 @@ final class BodyWriter {
 
     var depth: Int { closers.count }
 
-    func write<Value: Encodable>(_ value: Value, at codingPath: [any CodingKey]) throws {
+    /// `codingPath` is made only when needed (a nested Codable value, an error), not for
+    /// each element of a page of change headers.
+    func write<Value: Encodable>(_ value: Value, at codingPath: () -> [any CodingKey]) throws {
         switch value {
+        case let convertible as any JSONConvertible: output.value(convertible)
         case let text as String: output.value(text)
         case let number as Int: output.value(number)
         case let number as Int64: output.value(number)
         case let flag as Bool: output.value(flag)
-        case let number as Double: try write(number, at: codingPath)
-        case let convertible as any JSONConvertible: output.value(convertible)
+        case let number as Double: try write(number, at: codingPath())
         case let tree as JSONValue: output.value(tree)
         case let date as Date: output.value(Timestamp.string(date, fraction: false))
-        case let dictionary as any EncodableStringKeyedDictionary: try dictionary.writeMembers(to: self, at: codingPath)
+        case let dictionary as any EncodableStringKeyedDictionary: try dictionary.writeMembers(to: self, at: codingPath())
         default:
             let (outer, start) = (depth, output.bytes.count)
-            try value.encode(to: BodyValueEncoder(writer: self, codingPath: codingPath, depth: outer))
+            try value.encode(to: BodyValueEncoder(writer: self, codingPath: codingPath(), depth: outer))
             close(downTo: outer)
             if output.bytes.count == start { output.open(UInt8(ascii: "{")); output.close(UInt8(ascii: "}")) }
         }
@@ -78,7 +81,7 @@ extension Dictionary: EncodableStringKeyedDictionary where Key == String, Value:
         writer.output.open(UInt8(ascii: "{"))
         for key in keys.sorted() {
             writer.output.key(key)
-            try writer.write(self[key]!, at: codingPath + [MemberKey(key)])
+            try writer.write(self[key]!) { codingPath + [MemberKey(key)] }
         }
         writer.output.close(UInt8(ascii: "}"))
     }
@@ -110,11 +113,11 @@ private struct KeyedBodyContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     let depth: Int
 
     /// Starts a member: closes the previous member's containers, writes the name.
-    private func member(_ key: Key) -> [any CodingKey] {
+    private func member(_ key: Key) -> String {
         writer.close(downTo: depth)
         let name = key is any VerbatimCodingKey ? key.stringValue : WireKey.name(key.stringValue)
         writer.output.key(name)
-        return codingPath + [MemberKey(name)]
+        return name
     }
 
     mutating func encodeNil(forKey key: Key) throws {
@@ -123,23 +126,26 @@ private struct KeyedBodyContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     }
 
     mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
-        try writer.write(value, at: member(key))
+        let name = member(key)
+        try writer.write(value) { codingPath + [MemberKey(name)] }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy _: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        let path = member(key)
+        let path = codingPath + [MemberKey(member(key))]
         return KeyedEncodingContainer(KeyedBodyContainer<NestedKey>(
             writer: writer, codingPath: path, depth: writer.open(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let path = member(key)
+        let path = codingPath + [MemberKey(member(key))]
         return UnkeyedBodyContainer(writer: writer, codingPath: path, depth: writer.open(UInt8(ascii: "["), closer: UInt8(ascii: "]")))
     }
 
-    mutating func superEncoder() -> any Encoder { BodyValueEncoder(writer: writer, codingPath: member(Key(stringValue: "super")!), depth: depth) }
+    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
 
-    mutating func superEncoder(forKey key: Key) -> any Encoder { BodyValueEncoder(writer: writer, codingPath: member(key), depth: depth) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        BodyValueEncoder(writer: writer, codingPath: codingPath + [MemberKey(member(key))], depth: depth)
+    }
 }
 
 private struct UnkeyedBodyContainer: UnkeyedEncodingContainer {
@@ -154,34 +160,39 @@ private struct UnkeyedBodyContainer: UnkeyedEncodingContainer {
         self.depth = depth
     }
 
-    /// Starts an element: closes the previous element's containers.
-    private mutating func element() -> [any CodingKey] {
+    /// Starts an element: closes the previous element's containers; returns its index.
+    private mutating func element() -> Int {
         writer.close(downTo: depth)
         writer.output.element()
         count += 1
-        return codingPath + [MemberKey(index: count - 1)]
+        return count - 1
     }
+
+    private func path(_ index: Int) -> [any CodingKey] { codingPath + [MemberKey(index: index)] }
 
     mutating func encodeNil() throws {
         _ = element()
         writer.output.null()
     }
 
-    mutating func encode<Value: Encodable>(_ value: Value) throws { try writer.write(value, at: element()) }
+    mutating func encode<Value: Encodable>(_ value: Value) throws {
+        let index = element()
+        try writer.write(value) { path(index) }
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy _: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let path = element()
+        let path = path(element())
         return KeyedEncodingContainer(KeyedBodyContainer<NestedKey>(
             writer: writer, codingPath: path, depth: writer.open(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let path = element()
+        let path = path(element())
         return UnkeyedBodyContainer(writer: writer, codingPath: path, depth: writer.open(UInt8(ascii: "["), closer: UInt8(ascii: "]")))
     }
 
     mutating func superEncoder() -> any Encoder {
-        let path = element()
+        let path = path(element())
         return BodyValueEncoder(writer: writer, codingPath: path, depth: depth)
     }
 }
@@ -205,5 +216,5 @@ private struct SingleBodyContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt16) throws { writer.output.value(value) }
     mutating func encode(_ value: UInt32) throws { writer.output.value(value) }
     mutating func encode(_ value: UInt64) throws { writer.output.value(value) }
-    mutating func encode<Value: Encodable>(_ value: Value) throws { try writer.write(value, at: codingPath) }
+    mutating func encode<Value: Encodable>(_ value: Value) throws { try writer.write(value) { codingPath } }
 }

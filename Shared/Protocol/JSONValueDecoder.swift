@@ -14,12 +14,27 @@ import Foundation
 /// unknown members are ignored.
 public enum JSONValueDecoder {
     public static func decode<Value: Decodable>(_ type: Value.Type, from json: JSONValue, strict: Bool = true) throws -> Value {
+        if let value = try handWritten(type, from: json, at: { "" }) { return value }
         let usage = KeyUsage()
         let value = try TreeDecoder(json: json, codingPath: [], usage: usage).decode(type)
         if strict, let unknown = usage.firstUnknownMember() {
             throw DecodingError.dataCorrupted(.init(codingPath: unknown.path, debugDescription: unknown.message))
         }
         return value
+    }
+}
+
+/// A value with a hand-written form reads itself, with its own strictness; an error in it
+/// names its whole path. Nil for any other type. `path` is made only for an error, not for
+/// each of a page's thousand change headers.
+private func handWritten<Value>(_ type: Value.Type, from json: JSONValue, at path: () -> String) throws -> Value? {
+    guard let convertible = type as? any JSONConvertible.Type else { return nil }
+    do {
+        return try convertible.init(json: json) as? Value
+    } catch {
+        let prefix = path()
+        throw JSONShapeError(path: error.path.isEmpty ? prefix : prefix.isEmpty ? error.path : "\(prefix).\(error.path)",
+                             message: error.message)
     }
 }
 
@@ -110,14 +125,7 @@ private struct TreeDecoder: Decoder {
             return date as! Value
         }
         if type == JSONValue.self { return json as! Value }
-        if let convertible = type as? any JSONConvertible.Type {
-            do {
-                return try convertible.init(json: json) as! Value
-            } catch {
-                throw JSONShapeError(path: error.path.isEmpty ? pathText : pathText.isEmpty ? error.path : "\(pathText).\(error.path)",
-                                     message: error.message)
-            }
-        }
+        if let value = try handWritten(type, from: json, at: { pathText }) { return value }
         if type is any StringKeyedDictionary.Type {
             return try Value(from: TreeDecoder(json: json, codingPath: codingPath, usage: usage, verbatimKeys: true))
         }
@@ -125,8 +133,10 @@ private struct TreeDecoder: Decoder {
     }
 
     /// The coding path as an error names it: `hits[2].record`.
-    var pathText: String {
-        codingPath.reduce(into: "") { text, key in
+    var pathText: String { Self.text(codingPath) }
+
+    static func text(_ path: [any CodingKey]) -> String {
+        path.reduce(into: "") { text, key in
             if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
         }
     }
@@ -258,6 +268,13 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
+        if !isAtEnd, elements[currentIndex] != .null,
+           let value = try handWritten(type, from: elements[currentIndex], at: { [codingPath, currentIndex] in
+               TreeDecoder.text(codingPath + [MemberKey(index: currentIndex)])
+           }) {
+            currentIndex += 1
+            return value
+        }
         let decoder = try next()
         if decoder.json == .null {
             throw DecodingError.valueNotFound(type, .init(codingPath: decoder.codingPath, debugDescription: "found null"))
