@@ -9,16 +9,32 @@ import Foundation
 /// - members are named in snake_case from the properties, as `WireJSON` writes them (`WireKey`).
 ///
 /// Message bodies are parsed once, by `JSONParser`, and decoded from the tree: no second
-/// parse by Foundation. With `strict` off (replies, which a newer service may extend),
+/// parse by Foundation. A type with a hand-written form (`JSONConvertible`) reads itself
+/// from its subtree, with its own strictness. With `strict` off (replies, which a newer service may extend),
 /// unknown members are ignored.
 public enum JSONValueDecoder {
     public static func decode<Value: Decodable>(_ type: Value.Type, from json: JSONValue, strict: Bool = true) throws -> Value {
+        if let value = try handWritten(type, from: json, at: { "" }) { return value }
         let usage = KeyUsage()
         let value = try TreeDecoder(json: json, codingPath: [], usage: usage).decode(type)
         if strict, let unknown = usage.firstUnknownMember() {
             throw DecodingError.dataCorrupted(.init(codingPath: unknown.path, debugDescription: unknown.message))
         }
         return value
+    }
+}
+
+/// A value with a hand-written form reads itself, with its own strictness; an error in it
+/// names its whole path. Nil for any other type. `path` is made only for an error, not for
+/// each of a page's thousand change headers.
+private func handWritten<Value>(_ type: Value.Type, from json: JSONValue, at path: () -> String) throws -> Value? {
+    guard let convertible = type as? any JSONConvertible.Type else { return nil }
+    do {
+        return try convertible.init(json: json) as? Value
+    } catch {
+        let prefix = path()
+        throw JSONShapeError(path: error.path.isEmpty ? prefix : prefix.isEmpty ? error.path : "\(prefix).\(error.path)",
+                             message: error.message)
     }
 }
 
@@ -109,10 +125,20 @@ private struct TreeDecoder: Decoder {
             return date as! Value
         }
         if type == JSONValue.self { return json as! Value }
+        if let value = try handWritten(type, from: json, at: { pathText }) { return value }
         if type is any StringKeyedDictionary.Type {
             return try Value(from: TreeDecoder(json: json, codingPath: codingPath, usage: usage, verbatimKeys: true))
         }
         return try Value(from: self)
+    }
+
+    /// The coding path as an error names it: `hits[2].record`.
+    var pathText: String { Self.text(codingPath) }
+
+    static func text(_ path: [any CodingKey]) -> String {
+        path.reduce(into: "") { text, key in
+            if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+        }
     }
 
     func integer<Value: FixedWidthInteger>(_: Value.Type) throws -> Value {
@@ -242,6 +268,13 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
+        if !isAtEnd, elements[currentIndex] != .null,
+           let value = try handWritten(type, from: elements[currentIndex], at: { [codingPath, currentIndex] in
+               TreeDecoder.text(codingPath + [MemberKey(index: currentIndex)])
+           }) {
+            currentIndex += 1
+            return value
+        }
         let decoder = try next()
         if decoder.json == .null {
             throw DecodingError.valueNotFound(type, .init(codingPath: decoder.codingPath, debugDescription: "found null"))

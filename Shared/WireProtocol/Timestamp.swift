@@ -2,9 +2,10 @@ import Foundation
 
 /// ISO 8601 timestamps in UTC with milliseconds (`2026-11-29T09:56:44.123Z`), written and
 /// read by hand: change headers carry one each, and Foundation's formatter costs more than
-/// the rest of a header.
+/// the rest of a header. Without `fraction`, to the second (`2026-11-29T09:56:44Z`), as
+/// Codable bodies' dates have always been written.
 public enum Timestamp {
-    public static func string(_ date: Date) -> String {
+    public static func string(_ date: Date, fraction: Bool = true) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         var seconds = time_t(millis / 1000), parts = tm()
         gmtime_r(&seconds, &parts)
@@ -13,7 +14,8 @@ public enum Timestamp {
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis % 1000), 3))Z"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
+            + (fraction ? ".\(pad(Int32(millis % 1000), 3))Z" : "Z")
     }
 
     /// Reads `YYYY-MM-DDTHH:MM:SS[.fff]Z`.

@@ -1,14 +1,15 @@
 import EvidenceModel
 import Foundation
 
-/// JSON for message bodies: members named in snake_case from the properties (`WireKey`),
-/// keys sorted, `/` not escaped (DOIs travel in bodies), ISO 8601 dates. Bodies on the
-/// record paths have a hand-written form (`JSONConvertible`), which is used instead.
+/// JSON for message bodies, one way: Codable, written by `BodyEncoder` and read by
+/// `JSONValueDecoder` from the tree `JSONParser` made. Members are the properties' names in
+/// snake_case (`WireKey`), `/` is not escaped (DOIs travel in bodies), dates are ISO 8601.
+/// What carries records one by one (intake bodies, change headers, hits) has a hand-written
+/// form (`JSONConvertible`), which both use wherever such a value stands.
 public enum WireJSON {
     public static func encode<Body: Encodable>(_ body: Body) -> Data {
-        if let convertible = body as? any JSONConvertible { return convertible.jsonData }
         do {
-            return try encoder().encode(body)
+            return try BodyEncoder.encode(body)
         } catch {
             preconditionFailure("message bodies are plain values and always encode: \(error)")
         }
@@ -16,24 +17,21 @@ public enum WireJSON {
 
     /// Parses and decodes a body. `strict`: members the type does not have are errors (what
     /// a service reads from a client); off for replies, which newer services may extend.
-    /// The encoder for Codable bodies; `pretty` for people (`ldn … --json`), with the same names.
+    public static func decode<Body: Decodable>(_ type: Body.Type, from data: Data, strict: Bool = false) throws -> Body {
+        try decode(type, from: JSONParser.parse(data), strict: strict)
+    }
+
+    public static func decode<Body: Decodable>(_ type: Body.Type, from json: JSONValue, strict: Bool = false) throws -> Body {
+        try JSONValueDecoder.decode(type, from: json, strict: strict)
+    }
+
+    /// Foundation's encoder with the same names, keys sorted, for people (`ldn … --json`).
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .custom(WireKey.encoding)
         return encoder
-    }
-
-    public static func decode<Body: Decodable>(_ type: Body.Type, from data: Data, strict: Bool = false) throws -> Body {
-        try decode(type, from: JSONParser.parse(data), strict: strict)
-    }
-
-    public static func decode<Body: Decodable>(_ type: Body.Type, from json: JSONValue, strict: Bool = false) throws -> Body {
-        if let convertible = type as? any JSONConvertible.Type {
-            return try convertible.init(json: json) as! Body
-        }
-        return try JSONValueDecoder.decode(type, from: json, strict: strict)
     }
 }
 

@@ -8,8 +8,8 @@ import EvidenceModel
 /// data, not field names, and are never converted.
 enum WireKey {
     static func name(_ swiftName: String) -> String {
+        guard swiftName.utf8.contains(where: isUpper) else { return swiftName }
         let bytes = Array(swiftName.utf8)
-        guard bytes.contains(where: isUpper) else { return swiftName }
         var name: [UInt8] = []
         name.reserveCapacity(bytes.count + 4)
         for (index, byte) in bytes.enumerated() {

@@ -73,11 +73,16 @@ struct StrictBodyTests {
         #expect(try WireJSON.decode(SummaryRequest.self, from: data).condition == "ms")
     }
 
-    @Test("A hand-written reply without a member it needs names that member")
+    @Test("A reply without a member it needs names that member; an error inside a hand-written value names its whole path")
     func missingNestedMember() {
-        let error = #expect(throws: JSONShapeError.self) {
+        let missing = #expect(throws: DecodingError.self) {
             try WireJSON.decode(QueryReply.self, from: Data(#"{"total":0,"hits":[]}"#.utf8))
         }
-        #expect(error?.path == "replica")
+        #expect(missing?.fieldPath == "replica")
+        let header = #"{"seq":1,"kind":"insert","record_id":1,"key":"pmid:1","version":1,"status":"active","committed_at":"yesterday"}"#
+        let inside = #expect(throws: JSONShapeError.self) {
+            try WireJSON.decode(ChangesReply.self, from: Data(#"{"changes":[\#(header)],"head":1}"#.utf8))
+        }
+        #expect(inside?.path == "changes[0].committed_at")
     }
 }

@@ -22,9 +22,9 @@ struct WireNameTests {
         let filter = EvidenceFilter(condition: "ms", minCertainty: .moderate, yearFrom: 2010, minParticipants: 20,
                                     includeNeedsReview: true)
         let json = try JSONParser.parse(WireJSON.encode(filter))
-        #expect(json == .object([("condition", .string("ms")), ("include_needs_review", .bool(true)),
-                                 ("min_certainty", .string("moderate")), ("min_participants", .number(.integer(20))),
-                                 ("year_from", .number(.integer(2010)))]))
+        #expect(json == .object([("condition", .string("ms")), ("min_certainty", .string("moderate")),
+                                 ("year_from", .number(.integer(2010))), ("min_participants", .number(.integer(20))),
+                                 ("include_needs_review", .bool(true))]))
         let request = Request(type: MessageType.query, id: "t-1",
                               body: Data(#"{"filter":{"min_certainty":"moderate","year_from":2010}}"#.utf8))
         #expect(try request.decodeBody(QueryRequest.self).filter == EvidenceFilter(minCertainty: .moderate, yearFrom: 2010))

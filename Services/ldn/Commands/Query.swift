@@ -34,7 +34,7 @@ struct Query: ParsableCommand {
         let answer = try query.call(MessageType.query, QueryRequest(filter: filter.filter(), sort: sort, limit: limit,
                                                                      offset: (page - 1) * limit),
                                     as: QueryReply.self, condition: filter.condition)
-        if json { return Output.json(answer.json) }
+        if json { return Output.json(answer) }
         QueryOutput.noteStaleness(answer.replica)
         guard !answer.hits.isEmpty else {
             print(answer.total == 0 ? "No studies match." : "No studies on page \(page); \(answer.total) match in all.")

@@ -29,7 +29,7 @@ struct Search: ParsableCommand {
     func run() throws {
         let answer = try query.call(MessageType.search, SearchRequest(text: text, filter: filter.filter(), limit: limit),
                                     as: QueryReply.self, condition: filter.condition)
-        if json { return Output.json(answer.json) }
+        if json { return Output.json(answer) }
         QueryOutput.noteStaleness(answer.replica)
         guard !answer.hits.isEmpty else { return print("No studies mention \"\(text)\".") }
         print("\(answer.total) stud\(answer.total == 1 ? "y mentions" : "ies mention") \"\(text)\"; best first.\n")

@@ -43,7 +43,7 @@ final class StreamPublisher: Service, Sendable {
     var droppedByWatch: [String: Int] { dropped.all }
 
     func publish(_ match: MatchHeader, record: Data) {
-        pump.send([WatchName.topic(match.watch), Wire.versionFrame, Data(MessageType.match.utf8), match.jsonData, record])
+        pump.send([WatchName.topic(match.watch), Wire.versionFrame, Data(MessageType.match.utf8), WireJSON.encode(match), record])
     }
 
     /// Reads subscriptions (XPUB hands them to the application) and logs them, until shutdown.

@@ -1,9 +1,12 @@
 import Foundation
 
-/// A value with a hand-written JSON form. Message bodies on the intake path conform, so
-/// that they are written straight to bytes and read with `JSONParser` (about a microsecond)
-/// instead of through Foundation's coders (several); `WireJSON` picks this path by itself.
-/// Types read from clients end their `init(json:)` with `JSONFields.rejectUnknown()`.
+/// A value with a hand-written JSON form: what travels once per record on the intake path
+/// (records, `submit` and `write` bodies, results, provenance, the change header the store
+/// writes for each commit) and a query hit, which copies a stored record's bytes. Written
+/// straight to bytes and read from `JSONParser`'s tree (about a microsecond each); every
+/// other body is plain Codable. The wire's Codable writer and reader use this form wherever
+/// such a value stands, inside any body. Types read from clients end their `init(json:)`
+/// with `JSONFields.rejectUnknown()`.
 public protocol JSONConvertible: Codable {
     /// Writes the value's JSON.
     func write(to output: inout JSONOutput)
@@ -44,22 +47,37 @@ public struct JSONOutput {
     public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
     public mutating func object(_ body: (inout JSONOutput) -> Void) {
-        bytes.append(UInt8(ascii: "{"))
-        first = true
+        open(UInt8(ascii: "{"))
         body(&self)
-        bytes.append(UInt8(ascii: "}"))
-        first = false
+        close(UInt8(ascii: "}"))
     }
 
     public mutating func array<Element>(_ elements: some Sequence<Element>, _ body: (inout JSONOutput, Element) -> Void) {
-        bytes.append(UInt8(ascii: "["))
-        first = true
+        open(UInt8(ascii: "["))
         for element in elements {
-            if !first { bytes.append(UInt8(ascii: ",")) }
-            first = false
+            self.element()
             body(&self, element)
         }
-        bytes.append(UInt8(ascii: "]"))
+        close(UInt8(ascii: "]"))
+    }
+
+    /// Opens an object (`{`) or an array (`[`); what follows is its first member or element.
+    /// `object` and `array` are the scoped forms; these are for writers that cannot nest
+    /// closures (an `Encoder`).
+    public mutating func open(_ bracket: UInt8) {
+        bytes.append(bracket)
+        first = true
+    }
+
+    /// Closes what `open` opened (`}` or `]`).
+    public mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        first = false
+    }
+
+    /// Starts an array element: the caller then writes exactly one value.
+    public mutating func element() {
+        if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
     }
 
@@ -74,6 +92,8 @@ public struct JSONOutput {
     public mutating func value(_ text: String) { JSONWriter.writeString(text, into: &bytes) }
     public mutating func value(_ number: Double) { JSONWriter.writeNumber(number, into: &bytes) }
     public mutating func value(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
+    public mutating func value(_ number: some BinaryInteger) { bytes.append(contentsOf: String(number).utf8) }
+    public mutating func null() { bytes.append(contentsOf: "null".utf8) }
     public mutating func value(_ flag: Bool) { bytes.append(contentsOf: (flag ? "true" : "false").utf8) }
     public mutating func value(_ tree: JSONValue) { JSONWriter.write(tree, into: &bytes) }
     public mutating func value(_ convertible: some JSONConvertible) { convertible.write(to: &self) }
@@ -262,12 +282,6 @@ public struct JSONFields {
             strings.append(text)
         }
         return strings
-    }
-
-    /// A member that must be there, in its hand-written form.
-    public func required<Value: JSONConvertible>(_ key: String, _: Value.Type) throws(JSONShapeError) -> Value {
-        guard let value = self[key] else { throw fail(key, "an object", nil) }
-        return try Value(json: value)
     }
 
     public func optional<Value: JSONConvertible>(_ key: String, _: Value.Type) throws(JSONShapeError) -> Value? {

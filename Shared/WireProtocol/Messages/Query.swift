@@ -4,31 +4,18 @@ import Foundation
 /// How current a replica's answer is: what it has applied, what the store had last it
 /// heard, and whether it is still catching up. Every query answer carries one, so answers
 /// are never silently stale.
-public struct ReplicaState: JSONConvertible, Sendable, Hashable {
-    public var applied: Int64
-    public var storeHead: Int64
-    public var catchingUp: Bool
-    public var lag: Int64 { max(storeHead - applied, 0) }
+public struct ReplicaState: Codable, Sendable, Hashable {
+    public let applied: Int64
+    public let storeHead: Int64
+    /// How far behind the store's head: `store_head - applied`, at least 0.
+    public let lag: Int64
+    public let catchingUp: Bool
 
     public init(applied: Int64, storeHead: Int64, catchingUp: Bool) {
         self.applied = applied
         self.storeHead = storeHead
+        self.lag = max(storeHead - applied, 0)
         self.catchingUp = catchingUp
-    }
-
-    public func write(to output: inout JSONOutput) {
-        output.object { o in
-            o.field("applied", applied)
-            o.field("store_head", storeHead)
-            o.field("lag", lag)
-            o.field("catching_up", catchingUp)
-        }
-    }
-
-    public init(json: JSONValue) throws(JSONShapeError) {
-        let fields = try JSONFields(json)
-        self.init(applied: try fields.int64("applied"), storeHead: try fields.int64("store_head"),
-                  catchingUp: try fields.optionalBool("catching_up") ?? false)
     }
 }
 
@@ -113,7 +100,7 @@ public struct QueryRequest: Codable, Sendable {
     }
 }
 
-public struct QueryReply: JSONConvertible, Sendable {
+public struct QueryReply: Codable, Sendable {
     /// Records matching the filter, in all pages.
     public var total: Int
     public var hits: [Hit]
@@ -123,20 +110,6 @@ public struct QueryReply: JSONConvertible, Sendable {
         self.total = total
         self.hits = hits
         self.replica = replica
-    }
-
-    public func write(to output: inout JSONOutput) {
-        output.object { o in
-            o.field("total", total)
-            o.field("hits", hits)
-            o.field("replica", replica)
-        }
-    }
-
-    public init(json: JSONValue) throws(JSONShapeError) {
-        let fields = try JSONFields(json)
-        self.init(total: try fields.int("total"), hits: try fields.list("hits", of: Hit.self),
-                  replica: try fields.required("replica", ReplicaState.self))
     }
 }
 

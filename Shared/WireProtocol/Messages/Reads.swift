@@ -50,7 +50,7 @@ public struct ChangesRequest: Codable, Sendable {
 }
 
 /// `changes` reply. Attachments: each change's record JSON, in order.
-public struct ChangesReply: JSONConvertible, Sendable {
+public struct ChangesReply: Codable, Sendable {
     public var changes: [ChangeHeader]
     /// The store's last sequence number when the page was read: more to fetch while the
     /// last change's `seq` is below it.
@@ -59,18 +59,6 @@ public struct ChangesReply: JSONConvertible, Sendable {
     public init(changes: [ChangeHeader], head: Int64) {
         self.changes = changes
         self.head = head
-    }
-
-    public func write(to output: inout JSONOutput) {
-        output.object { o in
-            o.field("changes", changes)
-            o.field("head", head)
-        }
-    }
-
-    public init(json: JSONValue) throws(JSONShapeError) {
-        let fields = try JSONFields(json)
-        self.init(changes: try fields.list("changes", of: ChangeHeader.self), head: try fields.int64("head"))
     }
 }
 
@@ -87,7 +75,7 @@ public struct SnapshotRequest: Codable, Sendable {
 
 /// `snapshot` reply: each record's latest change, by record id. Attachments: the records' JSON.
 /// Every record is as of `seq` or later: apply `changes` after the first page's `seq` to be current.
-public struct SnapshotReply: JSONConvertible, Sendable {
+public struct SnapshotReply: Codable, Sendable {
     public var records: [ChangeHeader]
     /// The store's last sequence number when this page was read.
     public var seq: Int64
@@ -98,19 +86,5 @@ public struct SnapshotReply: JSONConvertible, Sendable {
         self.records = records
         self.seq = seq
         self.nextAfterID = nextAfterID
-    }
-
-    public func write(to output: inout JSONOutput) {
-        output.object { o in
-            o.field("records", records)
-            o.field("seq", seq)
-            o.field("next_after_id", nextAfterID)
-        }
-    }
-
-    public init(json: JSONValue) throws(JSONShapeError) {
-        let fields = try JSONFields(json)
-        self.init(records: try fields.list("records", of: ChangeHeader.self), seq: try fields.int64("seq"),
-                  nextAfterID: try fields.optionalInt64("next_after_id"))
     }
 }

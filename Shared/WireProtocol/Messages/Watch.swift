@@ -124,7 +124,7 @@ public struct WatchListReply: Codable, Sendable {
 }
 
 /// What a stream message and a webhook body say about one match.
-public struct MatchHeader: JSONConvertible, Sendable, Hashable {
+public struct MatchHeader: Codable, Sendable, Hashable {
     public var watch: String
     /// 1, 2, 3… for each match delivered on this watch: a jump means messages were lost.
     public var delivery: Int
@@ -134,20 +134,6 @@ public struct MatchHeader: JSONConvertible, Sendable, Hashable {
         self.watch = watch
         self.delivery = delivery
         self.change = change
-    }
-
-    public func write(to output: inout JSONOutput) {
-        output.object { o in
-            o.field("watch", watch)
-            o.field("delivery", delivery)
-            o.field("change", change)
-        }
-    }
-
-    public init(json: JSONValue) throws(JSONShapeError) {
-        let fields = try JSONFields(json)
-        self.init(watch: try fields.string("watch"), delivery: try fields.int("delivery"),
-                  change: try fields.required("change", ChangeHeader.self))
     }
 }
 
