@@ -33,17 +33,22 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "ZMQ", "EvidenceModel", "WireProtocol",
+                "ZMQ", "EvidenceModel", "WireProtocol", "LDNClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/ServiceKit"),
-        .target(name: "LDNClient", dependencies: ["ZMQ", "WireProtocol"], path: "Shared/Client"),
+        // The one request/retry engine and its two faces (blocking for ldn, async for services), and Backoff.
+        .target(name: "LDNClient",
+                dependencies: ["ZMQ", "WireProtocol",
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Shared/Client"),
         .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/Formats"),
 
         // MARK: Services
-        .executableTarget(name: "Ingest", dependencies: ["ServiceKit"], path: "Services/ingest"),
+        .executableTarget(name: "Ingest", dependencies: ["ServiceKit", "LDNClient"], path: "Services/ingest"),
         .target(
             name: "EvidenceStorage",
             dependencies: ["EvidenceModel", "WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
@@ -51,11 +56,12 @@ let package = Package(
         .executableTarget(name: "EvidenceStore",
                           dependencies: ["ServiceKit", "EvidenceStorage", .product(name: "Crypto", package: "swift-crypto")],
                           path: "Services/evidence-store/Server"),
-        .executableTarget(name: "Query", dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
+        .executableTarget(name: "Query", dependencies: ["ServiceKit", "LDNClient", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "Services/query"),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ServiceKit", "LDNClient", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/notifier"),
         .executableTarget(
             name: "LDNCommand",
@@ -98,6 +104,7 @@ let package = Package(
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "LDNClient", "TestHarness"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "LDNClientTests", dependencies: ["LDNClient", "ZMQ", "WireProtocol", "TestHarness"], path: "Tests/LDNClientTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],

@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import LDNClient
 import Logging
 import ServiceKit
 import WireProtocol

@@ -1,10 +1,11 @@
+import LDNClient
 import ServiceKit
 import ServiceLifecycle
 
 /// Builds ingest's services from its options; the command and the tests both call it.
 func makeIngest(_ options: IngestOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
-    let store = try await ServiceClient(endpoint: options.store, name: "ingest-store",
-                                        attemptTimeout: .seconds(options.storeTimeout), runtime: runtime)
+    let store = try await ServiceClient(endpoint: options.store, name: "ingest-store", attemptTimeout: .seconds(options.storeTimeout),
+                                        context: runtime.context, logger: runtime.logger)
     var routes = Routes()
     routes.addStatus(runtime.state)
     IngestRoutes(store: store, maxBatchRecords: options.maxBatchRecords, maxMessageBytes: runtime.options.maxMessageBytes,

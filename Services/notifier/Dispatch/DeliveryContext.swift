@@ -1,4 +1,5 @@
 import Foundation
+import LDNClient
 import Logging
 import ServiceKit
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import LDNClient
 import Logging
 import ServiceKit
 import ServiceLifecycle
