@@ -1,7 +1,9 @@
 import Crypto
 import EvidenceModel
 import Foundation
+#if canImport(FoundationNetworking)
 import FoundationNetworking
+#endif
 import LDNClient
 import Logging
 import WireProtocol

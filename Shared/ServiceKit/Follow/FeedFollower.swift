@@ -74,7 +74,7 @@ public final class FeedFollower: Service, Sendable {
                                               onEvent: { self.feedEvent($0) }) { [feedEndpoint, receiveHighWaterMark] context in
             let socket = try context.socket(.sub)
             // Heartbeats: a store that goes silent (frozen, or its host gone) is noticed within
-            // 3 s and the feed reconnects, instead of waiting on a dead connection for ever.
+            // about 4 s and the feed reconnects, instead of waiting on a dead connection for ever.
             try socket.set([.linger(milliseconds: 0), .receiveHighWaterMark(receiveHighWaterMark), .subscribe(Data("all".utf8))]
                            + LinkSettings.reconnect.reconnectOptions + LinkSettings.heartbeats)
             let monitor = try socket.monitor()
