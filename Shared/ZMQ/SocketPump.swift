@@ -91,21 +91,15 @@ public final class SocketPump: Sendable {
         return pump
     }
 
-    /// As `start(name:context:…open:)`, for a socket whose connections the owner follows:
-    /// `open` makes the socket's monitor (`socket.monitor()`) before it connects, so that no
-    /// event is missed, and the thread hands each event to `onEvent` as it reads it. `onEvent`
-    /// runs on the socket's thread: it must be quick.
-    public static func start(
-        name: String,
-        context: Context,
-        incomingLimit: Int = 1024,
-        drainTimeout: Duration = .seconds(1),
-        onError: @escaping @Sendable (ZMQError) -> Void = { _ in },
-        onEvent: @escaping @Sendable (SocketEvent) -> Void,
-        open: @escaping @Sendable (Context) throws -> (Socket, SocketMonitor)
-    ) async throws -> SocketPump {
-        let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: drainTimeout,
-                                  onError: onError, onDrop: nil, oversize: nil)
+    /// As `start(name:context:…open:)`, for a client socket whose connections the owner
+    /// follows: `open` makes the socket's monitor (`socket.monitor()`) before it connects, so
+    /// that no event is missed, and the thread hands each event to `onEvent` as it reads it.
+    /// `onEvent` runs on the socket's thread: it must be quick.
+    public static func start(name: String, context: Context, incomingLimit: Int = 1024,
+                             onEvent: @escaping @Sendable (SocketEvent) -> Void,
+                             open: @escaping @Sendable (Context) throws -> (Socket, SocketMonitor)) async throws -> SocketPump {
+        let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: .seconds(1),
+                                  onError: { _ in }, onDrop: nil, oversize: nil)
         try await pump.launch(context: context, onEvent: onEvent) { context in
             let (socket, monitor) = try open(context)
             return (socket, monitor)
