@@ -30,7 +30,8 @@ struct LazyPirateTests {
         let arrivals = peer.received
         #expect(arrivals.map(\.id) == ["r-1", "r-1"])
         #expect(arrivals.count == 2 && arrivals[0].connection != arrivals[1].connection, "the resend comes on a new socket")
-        if arrivals.count == 2 { #expect(arrivals[1].at - arrivals[0].at >= .milliseconds(300)) }
+        // Not before the timeout; times are taken where the peer reads, so allow for the first one reading late.
+        if arrivals.count == 2 { #expect(arrivals[1].at - arrivals[0].at >= .milliseconds(250)) }
     }
 
     @Test("ldn's client: `unavailable` is resent after the service's hint, the wait doubling, until an answer comes")
@@ -48,8 +49,9 @@ struct LazyPirateTests {
         #expect(arrivals.map(\.id) == ["u-1", "u-1", "u-1"])
         guard arrivals.count == 3 else { return }
         let (first, second) = (arrivals[1].at - arrivals[0].at, arrivals[2].at - arrivals[1].at)
-        #expect(first >= .milliseconds(150) && first < .milliseconds(1000), "the hint, at least: \(first)")
-        #expect(second >= .milliseconds(300) && second < .milliseconds(1500), "then doubled: \(second)")
+        // 150–225 ms, then 300–450 ms (jitter 1…1.5), measured where the peer reads: a little slack below.
+        #expect(first >= .milliseconds(130) && first < .milliseconds(1000), "the hint, at least: \(first)")
+        #expect(second >= .milliseconds(270) && second < .milliseconds(1500), "then doubled: \(second)")
         #expect(arrivals[0].connection == arrivals[2].connection, "an answer, even `unavailable`, keeps the socket")
     }
 
