@@ -23,15 +23,17 @@ struct LazyPirateTests {
         let context = try Context()
         let peer = try await ScriptedPeer(context: context) { request, earlier in earlier == 0 ? nil : Self.ok(request) }
         let reply = try await offPool { [endpoint = peer.endpoint] in
-            try Connection(context: context, endpoint: endpoint, timeout: .milliseconds(300), retries: 2).send(Self.status("r-1"))
+            try Connection(context: context, endpoint: endpoint, timeout: .seconds(1), retries: 2).send(Self.status("r-1"))
         }
         await peer.stop()
         #expect(reply.isOK && reply.requestID == "r-1")
+        // Two sends (a third only if the answer to the second was late on a busy machine).
         let arrivals = peer.received
-        #expect(arrivals.map(\.id) == ["r-1", "r-1"])
-        #expect(arrivals.count == 2 && arrivals[0].connection != arrivals[1].connection, "the resend comes on a new socket")
+        #expect(arrivals.count >= 2 && arrivals.allSatisfy { $0.id == "r-1" }, "\(arrivals.map(\.id))")
+        guard arrivals.count >= 2 else { return }
+        #expect(arrivals[0].connection != arrivals[1].connection, "the resend comes on a new socket")
         // Not before the timeout; times are taken where the peer reads, so allow for the first one reading late.
-        if arrivals.count == 2 { #expect(arrivals[1].at - arrivals[0].at >= .milliseconds(250)) }
+        #expect(arrivals[1].at - arrivals[0].at >= .milliseconds(900))
     }
 
     @Test("ldn's client: `unavailable` is resent after the service's hint, the wait doubling, until an answer comes")

@@ -175,7 +175,7 @@ public final class FeedFollower: Service, Sendable {
         logger.info("caught up", metadata: ["seq": "\(position)"])
 
         while true {
-            guard let batch = try await nextBatch(from: feed) else { return }
+            guard let batch = await nextBatch(from: feed) else { return }
             if batch.isEmpty {
                 position = try await catchUp(from: position)  // a quiet feed: did we miss the tail?
                 continue
@@ -218,15 +218,23 @@ public final class FeedFollower: Service, Sendable {
 
     /// Feed messages waiting, at most one page; an empty batch when the feed was quiet for
     /// `idlePoll`; nil when the feed is closed.
-    private func nextBatch(from feed: SocketPump) async throws -> [Multipart]? {
-        try await withThrowingTaskGroup(of: [Multipart]?.self) { group in
-            group.addTask { await feed.nextBatch(max: self.pageSize) }
+    ///
+    /// The answer is always the feed wait's own: when the timer ends first it cancels that
+    /// wait, which then returns `[]` — or the batch it had already taken from the inbox, which
+    /// taking the timer's result instead would drop (seen under load: feed messages lost).
+    private func nextBatch(from feed: SocketPump) async -> [Multipart]? {
+        await withTaskGroup(of: [Multipart]??.self) { group in
+            group.addTask { .some(await feed.nextBatch(max: self.pageSize)) }
             group.addTask {
-                try await Task.sleep(for: self.idlePoll)
-                return []
+                try? await Task.sleep(for: self.idlePoll)
+                return .none
             }
             defer { group.cancelAll() }
-            return try await group.next() ?? nil
+            while let result = await group.next() {
+                if case .some(let batch) = result { return batch }
+                group.cancelAll()  // the timer: the feed wait now returns what it has
+            }
+            return []
         }
     }
 
