@@ -107,17 +107,20 @@ public final class Connection {
     /// Sends one request once a connection can take it. Throws `.refused` when the engine
     /// says every instance refuses for good, `.noConnection` when none is up in time.
     private func transmit(_ request: Request) throws(ClientError) {
-        let deadline = ContinuousClock.now + Self.connectWait
+        let waitingSince = ContinuousClock.now
+        let deadline = waitingSince + Self.connectWait
         let link = try openLink()
         try onSocket {
             while true {
                 try readEvents(link)
                 if try link.trySend(request) { return }
-                if let refusal = engine.refusal() { throw refusal }
+                if let refusal = engine.refusal(forWaitingSince: waitingSince) { throw refusal }
                 guard ContinuousClock.now < deadline else {
                     throw ClientError.noConnection(endpoint: endpoint, waited: Self.connectWait)
                 }
-                try link.poll(until: min(deadline, engine.refusalFinal ?? deadline), sending: true)
+                // Wake for the monitor's news, the connection, or the end of a restarting service's grace.
+                let graceEnds = engine.refusalFinal.flatMap { $0 > .now ? $0 : nil } ?? deadline
+                try link.poll(until: min(deadline, graceEnds), sending: true)
             }
         }
     }

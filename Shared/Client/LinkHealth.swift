@@ -33,6 +33,10 @@ public struct LinkHealth: Sendable {
     private var connections: [String: Connection] = [:]
     /// Since when every endpoint has refused connections; nil while one is up or trying.
     public private(set) var refusedSince: ContinuousClock.Instant?
+    /// When an attempt last failed with every endpoint refusing. A request that was waiting
+    /// then was refused; one that came later waits for the next attempt: the service may be
+    /// back by then, and libzmq tries again only after its reconnect interval.
+    public private(set) var lastRefusal: ContinuousClock.Instant?
     /// Whether a connection came up at some point.
     public private(set) var wasUp = false
 
@@ -58,7 +62,12 @@ public struct LinkHealth: Sendable {
         }
         let allRefused = connections.values.count { $0 == .refused } >= endpointCount
             && !connections.values.contains { $0 == .up || $0 == .connected }
-        if !allRefused { refusedSince = nil } else if refusedSince == nil { refusedSince = now }
+        if !allRefused {
+            (refusedSince, lastRefusal) = (nil, nil)
+        } else {
+            if refusedSince == nil { refusedSince = now }
+            if event.kind == .connectRetried { lastRefusal = now }
+        }
         switch (upBefore, isUp) {
         case (false, true): return .up
         case (true, false): return .lost

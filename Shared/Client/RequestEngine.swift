@@ -13,8 +13,9 @@ import ZMQ
 /// - A request unanswered within `policy.timeout` is resent, up to `policy.attempts` sends;
 ///   then it fails `.unreachable`.
 /// - An `unavailable` answer is resent after the service's hint when the policy says so.
-/// - When every endpoint refuses connections, everything in flight fails `.refused` at once
-///   (after `policy.refusalGrace` if the service was up: it may be restarting).
+/// - When every endpoint refuses connections, what was in flight when an attempt was refused
+///   fails `.refused` at once (after `policy.refusalGrace` if the service was up: it may be
+///   restarting); a request sent after that attempt waits for the next one.
 /// - When the last connection up is lost, what was in flight on it cannot be answered: it
 ///   counts as timed out now instead of after the timeout.
 public struct RequestEngine: Sendable {
@@ -116,10 +117,11 @@ public struct RequestEngine: Sendable {
 
     // MARK: What the engine tells the face
 
-    /// The error to give up with now because every endpoint refuses connections; nil while
-    /// one is up or trying, or while a service that was up may still be restarting.
-    public func refusal(at now: ContinuousClock.Instant = .now) -> ClientError? {
-        guard let final = refusalFinal, final <= now else { return nil }
+    /// The error to give up with now, for a request waiting since `since`, because every
+    /// endpoint refused a connection attempt made since then; nil while one is up or trying,
+    /// before such an attempt, or while a service that was up may still be restarting.
+    public func refusal(forWaitingSince since: ContinuousClock.Instant, at now: ContinuousClock.Instant = .now) -> ClientError? {
+        guard let final = refusalFinal, final <= now, let last = health.lastRefusal, since <= last else { return nil }
         return .refused(endpoints: endpoints)
     }
 
@@ -143,11 +145,7 @@ public struct RequestEngine: Sendable {
     /// What is due at `now`: resends and failures. Resends are counted as sent now.
     public mutating func due(at now: ContinuousClock.Instant = .now) -> Due {
         var due = Due()
-        if let refusal = refusal(at: now) {
-            due.failed = inFlight.keys.sorted().map { ($0, refusal) }
-            inFlight.removeAll()
-            return due
-        }
+        due.failed = takeRefused(at: now)
         let late = inFlight.filter { $0.value.awaitingReply && $0.value.sentAt + policy.timeout <= now }
         for (id, request) in late.sorted(by: { $0.value.firstSent < $1.value.firstSent }) where request.sends >= policy.attempts {
             due.failed.append((id, .unreachable(endpoint: endpoint, attempts: policy.attempts, timeout: policy.timeout)))
@@ -166,8 +164,21 @@ public struct RequestEngine: Sendable {
         return due
     }
 
-    /// When `due` has something next, or a refusal becomes final; nil when neither can happen.
+    /// Gives up the requests a refused connection attempt concerns (see `refusal`): each is no
+    /// longer in flight. Only these: nothing is resent.
+    public mutating func takeRefused(at now: ContinuousClock.Instant = .now) -> [(id: String, error: ClientError)] {
+        let refused = inFlight.filter { refusal(forWaitingSince: $0.value.sentAt, at: now) != nil }.keys.sorted()
+        for id in refused { inFlight[id] = nil }
+        return refused.map { ($0, .refused(endpoints: endpoints)) }
+    }
+
+    /// When `due` has something next, or a refusal becomes final for a request it concerns;
+    /// nil when neither can happen.
     public var nextDeadline: ContinuousClock.Instant? {
-        (inFlight.values.map { $0.resendAt ?? $0.sentAt + policy.timeout } + [refusalFinal].compactMap { $0 }).min()
+        var deadlines = inFlight.values.map { $0.resendAt ?? $0.sentAt + policy.timeout }
+        if let final = refusalFinal, let last = health.lastRefusal, inFlight.values.contains(where: { $0.sentAt <= last }) {
+            deadlines.append(final)
+        }
+        return deadlines.min()
     }
 }

@@ -15,7 +15,8 @@ import ZMQ
 /// recognises the retry; the socket reconnects by itself — and after `attempts` sends the
 /// caller gets `unavailable` with a retry hint: never a hang. When nothing listens at the
 /// endpoint (the store is not running) the monitor says so, and callers get `unavailable`
-/// at once, without waiting for a timeout. An `unavailable` answer from the other service is
+/// as soon as a connection attempt made while they wait is refused (libzmq tries every
+/// 100 ms, doubling to 2 s), without waiting for the timeouts. An `unavailable` answer from the other service is
 /// handed back as it is: the caller decides whether to retry.
 public final class ServiceClient: Service, Sendable {
     public let endpoint: String
@@ -47,11 +48,7 @@ public final class ServiceClient: Service, Sendable {
         let id = request.id
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                switch core.start(id, frames: frames, waiter: continuation) {
-                case .send: pump.send(frames)
-                case .joined: break
-                case .refused(let error): continuation.resume(throwing: core.unavailable(error))
-                }
+                if core.start(id, frames: frames, waiter: continuation) { pump.send(frames) }
                 if Task.isCancelled { core.abandon(id) }
             }
         } onCancel: {
@@ -130,23 +127,17 @@ private final class Core: Sendable {
 
     var isConnected: Bool { state.withLock { $0.engine.health.isUp } }
 
-    enum Start {
-        case send
-        /// A request with this id is in flight already: the caller waits for its answer.
-        case joined
-        case refused(ClientError)
-    }
-
-    func start(_ id: String, frames: Multipart, waiter: Waiter) -> Start {
+    /// Registers a caller; true when its request is new and must be sent, false when one with
+    /// this id is in flight already (the caller then waits for that answer).
+    func start(_ id: String, frames: Multipart, waiter: Waiter) -> Bool {
         state.withLock { state in
             if state.calls[id] != nil {
                 state.calls[id]!.waiters.append(waiter)
-                return .joined
+                return false
             }
-            if let refusal = state.engine.refusal() { return .refused(refusal) }
             state.engine.sent(id)
             state.calls[id] = (frames, [waiter])
-            return .send
+            return true
         }
     }
 
@@ -177,12 +168,12 @@ private final class Core: Sendable {
         return resend
     }
 
-    /// The monitor's news, on the socket's thread. A refusal answers every caller at once.
+    /// The monitor's news, on the socket's thread. A refused attempt answers at once every
+    /// caller that was waiting (the engine decides which).
     func heard(_ event: SocketEvent) {
         let (change, failed) = state.withLock { state -> (LinkHealth.Change?, [(Waiter, ClientError)]) in
             let change = state.engine.heard(event)
-            guard state.engine.refusal() != nil else { return (change, []) }
-            return (change, state.takeFailures(state.engine.due().failed))
+            return (change, state.takeFailures(state.engine.takeRefused()))
         }
         switch change {
         case .up: logger.info("connected", metadata: ["peer": "\(endpoint)"])

@@ -31,9 +31,8 @@ struct LazyPirateTests {
         let arrivals = peer.received
         #expect(arrivals.count >= 2 && arrivals.allSatisfy { $0.id == "r-1" }, "\(arrivals.map(\.id))")
         guard arrivals.count >= 2 else { return }
+        // (When the resend is due is RequestEngineTests' job: here the peer may read both at once on a busy machine.)
         #expect(arrivals[0].connection != arrivals[1].connection, "the resend comes on a new socket")
-        // Not before the timeout; times are taken where the peer reads, so allow for the first one reading late.
-        #expect(arrivals[1].at - arrivals[0].at >= .milliseconds(900))
     }
 
     @Test("ldn's client: `unavailable` is resent after the service's hint, the wait doubling, until an answer comes")
@@ -51,9 +50,10 @@ struct LazyPirateTests {
         #expect(arrivals.map(\.id) == ["u-1", "u-1", "u-1"])
         guard arrivals.count == 3 else { return }
         let (first, second) = (arrivals[1].at - arrivals[0].at, arrivals[2].at - arrivals[1].at)
-        // 150–225 ms, then 300–450 ms (jitter 1…1.5), measured where the peer reads: a little slack below.
-        #expect(first >= .milliseconds(130) && first < .milliseconds(1000), "the hint, at least: \(first)")
-        #expect(second >= .milliseconds(270) && second < .milliseconds(1500), "then doubled: \(second)")
+        // 150–225 ms, then 300–450 ms (jitter 1…1.5). The peer notes an arrival before it answers, and the
+        // client resends only after the answer, so the gaps cannot come out shorter; a busy machine makes them longer.
+        #expect(first >= .milliseconds(150) && first < .seconds(4), "the hint at least, not the 5 s timeout: \(first)")
+        #expect(second >= .milliseconds(300) && second < .seconds(4), "then doubled: \(second)")
         #expect(arrivals[0].connection == arrivals[2].connection, "an answer, even `unavailable`, keeps the socket")
     }
 

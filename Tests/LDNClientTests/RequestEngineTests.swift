@@ -93,7 +93,25 @@ struct RequestEngineTests {
             return
         }
         #expect(endpoints == ["tcp://127.0.0.1:5550"])
-        #expect(engine.refusal(at: t0 + .milliseconds(6)) != nil, "a new request fails at once too")
+    }
+
+    @Test("A request sent after a refused attempt waits for the next attempt: the service may be back by then")
+    func refusalConcernsWhoWaited() {
+        var engine = RequestEngine(endpoint: "tcp://127.0.0.1:5550", policy: .serviceLink(timeout: .seconds(5), attempts: 3))
+        engine.heard(event(.connectRetried), at: t0)
+        engine.sent("late-comer", at: t0 + .milliseconds(50))
+        #expect(engine.due(at: t0 + .milliseconds(60)).failed.isEmpty)
+        #expect(engine.nextDeadline == t0 + .milliseconds(50) + .seconds(5), "nothing to do before its timeout or news")
+        // libzmq tries again after its reconnect interval; refused again, the waiting request is answered.
+        engine.heard(event(.connectRetried), at: t0 + .milliseconds(200))
+        #expect(engine.takeRefused(at: t0 + .milliseconds(200)).map(\.id) == ["late-comer"])
+
+        // Back instead: the waiting request goes out on the new connection.
+        engine.heard(event(.connectRetried), at: t0 + .milliseconds(300))
+        engine.sent("lucky", at: t0 + .milliseconds(350))
+        engine.heard(event(.connected), at: t0 + .milliseconds(400))
+        engine.heard(event(.handshakeSucceeded), at: t0 + .milliseconds(401))
+        #expect(engine.takeRefused(at: t0 + .milliseconds(500)).isEmpty && engine.isInFlight("lucky"))
     }
 
     @Test("A service that was up and now refuses gets the grace to restart on the command line, none between services")
@@ -107,10 +125,10 @@ struct RequestEngineTests {
             let refused = t0 + .milliseconds(1100)
             engine.heard(event(.connectRetried), at: refused)
             #expect(engine.refusalFinal == refused + grace)
-            if grace > .zero { #expect(engine.refusal(at: refused + grace - .milliseconds(1)) == nil) }
-            #expect(engine.refusal(at: refused + grace) != nil)
+            if grace > .zero { #expect(engine.refusal(forWaitingSince: t0, at: refused + grace - .milliseconds(1)) == nil) }
+            #expect(engine.refusal(forWaitingSince: t0, at: refused + grace) != nil)
             engine.heard(event(.handshakeSucceeded), at: refused + .milliseconds(500))
-            #expect(engine.refusal(at: refused + grace) == nil, "back within the grace")
+            #expect(engine.refusal(forWaitingSince: t0, at: refused + grace) == nil, "back within the grace")
         }
     }
 
@@ -120,7 +138,7 @@ struct RequestEngineTests {
         engine.heard(event(.handshakeSucceeded), at: t0)
         engine.sent("a", at: t0)
         engine.sent("b", at: t0)
-        engine.received(reply("b", unavailable(retryAfterMs: 100)), at: t0)  // answered: gone
+        _ = engine.received(reply("b", unavailable(retryAfterMs: 100)), at: t0)  // answered: gone
         let lost = t0 + .seconds(1)
         #expect(engine.heard(event(.disconnected), at: lost) == .lost)
         #expect(engine.nextDeadline == lost)

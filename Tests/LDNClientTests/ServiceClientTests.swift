@@ -41,7 +41,7 @@ struct RunningClient {
 
 @Suite("ServiceClient: the engine's async face between services", .serialized, .timeLimit(.minutes(1)))
 struct ServiceClientTests {
-    @Test("Nothing listening at the endpoint: callers get `unavailable` at once, with a short retry hint, not after the timeouts")
+    @Test("Nothing listening at the endpoint: callers get `unavailable` from the next refused attempt, with a short retry hint, not after the timeouts")
     func refusedAtOnce() async throws {
         // 3 attempts of 5 s: waiting for timeouts would take 15 s.
         let running = try await RunningClient.start(try freeEndpoint(), attemptTimeout: .seconds(5))
