@@ -33,17 +33,22 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "ZMQ", "EvidenceModel", "WireProtocol",
+                "ZMQ", "EvidenceModel", "WireProtocol", "Client",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/ServiceKit"),
-        .target(name: "Client", dependencies: ["ZMQ", "WireProtocol"], path: "Shared/Client"),
+        // The one request/retry engine and its two faces (blocking for ldn, async for services), and Backoff.
+        .target(name: "Client",
+                dependencies: ["ZMQ", "WireProtocol",
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Shared/Client"),
         .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/EvidenceFormats"),
 
         // MARK: Services
-        .executableTarget(name: "Ingest", dependencies: ["ServiceKit"], path: "Services/ingest"),
+        .executableTarget(name: "Ingest", dependencies: ["ServiceKit", "Client"], path: "Services/ingest"),
         .target(
             name: "EvidenceStorage",
             dependencies: ["EvidenceModel", "WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
@@ -51,11 +56,12 @@ let package = Package(
         .executableTarget(name: "EvidenceStore",
                           dependencies: ["ServiceKit", "EvidenceStorage", .product(name: "Crypto", package: "swift-crypto")],
                           path: "Services/evidence-store/Server"),
-        .executableTarget(name: "Query", dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift")],
+        .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "Services/query"),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ServiceKit", "Client", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/notifier"),
         .executableTarget(
             name: "LDNCommand",
@@ -100,6 +106,7 @@ let package = Package(
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "ZMQ", "WireProtocol", "TestHarness"], path: "Tests/ClientTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
         .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],

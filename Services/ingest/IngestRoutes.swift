@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import Client
 import Logging
 import ServiceKit
 import WireProtocol

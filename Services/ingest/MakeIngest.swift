@@ -1,12 +1,14 @@
+import Client
 import ServiceKit
 import ServiceLifecycle
 
 /// Builds ingest's services from its options; the command and the tests both call it.
 func makeIngest(_ options: IngestOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
-    let store = try await ServiceClient(endpoint: options.store, name: "ingest-store",
-                                        attemptTimeout: .seconds(options.storeTimeout), runtime: runtime)
+    let store = try await ServiceClient(endpoint: options.store, name: "ingest-store", attemptTimeout: .seconds(options.storeTimeout),
+                                        context: runtime.context, logger: runtime.logger)
     var routes = Routes()
-    routes.addStatus(runtime.state)
+    // Whether the store link is up now: heartbeats drop it within seconds when the store goes silent.
+    routes.addStatus(runtime.state) { status in status.gauges = ["store_connected": store.isConnected ? 1 : 0] }
     IngestRoutes(store: store, maxBatchRecords: options.maxBatchRecords, maxMessageBytes: runtime.options.maxMessageBytes,
                  stats: runtime.state.stats).add(to: &routes)
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)

@@ -1,4 +1,5 @@
 import Foundation
+import Client
 import ServiceKit
 import ServiceLifecycle
 import WireProtocol
@@ -9,14 +10,16 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     let registry = WorkerRegistry()
     let buffer = ChangeBuffer { registry.wakeAll() }
     let store = try await ServiceClient(endpoint: options.store, name: "notifier-store", attemptTimeout: .seconds(5),
-                                        runtime: runtime)
+                                        context: runtime.context, logger: runtime.logger)
     let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: buffer, start: .head, runtime: runtime)
     let stream = try await StreamPublisher(endpoint: options.streamBind, highWaterMark: options.streamHighWaterMark, runtime: runtime)
     let policy = TargetPolicy(allowPrivate: options.allowPrivateWebhooks)
     if options.allowPrivateWebhooks {
         runtime.logger.warning("webhooks to loopback, private and link-local addresses are allowed")
     }
-    let sender = WebhookSender(attempts: options.webhookAttempts, backoff: .milliseconds(options.webhookBackoffMs),
+    let firstWait = Duration.milliseconds(options.webhookBackoffMs)
+    let sender = WebhookSender(attempts: options.webhookAttempts,
+                               backoff: Backoff(initial: firstWait, maximum: firstWait * 1024, jitter: 0.5...1.5),
                                timeout: .seconds(options.webhookTimeout), policy: policy)
     let context = DeliveryContext(watches: watches, progress: ProgressWriter(watches: watches, logger: runtime.logger, stats: runtime.state.stats), buffer: buffer, store: store, stream: stream, sender: sender,
                                   registry: registry, follower: follower, stats: runtime.state.stats, logger: runtime.logger,

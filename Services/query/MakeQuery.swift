@@ -1,4 +1,5 @@
 import Foundation
+import Client
 import ServiceKit
 import ServiceLifecycle
 import WireProtocol
@@ -9,7 +10,7 @@ func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws 
     let (records, seq) = (try await replica.count(), try await replica.position())
     runtime.logger.info("replica open", metadata: ["path": "\(replica.path)", "records": "\(records)", "seq": "\(seq)"])
     let store = try await ServiceClient(endpoint: options.store, name: "query-store", attemptTimeout: .seconds(5),
-                                        runtime: runtime)
+                                        context: runtime.context, logger: runtime.logger)
     let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime,
                                 lastSkipped: try await replica.lastQuarantined())
 

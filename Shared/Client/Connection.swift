@@ -2,44 +2,45 @@ import Foundation
 import WireProtocol
 import ZMQ
 
-/// A blocking connection to a service, for command-line tools and tests (one thread).
+/// A blocking connection to a service, for command-line tools and tests: the request
+/// engine's face for one thread, which waits on the socket itself.
 ///
 /// `endpoint` may list several instances of the service, comma-separated (scaled ingest or
 /// query replicas): the DEALER socket connects to each and ZeroMQ spreads requests over
 /// those whose connection is up (`ZMQ_IMMEDIATE`), so a dead instance gets none.
 ///
-/// A service that is not running is known at once: a socket monitor reports the refused
-/// connection, and the request fails with `.refused` before any timeout. One that was up
-/// and now refuses (it is restarting, say) gets `refusalGrace` to come back.
-///
-/// Lazy Pirate (zguide): wait for replies with a timeout; when a request times out, close
-/// the socket, open a new one and resend every outstanding request — with the same request
-/// ids, so the service recognises the retries — and give up on a request sent `retries + 1`
-/// times. An `unavailable` answer (the service's own dependency is down) is resent the same
-/// way after the hinted wait.
+/// Retries are the engine's (`RequestEngine`, policy `RetryPolicy.commandLine`): a late
+/// request is resent with its id on a fresh socket, given up after `retries` resends; an
+/// `unavailable` answer is resent after the hinted wait; a service that is not running is
+/// known at once from the socket monitor, one that was up and now refuses (restarting, say)
+/// gets 2 s to come back.
 public final class Connection {
     public let endpoint: String
     public let timeout: Duration
     public let retries: Int
     private let context: Context
     private var link: Link?
-    /// Whether an instance was up at some point: then a refusal may be a restart.
-    private var serviceWasUp = false
+    private var engine: RequestEngine
 
     /// How long a request waits for a connection to come up (not refused, not accepted:
     /// a host that drops packets, say).
     public static let connectWait: Duration = .seconds(2)
-    /// How long every instance may refuse connections, after one was up, before giving up.
-    public static let refusalGrace: Duration = .seconds(2)
 
     public init(context: Context, endpoint: String, timeout: Duration = .seconds(5), retries: Int = 2) {
         self.context = context
         self.endpoint = endpoint
         self.timeout = timeout
         self.retries = retries
+        engine = RequestEngine(endpoint: endpoint, policy: .commandLine(timeout: timeout, retries: retries))
     }
 
     deinit { link?.close() }
+
+    /// The instances `endpoint` names.
+    public var endpoints: [String] { engine.endpoints }
+
+    /// The endpoints of a comma-separated list ("tcp://a:5550, tcp://b:5550").
+    public static func endpoints(in list: String) -> [String] { RequestEngine.endpoints(in: list) }
 
     /// Whether `send` should go on with the remaining requests after a reply.
     public enum Flow: Sendable {
@@ -79,63 +80,66 @@ public final class Connection {
     /// As `send(_:window:onReply:)`; `deciding` sees each reply and may stop the sending of
     /// further requests.
     public func sendAll(_ requests: [Request], window: Int, deciding: (Int, Reply, Duration) -> Flow) throws(ClientError) {
-        struct Pending {
-            let index: Int
-            var sends: Int
-            var sentAt: ContinuousClock.Instant
-            let firstSent: ContinuousClock.Instant
-            /// Set while waiting to resend after an `unavailable` answer.
-            var resendAt: ContinuousClock.Instant?
-        }
+        let positions = Dictionary(requests.indices.map { (requests[$0].id, $0) }, uniquingKeysWith: { first, _ in first })
         var next = 0
-        var pending: [String: Pending] = [:]
         var stopping = false
-        while (!stopping && next < requests.count) || !pending.isEmpty {
-            let link = try openLink()
-            while !stopping, pending.count < window, next < requests.count {
-                try send(requests[next], on: link)
-                pending[requests[next].id] = Pending(index: next, sends: 1, sentAt: .now, firstSent: .now)
+        defer { engine.forgetAll() }
+        while (!stopping && next < requests.count) || engine.inFlightCount > 0 {
+            while !stopping, engine.inFlightCount < window, next < requests.count {
+                try transmit(requests[next])
+                engine.sent(requests[next].id)
                 next += 1
             }
-            for (id, request) in pending where request.resendAt.map({ $0 <= .now }) == true {
-                try send(requests[request.index], on: link)
-                pending[id]!.resendAt = nil
-                pending[id]!.sentAt = .now
-                pending[id]!.sends += 1
-            }
-            let deadline = pending.values.map { $0.resendAt ?? $0.sentAt + timeout }.min()!
-            switch try link.wait(until: deadline, refusal: refusal) {
-            case .reply(let reply):
-                guard let request = pending[reply.requestID], request.resendAt == nil else { continue }
-                if !reply.isOK, reply.errorBody.code == .unavailable, request.sends <= retries, !stopping {
-                    pending[reply.requestID]!.resendAt = .now + .milliseconds(reply.errorBody.retryAfterMs ?? 500)
-                    continue
-                }
-                pending[reply.requestID] = nil
-                if deciding(request.index, reply, .now - request.firstSent) == .stop { stopping = true }
-            case .timedOut:
-                let late = pending.values.filter { $0.resendAt == nil && $0.sentAt + timeout <= .now }
-                guard !late.isEmpty else { continue }
-                if late.contains(where: { $0.sends > retries }) {
-                    throw .unreachable(endpoint: endpoint, attempts: retries + 1, timeout: timeout)
-                }
-                reset()
-                let fresh = try openLink()
-                for (id, request) in pending where request.resendAt == nil {
-                    try send(requests[request.index], on: fresh)
-                    pending[id]!.sentAt = .now
-                    pending[id]!.sends += 1
-                }
+            let due = engine.due()
+            if let failure = due.failed.first { throw failure.error }
+            if due.reopen { closeLink() }
+            for id in due.resend { try transmit(requests[positions[id]!]) }
+            guard let reply = try awaitReply() else { continue }
+            if case .answered(let elapsed) = engine.received(reply, resending: !stopping), let index = positions[reply.requestID],
+               deciding(index, reply, elapsed) == .stop {
+                stopping = true
             }
         }
     }
 
-    /// The instances `endpoint` names.
-    public var endpoints: [String] { Self.endpoints(in: endpoint) }
+    // MARK: - The socket, on the caller's thread
 
-    /// The endpoints of a comma-separated list ("tcp://a:5550, tcp://b:5550").
-    public static func endpoints(in list: String) -> [String] {
-        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// Sends one request once a connection can take it. Throws `.refused` when the engine
+    /// says every instance refuses for good, `.noConnection` when none is up in time.
+    private func transmit(_ request: Request) throws(ClientError) {
+        let waitingSince = ContinuousClock.now
+        let deadline = waitingSince + Self.connectWait
+        let link = try openLink()
+        try onSocket {
+            while true {
+                try readEvents(link)
+                if try link.trySend(request) { return }
+                if let refusal = engine.refusal(forWaitingSince: waitingSince) { throw refusal }
+                guard ContinuousClock.now < deadline else {
+                    throw ClientError.noConnection(endpoint: endpoint, waited: Self.connectWait)
+                }
+                // Wake for the monitor's news, the connection, or the end of a restarting service's grace.
+                let graceEnds = engine.refusalFinal.flatMap { $0 > .now ? $0 : nil } ?? deadline
+                try link.poll(until: min(deadline, graceEnds), sending: true)
+            }
+        }
+    }
+
+    /// A reply, or nil once the engine has something due (a timeout, a resend, a refusal).
+    private func awaitReply() throws(ClientError) -> Reply? {
+        let link = try openLink()
+        return try onSocket {
+            while true {
+                try readEvents(link)
+                if let reply = try link.takeReply() { return reply }
+                guard let deadline = engine.nextDeadline, deadline > .now else { return nil }
+                try link.poll(until: deadline, sending: false)
+            }
+        }
+    }
+
+    private func readEvents(_ link: Link) throws {
+        for event in try link.takeEvents() { engine.heard(event) }
     }
 
     private func openLink() throws(ClientError) -> Link {
@@ -149,32 +153,19 @@ public final class Connection {
         }
     }
 
-    private func send(_ request: Request, on link: Link) throws(ClientError) {
-        try link.send(request, deadline: .now + Self.connectWait, refusal: refusal) {
-            .noConnection(endpoint: endpoint, waited: Self.connectWait)
-        }
-        if link.wasUp { serviceWasUp = true }
-    }
-
-    /// The error to give up with when every instance refuses connections: at once if none
-    /// was ever up, after `refusalGrace` if one was.
-    private func refusal(_ link: Link) -> ClientError? {
-        if link.wasUp { serviceWasUp = true }
-        guard let refusedFor = link.refusedFor else { return nil }
-        guard !serviceWasUp || refusedFor >= Self.refusalGrace else { return nil }
-        return .refused(endpoints: endpoints)
-    }
-
-    private func reset() {
+    private func closeLink() {
         link?.close()
         link = nil
     }
-}
 
-extension Reply {
-    /// The error of an error reply (or a stand-in when its body is unreadable).
-    public var errorBody: ErrorBody {
-        (try? WireJSON.decode(ErrorBody.self, from: body))
-            ?? ErrorBody(code: .internal, message: String(decoding: body, as: UTF8.self))
+    /// Runs socket work; a libzmq failure becomes a `ClientError`.
+    private func onSocket<Value>(_ body: () throws -> Value) throws(ClientError) -> Value {
+        do {
+            return try body()
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .badReply("\(error)")
+        }
     }
 }

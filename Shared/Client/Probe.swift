@@ -11,10 +11,10 @@ public enum Probe {
         var results = endpoints.map { endpoint -> Result<Reply, ClientError> in
             .failure(.unreachable(endpoint: endpoint, attempts: 1, timeout: timeout))
         }
-        var waiting: [Int: Link] = [:]
+        var waiting: [Int: (link: Link, health: LinkHealth)] = [:]
         for (index, endpoint) in endpoints.enumerated() {
             do {
-                waiting[index] = try Link(context: context, endpoints: [endpoint])
+                waiting[index] = (try Link(context: context, endpoints: [endpoint]), LinkHealth(endpoints: 1))
             } catch {
                 results[index] = .failure(.badReply("\(endpoint): \(error)"))
             }
@@ -23,29 +23,29 @@ public enum Probe {
         let deadline = ContinuousClock.now + timeout
         func finish(_ index: Int, _ result: Result<Reply, ClientError>) {
             results[index] = result
-            waiting.removeValue(forKey: index)?.close()
+            waiting.removeValue(forKey: index)?.link.close()
         }
         while !waiting.isEmpty {
             // Each request goes out once its connection is up; refusals end a wait at once.
-            for (index, link) in waiting {
+            for (index, (link, _)) in waiting {
                 do {
+                    for event in try link.takeEvents() { waiting[index]!.health.heard(event) }
                     if !sent.contains(index), try link.trySend(request) { sent.insert(index) }
                     if let reply = try link.takeReply(), reply.requestID == request.id {
                         finish(index, .success(reply))
-                    } else if link.refusedFor != nil {
+                    } else if waiting[index]!.health.refusedSince != nil {
                         finish(index, .failure(.refused(endpoints: [endpoints[index]])))
                     }
                 } catch {
                     finish(index, .failure(.badReply("\(endpoints[index]): \(error)")))
                 }
             }
-            let remaining = deadline - .now
-            guard !waiting.isEmpty, remaining > .zero else { break }
+            guard !waiting.isEmpty, deadline > .now else { break }
             var poller = Poller()
-            for (index, link) in waiting { link.register(in: &poller, sending: !sent.contains(index)) }
-            _ = try? poller.poll(timeout: remaining)
+            for (index, (link, _)) in waiting { link.register(in: &poller, sending: !sent.contains(index)) }
+            _ = try? poller.poll(timeout: deadline - .now)
         }
-        for (index, link) in waiting {
+        for (index, (link, _)) in waiting {
             if !sent.contains(index) { results[index] = .failure(.noConnection(endpoint: endpoints[index], waited: timeout)) }
             link.close()
         }

@@ -21,6 +21,15 @@ public enum SocketOption: Sendable {
     case immediate(Bool)
     case reconnectInterval(milliseconds: Int32)
     case reconnectIntervalMax(milliseconds: Int32)
+    /// ZMTP heartbeats (ZMTP 3.1, libzmq 4.2+): send a PING when the connection has been quiet
+    /// this long; the peer's libzmq answers PONG by itself, whatever its own threads are doing.
+    case heartbeatInterval(milliseconds: Int32)
+    /// Close the connection (and reconnect) when nothing, not even a PONG, arrives this long
+    /// after a PING: a peer that is frozen or gone without a word is noticed.
+    case heartbeatTimeout(milliseconds: Int32)
+    /// Asks the peer to close the connection when it hears nothing from us this long
+    /// (sent in each PING; libzmq rounds it down to tenths of a second).
+    case heartbeatTTL(milliseconds: Int32)
     /// XPUB: report a subscriber at its high-water mark (`EAGAIN`) instead of dropping silently.
     case xpubNoDrop(Bool)
     case curveServer(Bool)
@@ -50,6 +59,9 @@ extension Socket {
         case .immediate(let on): try set(ZMQ_IMMEDIATE, "ZMQ_IMMEDIATE", int32: on ? 1 : 0)
         case .reconnectInterval(let ms): try set(ZMQ_RECONNECT_IVL, "ZMQ_RECONNECT_IVL", int32: ms)
         case .reconnectIntervalMax(let ms): try set(ZMQ_RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", int32: ms)
+        case .heartbeatInterval(let ms): try set(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", int32: ms)
+        case .heartbeatTimeout(let ms): try set(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", int32: ms)
+        case .heartbeatTTL(let ms): try set(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL", int32: ms)
         case .xpubNoDrop(let on): try set(ZMQ_XPUB_NODROP, "ZMQ_XPUB_NODROP", int32: on ? 1 : 0)
         case .curveServer(let on): try set(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", int32: on ? 1 : 0)
         case .curvePublicKey(let key): try set(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", bytes: Data(key.utf8))

@@ -87,27 +87,49 @@ public final class SocketPump: Sendable {
     ) async throws -> SocketPump {
         let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: drainTimeout,
                                   onError: onError, onDrop: onDrop, oversize: oversize)
+        try await pump.launch(context: context, onEvent: nil) { context in (try open(context), nil) }
+        return pump
+    }
+
+    /// As `start(name:context:…open:)`, for a client socket whose connections the owner
+    /// follows: `open` makes the socket's monitor (`socket.monitor()`) before it connects, so
+    /// that no event is missed, and the thread hands each event to `onEvent` as it reads it.
+    /// `onEvent` runs on the socket's thread: it must be quick.
+    public static func start(name: String, context: Context, incomingLimit: Int = 1024,
+                             onEvent: @escaping @Sendable (SocketEvent) -> Void,
+                             open: @escaping @Sendable (Context) throws -> (Socket, SocketMonitor)) async throws -> SocketPump {
+        let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: .seconds(1),
+                                  onError: { _ in }, onDrop: nil, oversize: nil)
+        try await pump.launch(context: context, onEvent: onEvent) { context in
+            let (socket, monitor) = try open(context)
+            return (socket, monitor)
+        }
+        return pump
+    }
+
+    private func launch(context: Context, onEvent: (@Sendable (SocketEvent) -> Void)?,
+                        open: @escaping @Sendable (Context) throws -> (Socket, SocketMonitor?)) async throws {
         try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, Error>) in
             let thread = Thread {
-                let socket: Socket
+                let socket: Socket, monitor: SocketMonitor?
                 do {
-                    socket = try open(context)
+                    (socket, monitor) = try open(context)
                 } catch {
-                    pump.finish()
+                    self.finish()
                     ready.resume(throwing: error)
                     return
                 }
                 let endpoint = (try? socket.lastEndpoint) ?? ""
-                pump.state.withLock { $0.lastEndpoint = endpoint }
+                self.state.withLock { $0.lastEndpoint = endpoint }
                 ready.resume()
-                pump.run(socket)
+                self.run(socket, monitor: monitor.map { ($0, onEvent ?? { _ in }) })
+                monitor?.close()
                 socket.close()
-                pump.finish()
+                self.finish()
             }
             thread.name = name
             thread.start()
         }
-        return pump
     }
 
     /// The endpoint the socket last bound or connected, with the real port when `:*` was asked for.
@@ -207,10 +229,11 @@ public final class SocketPump: Sendable {
 
     // MARK: - The socket thread
 
-    private func run(_ socket: Socket) {
+    private func run(_ socket: Socket, monitor: (SocketMonitor, @Sendable (SocketEvent) -> Void)?) {
         var poller = Poller()
         let socketItem = poller.add(socket, events: [])
         let wakeupItem = poller.add(fileDescriptor: wakeup.fileDescriptor)
+        let monitorItem = monitor.map { poller.add($0.0) }
         var unsent: [Multipart] = []
         var stopDeadline: ContinuousClock.Instant?
 
@@ -244,6 +267,9 @@ public final class SocketPump: Sendable {
                 return ended(by: ZMQError("zmq_poll", code: EINVAL))
             }
             if poller.events(at: wakeupItem).contains(.readable) { wakeup.drain() }
+            if let (monitor, onEvent) = monitor, let monitorItem, poller.events(at: monitorItem).contains(.readable) {
+                while let event = try? monitor.next() { onEvent(event) }
+            }
             if poller.events(at: socketItem).contains(.readable) {
                 guard receiveAvailable(from: socket) else { return ended(by: ZMQError("receive", code: ETERM)) }
             }

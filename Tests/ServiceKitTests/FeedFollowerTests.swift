@@ -1,4 +1,5 @@
 import Foundation
+import Client
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -97,7 +98,8 @@ struct RunningFollower {
         logger.logLevel = .critical
         let runtime = try ServiceRuntime(service: "follower-test", options: try CommonOptions.parse([]),
                                          context: store.server.context, logger: logger)
-        let client = try await ServiceClient(endpoint: store.server.endpoint, name: "follower-test-store", runtime: runtime)
+        let client = try await ServiceClient(endpoint: store.server.endpoint, name: "follower-test-store",
+                                             context: runtime.context, logger: logger)
         let sink = RecordingSink()
         let follower = FeedFollower(feedEndpoint: store.feed.lastEndpoint, store: client, sink: sink, start: start,
                                     runtime: runtime, idlePoll: .milliseconds(200))

@@ -57,6 +57,32 @@ struct SocketPumpTests {
         await first.stop()
     }
 
+    @Test("A monitored pump hands its socket's connection events to `onEvent` as they happen, and still moves messages")
+    func monitoredPump() async throws {
+        let (server, endpoint) = try await echoServer()
+        let serving = Task {
+            for await request in server.incoming { server.send([request[0], Data("echo:".utf8) + request.last!]) }
+        }
+        let events = Mutex<[SocketEvent.Kind]>([])
+        let client = try await SocketPump.start(name: "monitored", context: context,
+                                                onEvent: { event in events.withLock { $0.append(event.kind) } }) { context in
+            let dealer = try context.socket(.dealer)
+            try dealer.set(.linger(milliseconds: 0))
+            let monitor = try dealer.monitor()  // before connecting: no event is missed
+            try dealer.connect(endpoint)
+            return (dealer, monitor)
+        }
+        try await eventually("the handshake is reported") { events.withLock { $0.contains(.handshakeSucceeded) } }
+        client.send(frames("ping"))
+        var replies = client.incoming.makeAsyncIterator()
+        #expect(await replies.next().map(strings) == ["echo:ping"])
+
+        await server.stop()
+        await serving.value
+        try await eventually("the lost connection is reported") { events.withLock { $0.contains(.disconnected) } }
+        await client.stop()
+    }
+
     @Test("A blocked socket thread leaves the cooperative pool free")
     func doesNotStarvePool() async throws {
         let pumps = try await withThrowingTaskGroup(of: SocketPump.self) { group in

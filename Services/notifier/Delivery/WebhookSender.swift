@@ -4,18 +4,20 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Client
 import Logging
 import WireProtocol
 
 /// Posts matches to webhooks the way receivers expect: JSON, signed, with an idempotency
-/// key, a timeout, and retries with exponential backoff and jitter.
+/// key, a timeout, and retries with exponential backoff and jitter (`Backoff`).
 ///
 /// Headers: `X-LDN-Watch`, `X-LDN-Sequence`, `X-LDN-Delivery` (the idempotency key:
 /// `<watch>-<seq>`, the same on every attempt and on replays), `X-LDN-Timestamp` (Unix
 /// seconds) and `X-LDN-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>" with the watch's secret>`.
 struct WebhookSender: Sendable {
     let attempts: Int
-    let backoff: Duration
+    /// Waits between attempts: `--webhook-backoff-ms` doubling, ±50 % jitter.
+    let backoff: Backoff
     let timeout: Duration
     let policy: TargetPolicy
 
@@ -39,9 +41,7 @@ struct WebhookSender: Sendable {
         var lastError = ""
         for attempt in 1...attempts {
             if attempt > 1 {
-                let base = backoff * (1 << min(attempt - 2, 10))
-                let jittered = base * Double.random(in: 0.5...1.5)
-                try? await Task.sleep(for: jittered)
+                try? await Task.sleep(for: backoff.delay(afterFailures: attempt - 1))
                 if Task.isCancelled { return .interrupted }
             }
             let metadata: Logger.Metadata = ["watch": "\(match.watch)", "seq": "\(match.change.seq)",

@@ -1,4 +1,5 @@
 import Foundation
+import Client
 import Logging
 import ServiceKit
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import Client
 import Logging
 import ServiceKit
 import ServiceLifecycle

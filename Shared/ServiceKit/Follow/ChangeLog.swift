@@ -1,4 +1,5 @@
 import Foundation
+import Client
 import WireProtocol
 
 /// A follower's reads of the store's change log and snapshot, trusting nothing they return.

@@ -1,4 +1,5 @@
 import Foundation
+import Client
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -37,6 +38,8 @@ public final class FeedFollower: Service, Sendable {
     private let receiveHighWaterMark: Int32
     private let progress = Mutex(FollowerProgress())
     private let feed = Mutex<SocketPump?>(nil)
+    /// What the feed socket's monitor said; a lost connection is logged and counted.
+    private let feedHealth = Mutex(LinkHealth(endpoints: 1))
     /// Changes skipped as unappliable; the services add their own skips (a watch replaying the log).
     public let skipped: SkippedChanges
 
@@ -67,13 +70,16 @@ public final class FeedFollower: Service, Sendable {
     }
 
     public func run() async throws {
-        let feed = try await SocketPump.start(name: "\(service)-feed", context: context, incomingLimit: 20_000) {
-            [feedEndpoint, receiveHighWaterMark] context in
+        let feed = try await SocketPump.start(name: "\(service)-feed", context: context, incomingLimit: 20_000,
+                                              onEvent: { self.feedEvent($0) }) { [feedEndpoint, receiveHighWaterMark] context in
             let socket = try context.socket(.sub)
-            try socket.set([.linger(milliseconds: 0), .receiveHighWaterMark(receiveHighWaterMark),
-                            .subscribe(Data("all".utf8))])
+            // Heartbeats: a store that goes silent (frozen, or its host gone) is noticed within
+            // about 4 s and the feed reconnects, instead of waiting on a dead connection for ever.
+            try socket.set([.linger(milliseconds: 0), .receiveHighWaterMark(receiveHighWaterMark), .subscribe(Data("all".utf8))]
+                           + LinkSettings.reconnect.reconnectOptions + LinkSettings.heartbeats)
+            let monitor = try socket.monitor()
             try socket.connect(feedEndpoint)
-            return socket
+            return (socket, monitor)
         }
         self.feed.withLock { $0 = feed }
         logger.info("following the store", metadata: ["feed": "\(feedEndpoint)", "store": "\(log.store.endpoint)"])
@@ -113,6 +119,18 @@ public final class FeedFollower: Service, Sendable {
                     "error": "\(error)", "retry_in_ms": "\(backoff.next.milliseconds)"])
                 await backoff.wait()
             }
+        }
+    }
+
+    /// The feed socket's monitor, on its thread. Changes published while the feed is down
+    /// are not lost: the quiet-feed check and gap repair fetch them from the store's log.
+    private func feedEvent(_ event: SocketEvent) {
+        switch feedHealth.withLock({ $0.heard(event) }) {
+        case .lost:
+            stats.add("feed.disconnects")
+            logger.warning("feed connection lost; reconnecting", metadata: ["feed": "\(feedEndpoint)"])
+        case .up: logger.info("feed connected", metadata: ["feed": "\(feedEndpoint)"])
+        case .refused, nil: break  // the store is down: the requests to it say so
         }
     }
 
@@ -157,7 +175,7 @@ public final class FeedFollower: Service, Sendable {
         logger.info("caught up", metadata: ["seq": "\(position)"])
 
         while true {
-            guard let batch = try await nextBatch(from: feed) else { return }
+            guard let batch = await nextBatch(from: feed) else { return }
             if batch.isEmpty {
                 position = try await catchUp(from: position)  // a quiet feed: did we miss the tail?
                 continue
@@ -200,15 +218,23 @@ public final class FeedFollower: Service, Sendable {
 
     /// Feed messages waiting, at most one page; an empty batch when the feed was quiet for
     /// `idlePoll`; nil when the feed is closed.
-    private func nextBatch(from feed: SocketPump) async throws -> [Multipart]? {
-        try await withThrowingTaskGroup(of: [Multipart]?.self) { group in
-            group.addTask { await feed.nextBatch(max: self.pageSize) }
+    ///
+    /// The answer is always the feed wait's own: when the timer ends first it cancels that
+    /// wait, which then returns `[]` — or the batch it had already taken from the inbox, which
+    /// taking the timer's result instead would drop (seen under load: feed messages lost).
+    private func nextBatch(from feed: SocketPump) async -> [Multipart]? {
+        await withTaskGroup(of: [Multipart]??.self) { group in
+            group.addTask { .some(await feed.nextBatch(max: self.pageSize)) }
             group.addTask {
-                try await Task.sleep(for: self.idlePoll)
-                return []
+                try? await Task.sleep(for: self.idlePoll)
+                return .none
             }
             defer { group.cancelAll() }
-            return try await group.next() ?? nil
+            while let result = await group.next() {
+                if case .some(let batch) = result { return batch }
+                group.cancelAll()  // the timer: the feed wait now returns what it has
+            }
+            return []
         }
     }
 

@@ -1,0 +1,77 @@
+import ZMQ
+
+/// What a link's socket monitor has said about its connections, read the one way every
+/// client reads it: which endpoints are up, whether every one refuses (nothing listens
+/// there), whether the last connection up was lost.
+///
+/// libzmq reports a refused connection attempt as `connectRetried`, but it also reports the
+/// timer it starts after losing a connection that way, before trying again. So a
+/// `connectRetried` right after a loss means "reconnecting", and only the next one (that
+/// attempt failed too) means "refused".
+public struct LinkHealth: Sendable {
+    private enum Connection: Equatable {
+        /// TCP is up; the ZMTP handshake is not done yet.
+        case connected
+        case up
+        /// Lost: libzmq reconnects after its reconnect interval.
+        case lost
+        case reconnecting
+        case refused
+    }
+
+    /// How the link as a whole changed with an event.
+    public enum Change: Sendable, Equatable {
+        /// A connection is up where none was.
+        case up
+        /// The last connection up was lost: whatever was in flight on it will not be answered.
+        case lost
+        /// Every endpoint now refuses connections.
+        case refused
+    }
+
+    private let endpointCount: Int
+    private var connections: [String: Connection] = [:]
+    /// Since when every endpoint has refused connections; nil while one is up or trying.
+    public private(set) var refusedSince: ContinuousClock.Instant?
+    /// When an attempt last failed with every endpoint refusing. A request that was waiting
+    /// then was refused; one that came later waits for the next attempt: the service may be
+    /// back by then, and libzmq tries again only after its reconnect interval.
+    public private(set) var lastRefusal: ContinuousClock.Instant?
+    /// Whether a connection came up at some point.
+    public private(set) var wasUp = false
+
+    public init(endpoints: Int) {
+        endpointCount = endpoints
+    }
+
+    /// Whether a connection is up now (handshake done).
+    public var isUp: Bool { connections.values.contains(.up) }
+
+    /// Reads one event; returns how the link as a whole changed, if it did.
+    @discardableResult
+    public mutating func heard(_ event: SocketEvent, at now: ContinuousClock.Instant = .now) -> Change? {
+        let (upBefore, refusedBefore) = (isUp, refusedSince != nil)
+        switch event.kind {
+        case .connected: connections[event.endpoint] = .connected
+        case .handshakeSucceeded:
+            connections[event.endpoint] = .up
+            wasUp = true
+        case .disconnected: connections[event.endpoint] = .lost
+        case .connectRetried: connections[event.endpoint] = connections[event.endpoint] == .lost ? .reconnecting : .refused
+        default: return nil
+        }
+        let allRefused = connections.values.count { $0 == .refused } >= endpointCount
+            && !connections.values.contains { $0 == .up || $0 == .connected }
+        if !allRefused {
+            (refusedSince, lastRefusal) = (nil, nil)
+        } else {
+            if refusedSince == nil { refusedSince = now }
+            if event.kind == .connectRetried { lastRefusal = now }
+        }
+        switch (upBefore, isUp) {
+        case (false, true): return .up
+        case (true, false): return .lost
+        default: return allRefused && !refusedBefore ? .refused : nil
+        }
+    }
+}
