@@ -46,6 +46,12 @@ let package = Package(
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Shared/Client"),
         .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/EvidenceFormats"),
+        // Following the store: snapshot, change feed, gap repair (the query replicas and the notifier).
+        .target(name: "Replication",
+                dependencies: ["ServiceKit", "Client", "ZMQ", "WireProtocol", "EvidenceModel",
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Shared/Replication"),
 
         // MARK: Services
         .executableTarget(name: "Ingest", dependencies: ["ServiceKit", "Client"], path: "Services/ingest"),
@@ -56,11 +62,11 @@ let package = Package(
         .executableTarget(name: "EvidenceStore",
                           dependencies: ["ServiceKit", "EvidenceStorage", .product(name: "Crypto", package: "swift-crypto")],
                           path: "Services/evidence-store/Server"),
-        .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", .product(name: "GRDB", package: "GRDB.swift")],
+        .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "Services/query"),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["ServiceKit", "Client", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/notifier"),
         .executableTarget(
@@ -106,6 +112,8 @@ let package = Package(
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "ServiceKit", "Client", "TestHarness"],
+                    path: "Tests/ReplicationTests"),
         .testTarget(name: "ClientTests", dependencies: ["Client", "ZMQ", "WireProtocol", "TestHarness"], path: "Tests/ClientTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),

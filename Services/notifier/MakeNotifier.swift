@@ -1,5 +1,6 @@
 import Foundation
 import Client
+import Replication
 import ServiceKit
 import ServiceLifecycle
 import WireProtocol

@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import Logging
+import Replication
 import ServiceKit
 import Synchronization
 import WireProtocol

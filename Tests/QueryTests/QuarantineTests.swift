@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import GRDB
+import Replication
 import ServiceKit
 import Testing
 import WireProtocol

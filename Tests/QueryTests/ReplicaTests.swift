@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import Replication
 import ServiceKit
 import Testing
 import WireProtocol

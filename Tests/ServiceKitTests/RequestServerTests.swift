@@ -9,52 +9,6 @@ import ZMQ
 @testable import ServiceKit
 @testable import WireProtocol
 
-/// A RequestServer running in-process on an ephemeral loopback port, as the services run it.
-struct RunningServer {
-    let context: Context
-    let state: ServiceState
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    let endpoint: String
-
-    static func start(maxMessageBytes: Int = 64 * 1024, heavyRequestBytes: Int = RequestServer.defaultHeavyRequestBytes,
-                      heavyThreads: Int = 2, routes extra: (inout Routes) -> Void = { _ in }) async throws -> RunningServer {
-        let context = try Context()
-        let state = ServiceState(service: "test")
-        var routes = Routes()
-        routes.addStatus(state)
-        extra(&routes)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let server = try await RequestServer(endpoint: "tcp://127.0.0.1:*", context: context, state: state, routes: routes,
-                                             logger: logger, maxMessageBytes: maxMessageBytes, heavyRequestBytes: heavyRequestBytes,
-                                             heavyThreads: heavyThreads)
-        let group = ServiceGroup(services: [server], logger: logger)
-        let task = Task { try await group.run() }
-        let endpoint = try #require(state.boundEndpoints["requests"])
-        return RunningServer(context: context, state: state, group: group, task: task, endpoint: endpoint)
-    }
-
-    func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await task.value
-    }
-
-    /// Sends raw frames from a DEALER (with the REQ-style empty delimiter) and returns the reply.
-    func raw(_ frames: [Data], timeout: Int32 = 3000) async throws -> Reply? {
-        try await offPool { [context, endpoint] in
-            let socket = try context.socket(.dealer)
-            defer { socket.close() }
-            try socket.set([.linger(milliseconds: 0), .receiveTimeout(milliseconds: timeout)])
-            try socket.connect(endpoint)
-            try socket.send([Data()] + frames)
-            guard let reply = try socket.receive() else { return nil }
-            return Reply.parse(reply.dropFirst())
-        }
-    }
-}
-
-func text(_ strings: String...) -> [Data] { strings.map { Data($0.utf8) } }
 
 /// The name of the thread running the caller (as `top -H` shows it).
 func currentThreadName() -> String { Thread.current.name ?? "" }

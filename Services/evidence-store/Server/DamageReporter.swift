@@ -6,15 +6,15 @@ import ServiceKit
 /// line per change served damaged (with its seq and record id), and the `changes.damaged`
 /// counter in `status`. Followers are told in the change's header (`damaged`).
 struct DamageReporter: Sendable {
-    let logger: Logger
     let stats: ServiceStats
 
-    func note(_ changes: [StoredChange], in requestType: String, requestID: String) {
+    /// - Parameter logger: the request's logger, so each line names the request that met the damage.
+    func note(_ changes: [StoredChange], logger: Logger) {
         var seen = Set<Int64>()
         for (header, _) in changes where header.damaged != nil && seen.insert(header.seq).inserted {
             logger.error("damaged change served without its record; run `ldn-evidence-store verify`",
-                         metadata: ["seq": "\(header.seq)", "record.id": "\(header.recordID)", "type": "\(requestType)",
-                                    "request.id": "\(requestID)", "problem": "\(header.damaged ?? "")"])
+                         metadata: ["seq": "\(header.seq)", "record.id": "\(header.recordID)",
+                                    "problem": "\(header.damaged ?? "")"])
             stats.add("changes.damaged")
         }
     }

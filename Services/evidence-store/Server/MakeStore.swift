@@ -17,7 +17,7 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
 
     var routes = Routes()
     StoreRoutes(database: database, committer: committer,
-                damage: DamageReporter(logger: runtime.logger, stats: runtime.state.stats)).add(to: &routes)
+                damage: DamageReporter(stats: runtime.state.stats)).add(to: &routes)
     routes.addStatus(runtime.state) { status in
         let counts = try await database.counts()
         let batches = committer.batchStatistics

@@ -60,7 +60,7 @@ struct StoreRoutes {
             throw ErrorBody(code: .notFound, message: "no record with \(describe(body))")
         }
         let reports = try await database.otherReports(of: found.current.header.recordID)
-        damage.note([found.current] + found.history + reports, in: request.type, requestID: request.id)
+        damage.note([found.current] + found.history + reports, logger: logger)
         let current = found.current.header
         if current.damaged != nil { throw ErrorBody.damagedRecord(id: current.recordID, key: current.key, seq: current.seq) }
         return .ok(request, GetReply(current: found.current.header, history: body.history == true ? found.history.map(\.header) : nil,
@@ -71,7 +71,7 @@ struct StoreRoutes {
     @Sendable func changes(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(ChangesRequest.self)
         let page = try await database.changes(after: body.after, limit: try Self.pageSize(body.limit))
-        damage.note(page.changes, in: request.type, requestID: request.id)
+        damage.note(page.changes, logger: logger)
         return .ok(request, ChangesReply(changes: page.changes.map(\.header), head: page.head),
                    attachments: page.changes.map(\.body))
     }
@@ -80,7 +80,7 @@ struct StoreRoutes {
         let body = try request.decodeBody(SnapshotRequest.self)
         let limit = try Self.pageSize(body.limit)
         let page = try await database.snapshot(afterID: body.afterID, limit: limit)
-        damage.note(page.records, in: request.type, requestID: request.id)
+        damage.note(page.records, logger: logger)
         let next = page.records.count == limit ? page.records.last?.header.recordID : nil
         return .ok(request, SnapshotReply(records: page.records.map(\.header), seq: page.head, nextAfterID: next),
                    attachments: page.records.map(\.body))

@@ -1,6 +1,7 @@
 import Foundation
 import Client
 import Logging
+import Replication
 import ServiceKit
 import ServiceLifecycle
 import WireProtocol
@@ -55,7 +56,7 @@ struct DeliveryContext: Sendable {
                 let stopping = Task.isCancelled || Task.isShuttingDownGracefully
                 logger.error(stopping ? "cannot save to the watch database; stopping" : "cannot save to the watch database; retrying",
                              metadata: ["watch": "\(name)", "what": "\(what)", "error": "\(error)",
-                                        "retry_in_ms": "\(backoff.next.milliseconds)"])
+                                        "retry.in.ms": "\(backoff.next.milliseconds)"])
                 if stopping { return false }
                 await backoff.wait()
             }

@@ -42,7 +42,7 @@ struct Dispatcher: Service {
             } catch {
                 context.stats.add("watch_store.errors")
                 context.logger.error("cannot read the watches; retrying", metadata: [
-                    "error": "\(error)", "retry_in_ms": "\(backoff.next.milliseconds)"])
+                    "error": "\(error)", "retry.in.ms": "\(backoff.next.milliseconds)"])
                 await backoff.wait()
             }
         }

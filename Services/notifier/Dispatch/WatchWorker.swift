@@ -2,6 +2,7 @@ import EvidenceModel
 import Foundation
 import Client
 import Logging
+import Replication
 import ServiceKit
 import WireProtocol
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Replication
 import ServiceKit
 import WireProtocol
 

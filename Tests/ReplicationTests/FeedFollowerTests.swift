@@ -6,6 +6,7 @@ import Synchronization
 import TestHarness
 import Testing
 import ZMQ
+@testable import Replication
 @testable import ServiceKit
 @testable import WireProtocol
 

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 import WireProtocol
 
 /// A change as a follower receives it: the header and the record's JSON as of the change.

@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import ServiceKit
 import WireProtocol
 
 /// A change with its record read (and checked) once: reading is the costly part of applying

@@ -1,6 +1,7 @@
 import Foundation
 import Client
 import Logging
+import ServiceKit
 import ServiceLifecycle
 import Synchronization
 import WireProtocol
@@ -116,7 +117,7 @@ public final class FeedFollower: Service, Sendable {
                 if hadCaughtUp { backoff.succeeded() }
                 stats.add("follow.errors")
                 logger.warning("cannot follow the store; retrying", metadata: [
-                    "error": "\(error)", "retry_in_ms": "\(backoff.next.milliseconds)"])
+                    "error": "\(error)", "retry.in.ms": "\(backoff.next.milliseconds)"])
                 await backoff.wait()
             }
         }
@@ -195,7 +196,7 @@ public final class FeedFollower: Service, Sendable {
                 position = try await apply(await ReadChange.readAll(run), after: position)
                 run = []
                 stats.add("feed.gaps_repaired")
-                logger.debug("gap in the feed", metadata: ["seq": "\(position)", "next_seen": "\(seq)"])
+                logger.debug("gap in the feed", metadata: ["seq.applied": "\(position)", "seq.received": "\(seq)"])
                 position = try await catchUp(from: position)
             }
             position = try await apply(await ReadChange.readAll(run), after: position)
@@ -211,7 +212,7 @@ public final class FeedFollower: Service, Sendable {
         } catch {
             stats.add("feed.unreadable")
             logger.error("a feed message does not read; its change will be fetched from the store's log",
-                         metadata: ["reason": "\(error)", "applied_seq": "\(position)"])
+                         metadata: ["reason": "\(error)", "seq.applied": "\(position)"])
             return nil
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Client
+import ServiceKit
 import WireProtocol
 
 /// A follower's reads of the store's change log and snapshot, trusting nothing they return.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceKit
 import Synchronization
 import WireProtocol
 

@@ -1,3 +1,4 @@
+import ServiceKit
 import WireProtocol
 
 /// What a follower knows of its place in the store's log, and the `replica` block every
