@@ -36,8 +36,12 @@ public struct RunningServer: Sendable {
         try await task.value
     }
 
-    /// Sends raw frames from a DEALER (with the REQ-style empty delimiter) and returns the reply.
-    public func raw(_ frames: [Data], timeout: Int32 = 3000) async throws -> Reply? {
+    /// Sends raw frames from a DEALER (with the REQ-style empty delimiter) and returns the reply,
+    /// nil when none came within `timeout` milliseconds. The default is long: the server's
+    /// handlers share this test process's cooperative pool with the rest of the suite, which
+    /// at its start on two cores has kept a status answer waiting beyond 3 s. A test that
+    /// expects no answer passes a short timeout of its own.
+    public func raw(_ frames: [Data], timeout: Int32 = 15_000) async throws -> Reply? {
         try await offPool { [context, endpoint] in
             let socket = try context.socket(.dealer)
             defer { socket.close() }

@@ -76,6 +76,8 @@ struct WatchWorker {
     private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch) async -> Delivered {
         var watch = start
         var delivered = 0, failures = 0
+        // The filter's tests, once per batch: every change of the batch is tried against them.
+        let predicates = start.filter.predicates
         /// Saves the progress since the last save.
         func save() async -> Delivered {
             let outcome = await context.progress.save(.init(watch: name, rewinds: watch.rewinds, cursor: watch.cursor,
@@ -95,7 +97,7 @@ struct WatchWorker {
                 watch.cursor = change.header.seq
                 continue
             }
-            guard watch.filter.matches(record, status: change.header.status) else {
+            guard predicates.allSatisfy({ $0.matches(record, status: change.header.status) }) else {
                 watch.cursor = change.header.seq
                 continue
             }
