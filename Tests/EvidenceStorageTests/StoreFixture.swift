@@ -16,9 +16,22 @@ final class StoreFixture {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// Closes and opens the database again, as a restarted store would.
+    ///
+    /// The directory lock goes with the last reference to the old database, and a write the
+    /// test awaited can still hold one for a moment (its completion closure has resumed the
+    /// test but not yet returned; seen once on a busy machine). So opening is retried, for at
+    /// most 5 s, while the directory is still locked: a process that exits has no such wait.
     func reopen() throws {
-        database = nil  // releases the directory lock first
-        database = try EvidenceDatabase(directory: directory)
+        database = nil
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                database = try EvidenceDatabase(directory: directory)
+                return
+            } catch StorageError.directoryInUse where ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
     }
 
     /// A write request for records given as (key, doi, pmid, body) with made-up content, as the
