@@ -19,7 +19,8 @@ struct QueryReplicaTests {
         #expect(query.log.contains { $0.contains("snapshot loaded") && $0.contains("records=400") })
 
         let second = try temporaryFile("second.jsonl", SyntheticRecords.jsonLines(400..<500))
-        #expect(try await ldn(["submit", second, "--ingest", set.ingest]).status == 0)
+        let submitted = try await ldn(["submit", second, "--ingest", set.ingest])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
         let replica = try await waitUntilCaughtUp(set.query, store: set.store)
         #expect(replica.counters["records"] == 500)
 
@@ -62,7 +63,8 @@ struct QueryReplicaTests {
         let set = try await LocalSet.start(["evidence-store", "ingest", "query"],
                                            extraArguments: ["evidence-store": ["--feed-high-water-mark", "1"]])
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<2000))
-        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+        let submitted = try await ldn(["submit", file, "--ingest", set.ingest])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
         let replica = try await waitUntilCaughtUp(set.query, store: set.store)
         #expect(replica.counters["records"] == 2000)
         #expect((replica.counters["feed.gaps_repaired"] ?? 0) > 0, "messages were dropped and repaired: \(replica.counters)")
@@ -76,7 +78,8 @@ struct QueryReplicaTests {
         let secondQuery = try freeEndpoint()
         let second = try await set.startExtra("query", bind: secondQuery, dataDirectory: "query-2")
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<1500))
-        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+        let submitted = try await ldn(["submit", file, "--ingest", set.ingest])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
         _ = try await waitUntilCaughtUp(set.query, store: set.store)
         _ = try await waitUntilCaughtUp(secondQuery, store: set.store)
 
