@@ -138,14 +138,8 @@ public struct RequestServer: Service {
         var logger = base
         logger[metadataKey: "request.id"] = "\(request.id)"
         logger[metadataKey: "request.type"] = "\(request.type)"
-        logger[metadataKey: "peer"] = "\(peer(routing))"
+        logger[metadataKey: "peer"] = .stringConvertible(PeerIdentity(routing))
         return logger
-    }
-
-    /// The peer's routing identity in hex: libzmq's own (five bytes, for a peer that set
-    /// none) tells the connections apart, so one client's requests can be followed.
-    static func peer(_ routing: Multipart) -> String {
-        (routing.first ?? Data()).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The routing frames to echo: the peer's identity, and the empty delimiter when it sent one.
@@ -177,8 +171,20 @@ public struct RequestServer: Service {
         let elapsed = ContinuousClock.now - started
         state.stats.recordRequest(ok: reply.isOK, duration: elapsed)
         logger.debug("request", metadata: ["request.id": "\(reply.requestID)", "request.type": "\(reply.type)",
-                                           "peer": "\(peer(routing))", "ok": "\(reply.isOK)", "ms": "\(elapsed.milliseconds)"])
+                                           "peer": .stringConvertible(PeerIdentity(routing)), "ok": "\(reply.isOK)", "ms": "\(elapsed.milliseconds)"])
     }
+}
+
+/// The peer's routing identity, written in hex: libzmq's own (five bytes, for a peer that
+/// set none) tells the connections apart, so one client's requests can be followed. Kept as
+/// bytes and formatted only when a line is written: every request's logger carries it, and at
+/// `info` nothing per request is.
+struct PeerIdentity: CustomStringConvertible, Sendable {
+    let bytes: Data
+
+    init(_ routing: Multipart) { bytes = routing.first ?? Data() }
+
+    var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 extension Duration {
