@@ -30,10 +30,14 @@ let package = Package(
         .target(name: "ZMQ", dependencies: ["CZMQ"], path: "Shared/ZMQ"),
         .target(name: "EvidenceModel", path: "Shared/EvidenceModel"),
         .target(name: "WireProtocol", dependencies: ["EvidenceModel"], path: "Shared/WireProtocol"),
+        // CURVE key files, the allow-list and the ZAP handler (docs/SECURITY.md).
+        .target(name: "CurveAuth",
+                dependencies: ["ZMQ", "WireProtocol", .product(name: "Logging", package: "swift-log")],
+                path: "Shared/CurveAuth"),
         .target(
             name: "ServiceKit",
             dependencies: [
-                "ZMQ", "EvidenceModel", "WireProtocol", "Client",
+                "ZMQ", "EvidenceModel", "WireProtocol", "Client", "CurveAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "LDNCommand",
             dependencies: [
-                "Client", "EvidenceModel", "EvidenceFormats", "ServiceKit",
+                "Client", "EvidenceModel", "EvidenceFormats", "ServiceKit", "CurveAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/ldn"),
@@ -106,10 +110,12 @@ let package = Package(
         // MARK: Tests
         /// Runs the real executables as child processes (end-to-end tests and benchmarks), or a
         /// service's builder inside the test process (its in-process tests).
-        .target(name: "TestHarness", dependencies: ["Client", "WireProtocol", "EvidenceModel", "ZMQ", "ServiceKit"],
+        .target(name: "TestHarness", dependencies: ["Client", "WireProtocol", "EvidenceModel", "ZMQ", "ServiceKit", "CurveAuth"],
                 path: "Tests/TestHarness"),
         .testTarget(name: "ZMQTests", dependencies: ["ZMQ", "TestHarness"], path: "Tests/ZMQTests"),
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
+        .testTarget(name: "CurveAuthTests", dependencies: ["CurveAuth", "TestHarness", .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/CurveAuthTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "ServiceKit", "Client", "TestHarness"],
@@ -134,7 +140,8 @@ let package = Package(
                     path: "Tests/NotifierTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness",
+            dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness", "CurveAuth",
+                           .product(name: "Logging", package: "swift-log"),
                            // to damage a stopped store's database as a disk would, and to lock a notifier's
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"),

@@ -17,8 +17,8 @@ struct IngestRoutes {
     let stats: ServiceStats
 
     func add(to routes: inout Routes) {
-        routes.on(MessageType.submit, submit)
-        routes.on(MessageType.retract, retract)
+        routes.on(MessageType.submit, requires: .submitter, submit)
+        routes.on(MessageType.retract, requires: .curator, retract)
     }
 
     @Sendable func submit(_ request: Request, logger: Logger) async throws -> Reply {
@@ -46,7 +46,9 @@ struct IngestRoutes {
             }
             let canonical = record.jsonData
             var provenance = body.provenance.flatMap { index < $0.count ? $0[index] : nil } ?? Provenance()
-            provenance.submittedBy = provenance.submittedBy ?? body.submitter
+            // With keys, the submitter is the key's identity, whatever the request claims.
+            provenance.submittedBy = request.caller.isAuthenticated ? request.caller.name
+                                                                    : provenance.submittedBy ?? body.submitter
             items.append(WriteItem(record, canonical: canonical, provenance: provenance))
             bodies.append(canonical)
             sources.append((index, evaluation.warnings))
@@ -55,7 +57,10 @@ struct IngestRoutes {
         // The store refuses a request id reused for other content (it keeps a digest of each
         // request), so the reply's results are always this submission's.
         if !items.isEmpty {
-            let write = Request(type: MessageType.write, id: request.id, body: WriteRequest(records: items), attachments: bodies)
+            // Only a curator replaces what others submitted (and anyone, without keys).
+            let replaceOthers: Bool? = request.caller.has(.curator) ? nil : false
+            let write = Request(type: MessageType.write, id: request.id, body: WriteRequest(records: items, replaceOthers: replaceOthers),
+                                attachments: bodies)
             let size = write.frames.reduce(0) { $0 + $1.count }
             guard size <= maxMessageBytes else {
                 throw ErrorBody(code: .tooLarge, message: "these records come to \(size) bytes for the store, above its limit of \(maxMessageBytes); send smaller batches")

@@ -5,7 +5,8 @@ import ServiceLifecycle
 /// Builds ingest's services from its options; the command and the tests both call it.
 func makeIngest(_ options: IngestOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
     let store = try await ServiceClient(endpoint: options.store, name: "ingest-store", attemptTimeout: .seconds(options.storeTimeout),
-                                        context: runtime.context, logger: runtime.logger)
+                                        context: runtime.context, logger: runtime.logger,
+                                        security: try runtime.security.clientOptions(to: "evidence-store"))
     var routes = Routes()
     // Whether the store link is up now: heartbeats drop it within seconds when the store goes silent.
     routes.addStatus(runtime.state) { status in status.gauges = ["store_connected": store.isConnected ? 1 : 0] }

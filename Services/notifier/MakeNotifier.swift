@@ -11,9 +11,11 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     let registry = WorkerRegistry()
     let buffer = ChangeBuffer { registry.wakeAll() }
     let store = try await ServiceClient(endpoint: options.store, name: "notifier-store", attemptTimeout: .seconds(5),
-                                        context: runtime.context, logger: runtime.logger)
-    let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: buffer, start: .head, runtime: runtime)
-    let stream = try await StreamPublisher(endpoint: options.streamBind, highWaterMark: options.streamHighWaterMark, runtime: runtime)
+                                        context: runtime.context, logger: runtime.logger,
+                                        security: try runtime.security.clientOptions(to: "evidence-store"))
+    let follower = try FeedFollower(feedEndpoint: options.feed, store: store, sink: buffer, start: .head, runtime: runtime)
+    let stream = try await StreamPublisher(endpoint: options.streamBind, highWaterMark: options.streamHighWaterMark, runtime: runtime,
+                                           ownerOf: { try watches.ownerNow(of: $0) })
     let policy = TargetPolicy(allowPrivate: options.allowPrivateWebhooks)
     if options.allowPrivateWebhooks {
         runtime.logger.warning("webhooks to loopback, private and link-local addresses are allowed")

@@ -10,11 +10,11 @@ struct NotifierRoutes {
     let policy: TargetPolicy
 
     func add(to routes: inout Routes) {
-        routes.on(MessageType.watchAdd, add)
-        routes.on(MessageType.watchList, list)
-        routes.on(MessageType.watchRemove, remove)
-        routes.on(MessageType.watchResume, resume)
-        routes.on(MessageType.watchReplay, replay)
+        routes.on(MessageType.watchAdd, requires: .watcher, add)
+        routes.on(MessageType.watchList, requires: .watcher, list)
+        routes.on(MessageType.watchRemove, requires: .watcher, remove)
+        routes.on(MessageType.watchResume, requires: .watcher, resume)
+        routes.on(MessageType.watchReplay, requires: .watcher, replay)
     }
 
     @Sendable func add(_ request: Request, logger: Logger) async throws -> Reply {
@@ -36,7 +36,8 @@ struct NotifierRoutes {
         // A watch is about new evidence: it starts at the store's current head.
         let head = try await currentHead()
         let watch = WatchStore.Watch(name: body.name, filter: filter, stream: stream, webhook: webhook, secret: secret,
-                                     cursor: head, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0)
+                                     cursor: head, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0,
+                                     owner: request.caller.isAuthenticated ? request.caller.name : nil)
         guard try await context.watches.add(watch) else {
             throw ErrorBody(code: .invalidRequest, message: "a watch named \"\(body.name)\" exists; remove it first or pick another name")
         }
@@ -47,15 +48,18 @@ struct NotifierRoutes {
 
     @Sendable func list(_ request: Request, logger: Logger) async throws -> Reply {
         _ = try request.decodeBody(EmptyBody.self)
-        let watches = try await context.watches.all()
+        // Each identity sees its own watches (an admin, every one).
+        let watches = try await context.watches.all().filter { request.caller.owns($0.owner) }
+        let names = Set(watches.map(\.name))
         var infos: [WatchInfo] = []
         for watch in watches { infos.append(try await info(watch)) }
-        return .ok(request, WatchListReply(watches: infos, deadLetters: try await context.watches.deadLetters(), storeHead: context.head))
+        let letters = try await context.watches.deadLetters().filter { names.contains($0.watch) }
+        return .ok(request, WatchListReply(watches: infos, deadLetters: letters, storeHead: context.head))
     }
 
     @Sendable func remove(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchNameRequest.self)
-        let watch = try await existing(body.name)
+        let watch = try await existing(body.name, for: request.caller)
         context.registry.stop(body.name)
         _ = try await context.watches.remove(body.name)
         logger.info("watch removed", metadata: ["watch": "\(body.name)"])
@@ -64,7 +68,7 @@ struct NotifierRoutes {
 
     @Sendable func resume(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchNameRequest.self)
-        _ = try await existing(body.name)
+        _ = try await existing(body.name, for: request.caller)
         try await context.watches.setPaused(body.name, reason: nil)
         context.registry.reload(body.name)
         logger.info("watch resumed", metadata: ["watch": "\(body.name)"])
@@ -76,7 +80,7 @@ struct NotifierRoutes {
     /// same idempotency keys as the first time).
     @Sendable func replay(_ request: Request, logger: Logger) async throws -> Reply {
         let body = try request.decodeBody(WatchReplayRequest.self)
-        _ = try await existing(body.name)
+        _ = try await existing(body.name, for: request.caller)
         guard body.from >= 1 else { throw ErrorBody(code: .invalidRequest, message: "replay starts at sequence number 1 or later") }
         try await context.watches.rewind(body.name, to: body.from)
         try await context.watches.setPaused(body.name, reason: nil)
@@ -86,9 +90,13 @@ struct NotifierRoutes {
                                            storeHead: context.head))
     }
 
-    private func existing(_ name: String) async throws -> WatchStore.Watch {
+    private func existing(_ name: String, for caller: Caller? = nil) async throws -> WatchStore.Watch {
         guard let watch = try await context.watches.watch(name) else {
             throw ErrorBody(code: .notFound, message: "no watch named \"\(name)\"")
+        }
+        if let caller, !caller.owns(watch.owner) {
+            throw ErrorBody(code: .forbidden, message: "the watch \"\(name)\" belongs to another identity; \(caller.name) may manage only its own",
+                            identity: caller.name, role: Role.admin.rawValue)
         }
         return watch
     }

@@ -11,12 +11,13 @@ func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws 
     let (records, seq) = (try await replica.count(), try await replica.position())
     runtime.logger.info("replica open", metadata: ["path": "\(replica.path)", "records": "\(records)", "seq": "\(seq)"])
     let store = try await ServiceClient(endpoint: options.store, name: "query-store", attemptTimeout: .seconds(5),
-                                        context: runtime.context, logger: runtime.logger)
-    let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime,
+                                        context: runtime.context, logger: runtime.logger,
+                                        security: try runtime.security.clientOptions(to: "evidence-store"))
+    let follower = try FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime,
                                 lastSkipped: try await replica.lastQuarantined())
 
     var routes = Routes()
-    QueryRoutes(replica: replica, follower: follower).add(to: &routes)
+    QueryRoutes(replica: replica, follower: follower, store: store).add(to: &routes)
     routes.addStatus(runtime.state) { status in
         let state = follower.state
         status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)

@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import Client
 import Logging
 import Replication
 import ServiceKit
@@ -11,13 +12,25 @@ import WireProtocol
 struct QueryRoutes {
     let replica: ReplicaDatabase
     let follower: FeedFollower
+    /// The store, for `get`: a record's history, other reports and imported original are the store's.
+    let store: ServiceClient
     /// Summaries are the costliest answer; one is reused until the replica applies a change.
     let summaries = SummaryCache()
 
     func add(to routes: inout Routes) {
-        routes.on(MessageType.query, query)
-        routes.on(MessageType.search, search)
-        routes.on(MessageType.summary, summary)
+        routes.on(MessageType.query, requires: .reader, query)
+        routes.on(MessageType.search, requires: .reader, search)
+        routes.on(MessageType.summary, requires: .reader, summary)
+        routes.on(MessageType.get, requires: .reader, get)
+    }
+
+    /// One record, as the store answers it: the store is internal, so readers ask here.
+    @Sendable func get(_ request: Request, logger: Logger) async throws -> Reply {
+        _ = try request.decodeBody(GetRequest.self)
+        // A fresh id: the store link shares one request among callers that use the same id.
+        var forwarded = try await store.send(Request(type: MessageType.get, id: "query-get-\(UUID().uuidString)", body: request.body))
+        forwarded.requestID = request.id
+        return forwarded
     }
 
     @Sendable func query(_ request: Request, logger: Logger) async throws -> Reply {

@@ -19,6 +19,8 @@ public final class Connection {
     public let timeout: Duration
     public let retries: Int
     private let context: Context
+    /// CURVE client options (`ClientKeys`), or none for a plaintext service.
+    private let security: [SocketOption]
     private var link: Link?
     private var engine: RequestEngine
 
@@ -26,8 +28,10 @@ public final class Connection {
     /// a host that drops packets, say).
     public static let connectWait: Duration = .seconds(2)
 
-    public init(context: Context, endpoint: String, timeout: Duration = .seconds(5), retries: Int = 2) {
+    public init(context: Context, endpoint: String, timeout: Duration = .seconds(5), retries: Int = 2,
+                security: [SocketOption] = []) {
         self.context = context
+        self.security = security
         self.endpoint = endpoint
         self.timeout = timeout
         self.retries = retries
@@ -145,7 +149,7 @@ public final class Connection {
     private func openLink() throws(ClientError) -> Link {
         if let link { return link }
         do {
-            let link = try Link(context: context, endpoints: endpoints)
+            let link = try Link(context: context, endpoints: endpoints, security: security)
             self.link = link
             return link
         } catch {

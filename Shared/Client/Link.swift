@@ -9,15 +9,17 @@ final class Link {
     let socket: Socket
     private let monitor: SocketMonitor
 
-    init(context: Context, endpoints: [String]) throws {
-        (socket, monitor) = try Self.open(context: context, endpoints: endpoints, heartbeats: false)
+    init(context: Context, endpoints: [String], security: [SocketOption]) throws {
+        (socket, monitor) = try Self.open(context: context, endpoints: endpoints, heartbeats: false, security: security)
     }
 
     /// A client's DEALER connected to `endpoints`, with its monitor made first so that no
     /// event is missed: the same for the blocking face and, on its pump's thread, the async one.
-    static func open(context: Context, endpoints: [String], heartbeats: Bool) throws -> (Socket, SocketMonitor) {
+    /// `security` is the CURVE client's options (the service's public key, ours), or none.
+    static func open(context: Context, endpoints: [String], heartbeats: Bool,
+                     security: [SocketOption]) throws -> (Socket, SocketMonitor) {
         let socket = try context.socket(.dealer)
-        try socket.set(LinkSettings.dealer(heartbeats: heartbeats))
+        try socket.set(LinkSettings.dealer(heartbeats: heartbeats) + security)
         let monitor = try socket.monitor()
         for endpoint in endpoints { try socket.connect(endpoint) }
         return (socket, monitor)

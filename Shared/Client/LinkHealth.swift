@@ -17,6 +17,10 @@ public struct LinkHealth: Sendable {
         case lost
         case reconnecting
         case refused
+        /// The CURVE handshake failed (keys refused, or one side without keys). libzmq
+        /// reconnects and fails the same way until the keys change, so it stays so until
+        /// a handshake succeeds.
+        case handshakeFailed
     }
 
     /// How the link as a whole changed with an event.
@@ -39,6 +43,8 @@ public struct LinkHealth: Sendable {
     public private(set) var lastRefusal: ContinuousClock.Instant?
     /// Whether a connection came up at some point.
     public private(set) var wasUp = false
+    /// The last failed handshake, while every endpoint refuses and one of them did so in its handshake.
+    public private(set) var handshakeFailure: SocketEvent?
 
     public init(endpoints: Int) {
         endpointCount = endpoints
@@ -51,22 +57,28 @@ public struct LinkHealth: Sendable {
     @discardableResult
     public mutating func heard(_ event: SocketEvent, at now: ContinuousClock.Instant = .now) -> Change? {
         let (upBefore, refusedBefore) = (isUp, refusedSince != nil)
+        if connections[event.endpoint] == .handshakeFailed,
+           [.connected, .disconnected, .connectRetried].contains(event.kind) { return nil }
         switch event.kind {
         case .connected: connections[event.endpoint] = .connected
         case .handshakeSucceeded:
             connections[event.endpoint] = .up
             wasUp = true
+        case .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail:
+            connections[event.endpoint] = .handshakeFailed
+            handshakeFailure = event
         case .disconnected: connections[event.endpoint] = .lost
         case .connectRetried: connections[event.endpoint] = connections[event.endpoint] == .lost ? .reconnecting : .refused
         default: return nil
         }
-        let allRefused = connections.values.count { $0 == .refused } >= endpointCount
+        let allRefused = connections.values.count { $0 == .refused || $0 == .handshakeFailed } >= endpointCount
             && !connections.values.contains { $0 == .up || $0 == .connected }
         if !allRefused {
-            (refusedSince, lastRefusal) = (nil, nil)
+            (refusedSince, lastRefusal, handshakeFailure) = (nil, nil, nil)
         } else {
             if refusedSince == nil { refusedSince = now }
-            if event.kind == .connectRetried { lastRefusal = now }
+            if event.kind == .connectRetried || connections[event.endpoint] == .handshakeFailed { lastRefusal = now }
+            if !connections.values.contains(.handshakeFailed) { handshakeFailure = nil }
         }
         switch (upBefore, isUp) {
         case (false, true): return .up

@@ -6,15 +6,17 @@ import ZMQ
 /// services costs one timeout, not four. No retries: a probe reports what it sees, and an
 /// endpoint that refuses the connection is reported `.refused` at once.
 public enum Probe {
-    public static func send(_ request: Request, to endpoints: [String], context: Context,
-                            timeout: Duration) -> [Result<Reply, ClientError>] {
+    /// `security` gives each endpoint's CURVE client options (by index), or none.
+    public static func send(_ request: Request, to endpoints: [String], context: Context, timeout: Duration,
+                            security: (Int) -> [SocketOption] = { _ in [] }) -> [Result<Reply, ClientError>] {
         var results = endpoints.map { endpoint -> Result<Reply, ClientError> in
             .failure(.unreachable(endpoint: endpoint, attempts: 1, timeout: timeout))
         }
         var waiting: [Int: (link: Link, health: LinkHealth)] = [:]
         for (index, endpoint) in endpoints.enumerated() {
             do {
-                waiting[index] = (try Link(context: context, endpoints: [endpoint]), LinkHealth(endpoints: 1))
+                waiting[index] = (try Link(context: context, endpoints: [endpoint], security: security(index)),
+                                  LinkHealth(endpoints: 1))
             } catch {
                 results[index] = .failure(.badReply("\(endpoint): \(error)"))
             }
@@ -33,6 +35,8 @@ public enum Probe {
                     if !sent.contains(index), try link.trySend(request) { sent.insert(index) }
                     if let reply = try link.takeReply(), reply.requestID == request.id {
                         finish(index, .success(reply))
+                    } else if let failure = waiting[index]!.health.handshakeFailure {
+                        finish(index, .failure(.handshakeRefused(failure)))
                     } else if waiting[index]!.health.refusedSince != nil {
                         finish(index, .failure(.refused(endpoints: [endpoints[index]])))
                     }

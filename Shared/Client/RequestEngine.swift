@@ -122,13 +122,18 @@ public struct RequestEngine: Sendable {
     /// before such an attempt, or while a service that was up may still be restarting.
     public func refusal(forWaitingSince since: ContinuousClock.Instant, at now: ContinuousClock.Instant = .now) -> ClientError? {
         guard let final = refusalFinal, final <= now, let last = health.lastRefusal, since <= last else { return nil }
-        return .refused(endpoints: endpoints)
+        return refusalError
     }
 
     /// When the refusals seen so far become final, if they last: at once for a service
     /// never seen up, after the grace for one that was.
     public var refusalFinal: ContinuousClock.Instant? {
-        health.refusedSince.map { serviceWasUp ? $0 + policy.refusalGrace : $0 }
+        // A refused handshake is final at once: a restart does not change the keys.
+        health.refusedSince.map { serviceWasUp && health.handshakeFailure == nil ? $0 + policy.refusalGrace : $0 }
+    }
+
+    private var refusalError: ClientError {
+        health.handshakeFailure.map(ClientError.handshakeRefused) ?? .refused(endpoints: endpoints)
     }
 
     /// What to do now.
@@ -169,7 +174,7 @@ public struct RequestEngine: Sendable {
     public mutating func takeRefused(at now: ContinuousClock.Instant = .now) -> [(id: String, error: ClientError)] {
         let refused = inFlight.filter { refusal(forWaitingSince: $0.value.sentAt, at: now) != nil }.keys.sorted()
         for id in refused { inFlight[id] = nil }
-        return refused.map { ($0, .refused(endpoints: endpoints)) }
+        return refused.map { ($0, refusalError) }
     }
 
     /// When `due` has something next, or a refusal becomes final for a request it concerns;

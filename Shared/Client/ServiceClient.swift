@@ -24,14 +24,14 @@ public final class ServiceClient: Service, Sendable {
     private let pump: SocketPump
 
     public init(endpoint: String, name: String, attemptTimeout: Duration = .seconds(2), attempts: Int = 3,
-                context: Context, logger: Logger) async throws {
+                context: Context, logger: Logger, security: [SocketOption] = []) async throws {
         self.endpoint = endpoint
         let core = Core(engine: RequestEngine(endpoint: endpoint, policy: .serviceLink(timeout: attemptTimeout, attempts: attempts)),
                         logger: logger)
         self.core = core
         let endpoints = core.endpoints
         pump = try await SocketPump.start(name: name, context: context, onEvent: { core.heard($0) }) { context in
-            try Link.open(context: context, endpoints: endpoints, heartbeats: true)
+            try Link.open(context: context, endpoints: endpoints, heartbeats: true, security: security)
         }
     }
 
@@ -178,7 +178,12 @@ private final class Core: Sendable {
         switch change {
         case .up: logger.info("connected", metadata: ["peer": "\(endpoint)"])
         case .lost: logger.warning("connection lost; reconnecting", metadata: ["peer": "\(endpoint)"])
-        case .refused: logger.warning("connection refused: nothing listens there", metadata: ["peer": "\(endpoint)"])
+        case .refused:
+            if let failure = state.withLock({ $0.engine.health.handshakeFailure }) {
+                logger.error("secure handshake refused: check the keys", metadata: ["peer": "\(endpoint)", "error": "\(ClientError.handshakeRefused(failure))"])
+            } else {
+                logger.warning("connection refused: nothing listens there", metadata: ["peer": "\(endpoint)"])
+            }
         case nil: break
         }
         fail(failed)

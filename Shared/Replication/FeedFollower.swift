@@ -2,10 +2,10 @@ import Foundation
 import Client
 import Logging
 import ServiceKit
+import ZMQ
 import ServiceLifecycle
 import Synchronization
 import WireProtocol
-import ZMQ
 
 /// Follows the store's change log and hands every change, in order and exactly once, to a
 /// sink (zguide's Clone pattern, made gap-proof by the store's log):
@@ -26,6 +26,8 @@ import ZMQ
 /// about once a second, so that `state` says truthfully how far behind the follower is.
 public final class FeedFollower: Service, Sendable {
     private let feedEndpoint: String
+    /// The feed's CURVE client options (the store's key, this service's), or none.
+    private let feedSecurity: [SocketOption]
     private let log: ChangeLog
     private let sink: any FollowerSink
     private let start: FollowStart
@@ -47,8 +49,9 @@ public final class FeedFollower: Service, Sendable {
     public init(feedEndpoint: String, store: ServiceClient, sink: any FollowerSink, start: FollowStart,
                 runtime: ServiceRuntime, pageSize: Int = 2000, idlePoll: Duration = .seconds(1),
                 headProbeInterval: Duration = .seconds(1), receiveHighWaterMark: Int32 = 100_000,
-                lastSkipped: SkippedChange? = nil) {
+                lastSkipped: SkippedChange? = nil) throws {
         self.feedEndpoint = feedEndpoint
+        feedSecurity = try runtime.security.clientOptions(to: "evidence-store")
         self.log = ChangeLog(store: store, requester: runtime.state.service)
         self.sink = sink
         self.start = start
@@ -72,12 +75,12 @@ public final class FeedFollower: Service, Sendable {
 
     public func run() async throws {
         let feed = try await SocketPump.start(name: "\(service)-feed", context: context, incomingLimit: 20_000,
-                                              onEvent: { self.feedEvent($0) }) { [feedEndpoint, receiveHighWaterMark] context in
+                                              onEvent: { self.feedEvent($0) }) { [feedEndpoint, receiveHighWaterMark, feedSecurity] context in
             let socket = try context.socket(.sub)
             // Heartbeats: a store that goes silent (frozen, or its host gone) is noticed within
             // about 4 s and the feed reconnects, instead of waiting on a dead connection for ever.
             try socket.set([.linger(milliseconds: 0), .receiveHighWaterMark(receiveHighWaterMark), .subscribe(Data("all".utf8))]
-                           + LinkSettings.reconnect.reconnectOptions + LinkSettings.heartbeats)
+                           + LinkSettings.reconnect.reconnectOptions + LinkSettings.heartbeats + feedSecurity)
             let monitor = try socket.monitor()
             try socket.connect(feedEndpoint)
             return (socket, monitor)

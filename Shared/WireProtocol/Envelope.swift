@@ -23,6 +23,8 @@ public struct Request: Sendable {
     public var attachments: [Data]
     /// The body as parsed when the request was read, so handlers need not parse it again.
     var parsedBody: JSONValue?
+    /// Who sent it, as the receiving service authenticated the connection; not a frame.
+    public var caller: Caller = .unauthenticated
 
     public init(type: String, id: String, body: Data = Data("{}".utf8), attachments: [Data] = []) {
         self.type = type

@@ -16,6 +16,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// The message, or the batch, is larger than the service accepts.
     case tooLarge = "too_large"
     case notFound = "not_found"
+    /// The caller's identity lacks the role the request needs, or the watch is not theirs;
+    /// `identity` and `role` say which.
+    case forbidden
     /// A service this one depends on did not answer in time; retry after `retry_after_ms`.
     case unavailable
     case `internal`
@@ -41,12 +44,18 @@ public struct ErrorBody: Error, Codable, Sendable, CustomStringConvertible {
     public var details: [ErrorDetail]
     /// For `unavailable`: how long to wait before retrying with the same request id.
     public var retryAfterMs: Int?
+    /// For `forbidden`: the authenticated identity refused, and the role it would need.
+    public var identity: String?
+    public var role: String?
 
-    public init(code: ErrorCode, message: String, details: [ErrorDetail] = [], retryAfterMs: Int? = nil) {
+    public init(code: ErrorCode, message: String, details: [ErrorDetail] = [], retryAfterMs: Int? = nil,
+                identity: String? = nil, role: String? = nil) {
         self.code = code
         self.message = message
         self.details = details
         self.retryAfterMs = retryAfterMs
+        self.identity = identity
+        self.role = role
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -14,6 +14,11 @@ public final class Socket {
     /// Reused for every received frame, so receiving allocates only the frame's `Data`.
     private let frame = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
     private var isClosed = false
+    /// When set, every message received starts with one more frame: the sender's ZAP user id
+    /// (the `User-Id` property libzmq attaches after a CURVE handshake, read from the first of
+    /// the message's two first frames that has it), empty when it has none.
+    /// Read from the connection, never from the peer's frames, so it cannot be forged.
+    public var prefixesUserID = false
 
     init(handle: UnsafeMutableRawPointer, type: SocketType, context: Context) {
         self.handle = handle
@@ -68,6 +73,7 @@ public final class Socket {
     /// waiting, or when the receive timeout expires.
     public func receive(dontWait: Bool = false) throws -> Multipart? {
         var frames: Multipart = []
+        var sender: Data?
         repeat {
             let flags: Int32 = dontWait && frames.isEmpty ? ZMQ_DONTWAIT : 0
             zmq_msg_init(frame)
@@ -77,9 +83,18 @@ public final class Socket {
             } catch let error as ZMQError where error.isWouldBlock && frames.isEmpty {
                 return nil
             }
+            if prefixesUserID && frames.count < 2 { sender = sender ?? userID(of: frame) }
             frames.append(Data(bytes: zmq_msg_data(frame), count: zmq_msg_size(frame)))
         } while zmq_msg_more(frame) != 0
+        if prefixesUserID { frames.insert(sender ?? Data(), at: 0) }
         return frames
+    }
+
+    /// The frame's `User-Id` property, if it has one. A ROUTER's routing frame is made by
+    /// the socket and has none: the property is on the frames that came over the connection.
+    private func userID(of frame: UnsafeMutablePointer<zmq_msg_t>) -> Data? {
+        guard let value = zmq_msg_gets(frame, "User-Id") else { return nil }
+        return Data(bytes: value, count: strlen(value))
     }
 
     /// Receives one whole message, copying its frames into Swift only while the frames
@@ -93,6 +108,7 @@ public final class Socket {
     public func receive(dontWait: Bool = false, limit: MessageLimit) throws -> Received? {
         var frames: Multipart = []
         var index = 0, counted = 0
+        var sender: Data?
         repeat {
             let flags: Int32 = dontWait && index == 0 ? ZMQ_DONTWAIT : 0
             zmq_msg_init(frame)
@@ -103,6 +119,7 @@ public final class Socket {
                 return nil
             }
             let size = zmq_msg_size(frame)
+            if prefixesUserID && index < 2 { sender = sender ?? userID(of: frame) }
             if index >= limit.uncountedFrames { counted += size }
             if counted > limit.bytes {
                 if frames.count > limit.keptFrames { frames.removeSubrange(limit.keptFrames...) }
@@ -112,6 +129,7 @@ public final class Socket {
             }
             index += 1
         } while zmq_msg_more(frame) != 0
+        if prefixesUserID { frames.insert(sender ?? Data(), at: 0) }
         return counted > limit.bytes ? .oversized(head: frames, countedBytes: counted, frames: index)
                                      : .message(frames)
     }

@@ -32,7 +32,13 @@ public enum SocketOption: Sendable {
     case heartbeatTTL(milliseconds: Int32)
     /// XPUB: report a subscriber at its high-water mark (`EAGAIN`) instead of dropping silently.
     case xpubNoDrop(Bool)
+    /// XPUB: subscriptions are handed to the application and take effect only when it
+    /// subscribes the peer that sent the last one (`subscribe`), so it can refuse them.
+    case xpubManual(Bool)
     case curveServer(Bool)
+    /// The ZAP domain a server's handshakes are authenticated in (RFC 27): the handler
+    /// applies each domain's own rule.
+    case zapDomain(String)
     /// Z85-encoded 40-character keys, as `Curve.keyPair()` makes them.
     case curvePublicKey(String)
     case curveSecretKey(String)
@@ -63,7 +69,9 @@ extension Socket {
         case .heartbeatTimeout(let ms): try set(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", int32: ms)
         case .heartbeatTTL(let ms): try set(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL", int32: ms)
         case .xpubNoDrop(let on): try set(ZMQ_XPUB_NODROP, "ZMQ_XPUB_NODROP", int32: on ? 1 : 0)
+        case .xpubManual(let on): try set(ZMQ_XPUB_MANUAL, "ZMQ_XPUB_MANUAL", int32: on ? 1 : 0)
         case .curveServer(let on): try set(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", int32: on ? 1 : 0)
+        case .zapDomain(let domain): try set(ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", bytes: Data(domain.utf8))
         case .curvePublicKey(let key): try set(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", bytes: Data(key.utf8))
         case .curveSecretKey(let key): try set(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: Data(key.utf8))
         case .curveServerKey(let key): try set(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", bytes: Data(key.utf8))

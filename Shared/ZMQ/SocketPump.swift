@@ -24,6 +24,10 @@ public final class SocketPump: Sendable {
     /// of waiting: a publisher must never stall on its slowest subscriber.
     private let onDrop: (@Sendable (Multipart) -> Void)?
     private let oversize: Oversize?
+    /// Sees each received message on the socket's thread before it is delivered, with the
+    /// socket, and says whether to deliver it: an XPUB in manual mode subscribes the sender
+    /// there, or refuses to (and the refused subscription goes no further).
+    private let inspect: (@Sendable (Socket, Multipart) -> Bool)?
 
     /// How a pump treats messages larger than `limit`: `answer` gets the frames kept of
     /// each and its counted size, and returns the reply to send, if any. It runs on the
@@ -55,8 +59,10 @@ public final class SocketPump: Sendable {
     }
 
     private init(name: String, incomingLimit: Int, drainTimeout: Duration, onError: @escaping @Sendable (ZMQError) -> Void,
-                 onDrop: (@Sendable (Multipart) -> Void)?, oversize: Oversize?) throws {
+                 onDrop: (@Sendable (Multipart) -> Void)?, oversize: Oversize?,
+                 inspect: (@Sendable (Socket, Multipart) -> Bool)? = nil) throws {
         self.name = name
+        self.inspect = inspect
         self.oversize = oversize
         self.incomingLimit = incomingLimit
         self.drainTimeout = drainTimeout
@@ -75,6 +81,8 @@ public final class SocketPump: Sendable {
     ///   - onError: failures the thread cannot hand to a caller, such as an unroutable reply.
     ///   - onDrop: given, messages that cannot be sent at once are dropped and handed to it.
     ///   - oversize: given, messages over its limit are answered by it instead of delivered.
+    ///   - inspect: given, sees each received message with the socket, on the socket's thread,
+    ///     and returns whether to deliver it.
     public static func start(
         name: String,
         context: Context,
@@ -83,10 +91,11 @@ public final class SocketPump: Sendable {
         onError: @escaping @Sendable (ZMQError) -> Void = { _ in },
         onDrop: (@Sendable (Multipart) -> Void)? = nil,
         oversize: Oversize? = nil,
+        inspect: (@Sendable (Socket, Multipart) -> Bool)? = nil,
         open: @escaping @Sendable (Context) throws -> Socket
     ) async throws -> SocketPump {
         let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: drainTimeout,
-                                  onError: onError, onDrop: onDrop, oversize: oversize)
+                                  onError: onError, onDrop: onDrop, oversize: oversize, inspect: inspect)
         try await pump.launch(context: context, onEvent: nil) { context in (try open(context), nil) }
         return pump
     }
@@ -325,7 +334,7 @@ public final class SocketPump: Sendable {
                     }
                 } else {
                     guard let message = try socket.receive(dontWait: true) else { break }
-                    received.append(message)
+                    if inspect?(socket, message) ?? true { received.append(message) }
                 }
             } catch {
                 report(error)

@@ -20,7 +20,7 @@ func submitted(_ run: ClientRun) throws -> [(outcome: String, id: Int64?)] {
 struct ImportTests {
     @Test("The same study as RIS, then PubMed XML, then MEDLINE is one record, and keeps its original text")
     func oneStudyThreeFormats() async throws {
-        let set = try await LocalSet.start(["evidence-store", "ingest"])
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
         var smith: Set<Int64> = []
         for file in ["pubmed-export.ris", "pubmed-efetch.xml", "pubmed-export.nbib"] {
             let run = try await ldn(["submit", fixture(file), "--allow-partial", "--json", "--ingest", set.ingest])
@@ -35,7 +35,7 @@ struct ImportTests {
         #expect(store.counters["records"] == 5)
         #expect(store.counters["needs_review"] == 3, "Raknes, Lie and Smith 2007 carry no design the import can read")
 
-        let shown = try await ldn(["get", "21380937", "--original", "--store", set.store])
+        let shown = try await ldn(["get", "21380937", "--original", "--query", set.query])
         #expect(shown.stdout.contains("Randomised controlled trial"))
         #expect(shown.stdout.contains("original (medline)") && shown.stdout.contains("PMID- 21380937"), "\(shown.stdout)")
         _ = try await set.stop()
@@ -96,7 +96,7 @@ struct ImportTests {
         let loaded = try await ldn(["submit", papers, "--allow-partial", "--ingest", set.ingest])
         #expect(loaded.stdout.contains("2 accepted"), "\(loaded.stdout)\(loaded.stderr)")
 
-        let trial = try await ldn(["get", "NCT00000000", "--store", set.store])
+        let trial = try await ldn(["get", "NCT00000000", "--query", set.query])
         #expect(trial.stdout.contains("other reports of this study"), "\(trial.stdout)")
         #expect(trial.stdout.contains("2022 rct SYNTHETIC results of a randomized trial"))
 
@@ -111,7 +111,7 @@ struct ImportTests {
         #expect(!listed.stdout.contains("SYNTHETIC pilot"))
         let withReview = try await ldn(["query", "--condition", "fibromyalgia", "--include-needs-review", "--query", set.query])
         #expect(withReview.stdout.contains("(needs-review)") && withReview.stdout.contains("SYNTHETIC pilot"), "\(withReview.stdout)")
-        let pilot = try await ldn(["get", "10.5555/ldn-synthetic-2", "--store", set.store])
+        let pilot = try await ldn(["get", "10.5555/ldn-synthetic-2", "--query", set.query])
         #expect(pilot.stdout.contains("needs-review") && pilot.stdout.contains("to review"), "\(pilot.stdout)")
 
         // A reviewer completes the record: a new version, no longer waiting for review.
@@ -120,7 +120,7 @@ struct ImportTests {
              "conditions": ["fibromyalgia"], "design": "open-label"}
             """)
         #expect(try await ldn(["submit", complete, "--ingest", set.ingest]).stdout.contains("1 updated"))
-        #expect(try await ldn(["get", "10.5555/ldn-synthetic-2", "--store", set.store]).stdout.contains("version 2 · active"))
+        #expect(try await ldn(["get", "10.5555/ldn-synthetic-2", "--query", set.query]).stdout.contains("version 2 · active"))
         _ = try await waitUntilCaughtUp(set.query, store: set.store)
         #expect(try await summary()["studies"] as? Int == 2)
         _ = try await set.stop()

@@ -18,7 +18,7 @@ let crohnsJSONL = """
 struct IntakeTests {
     @Test("submit → get round trip; resubmitting changes nothing and says so")
     func roundTrip() async throws {
-        let set = try await LocalSet.start(["evidence-store", "ingest"])
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
         let file = try temporaryFile("crohns.jsonl", crohnsJSONL)
 
         let first = try await ldn(["submit", file, "--ingest", set.ingest])
@@ -28,13 +28,13 @@ struct IntakeTests {
         #expect(first.stderr.contains("rejected \(file) line 4: participants: must not be negative, found -3"))
         #expect(first.stderr.contains("rejected \(file) line 4: dose_mg: 500 mg is above the standard 50 mg naltrexone dose"))
 
-        let shown = try await ldn(["get", "10.1007/S10620-011-1653-7", "--store", set.store])
+        let shown = try await ldn(["get", "10.1007/S10620-011-1653-7", "--query", set.query])
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.hasPrefix("Therapy with the opioid antagonist naltrexone"))
         #expect(shown.stdout.contains("Crohn's disease") && shown.stdout.contains("PMID 21380937"))
         let unwrapped = shown.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(unwrapped.contains("from \(file) line 2"))
-        let byPMID = try await ldn(["get", "17222320", "--store", set.store])
+        let byPMID = try await ldn(["get", "17222320", "--query", set.query])
         #expect(byPMID.stdout.hasPrefix("Low-dose naltrexone therapy improves active Crohn's disease."))
 
         let again = try await ldn(["submit", file, "--json", "--ingest", set.ingest])
@@ -48,7 +48,7 @@ struct IntakeTests {
 
     @Test("The same study as JSON and as CSV is one record; changed content becomes version 2")
     func formatsAndVersions() async throws {
-        let set = try await LocalSet.start(["evidence-store", "ingest"])
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
         let json = try temporaryFile("fibro.json", """
             [{"title": "Low-dose naltrexone for the treatment of fibromyalgia", "year": 2013, "authors": ["Younger J", "Noor N"],
               "identifiers": {"doi": "10.1002/art.37734", "nct": "NCT00568555"}, "conditions": ["fibromyalgia"],
@@ -70,7 +70,7 @@ struct IntakeTests {
         let update = try await ldn(["submit", changed, "--ingest", set.ingest])
         #expect(update.stdout.contains("0 accepted, 0 duplicate, 1 updated"), "\(update.stdout)\(update.stderr)")
 
-        let history = try await ldn(["get", "doi:10.1002/art.37734", "--history", "--store", set.store])
+        let history = try await ldn(["get", "doi:10.1002/art.37734", "--history", "--query", set.query])
         #expect(history.stdout.contains("version 2"))
         #expect(history.stdout.contains("Baseline pain fell 28.8%"))
         let rows = history.stdout.split(separator: "\n").filter { $0.hasPrefix("1 ") || $0.hasPrefix("2 ") }

@@ -109,7 +109,7 @@ struct StoreIntegrityTests {
 
     @Test("Re-sending an edited file under the same request id is refused, naming the id; the same file is replayed")
     func reusedRequestID() async throws {
-        let set = try await LocalSet.start(["evidence-store", "ingest"])
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
         defer { set.killAll() }
         let original = try temporaryFile("batch.jsonl", SyntheticRecords.jsonLines(0..<2))
         let edited = try temporaryFile("batch.jsonl", SyntheticRecords.jsonLines(0..<2, variant: 1))
@@ -120,7 +120,7 @@ struct StoreIntegrityTests {
         #expect(reused.status != 0)
         #expect(reused.stderr.contains(#"request id "reuse-1" was already used for a request with different content"#),
                 "\(reused.stdout)\(reused.stderr)")
-        let stored = try await ldn(["get", "10.5555/synthetic.0", "--history", "--store", set.store])
+        let stored = try await ldn(["get", "10.5555/synthetic.0", "--history", "--query", set.query])
         #expect(stored.stdout.contains("Variant 0") && !stored.stdout.contains("version 2"), "the edits were not silently dropped as done")
 
         let repeated = try await ldn(["submit", original, "--ingest", set.ingest, "--request-id", "reuse"])
@@ -173,7 +173,7 @@ struct StoreIntegrityTests {
 
     @Test("A byte changed inside a stored record is found: get refuses it, changes and snapshot mark it, verify reports it")
     func damagedRecord() async throws {
-        let set = try await LocalSet.start(["evidence-store", "ingest"])
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
         defer { set.killAll() }
         let file = try temporaryFile("two.jsonl", SyntheticRecords.jsonLines(0..<2))
         #expect(try await ldn(["submit", file, "--ingest", set.ingest]).stdout.contains("2 accepted"))
@@ -192,7 +192,7 @@ struct StoreIntegrityTests {
         #expect(damaged.stdout.contains("1 problem found; restore the database from a backup"))
 
         let store = try await set.start("evidence-store")
-        let get = try await ldn(["get", "10.5555/synthetic.0", "--store", set.store])
+        let get = try await ldn(["get", "10.5555/synthetic.0", "--query", set.query])
         #expect(get.status != 0)
         #expect(get.stderr.contains("record 1 (doi:10.5555/synthetic.0) is damaged") && get.stderr.contains("ldn-evidence-store verify"),
                 "\(get.stdout)\(get.stderr)")

@@ -102,7 +102,7 @@ struct RunningFollower {
         let client = try await ServiceClient(endpoint: store.server.endpoint, name: "follower-test-store",
                                              context: runtime.context, logger: logger)
         let sink = RecordingSink()
-        let follower = FeedFollower(feedEndpoint: store.feed.lastEndpoint, store: client, sink: sink, start: start,
+        let follower = try FeedFollower(feedEndpoint: store.feed.lastEndpoint, store: client, sink: sink, start: start,
                                     runtime: runtime, idlePoll: .milliseconds(200))
         let group = ServiceGroup(services: [client, follower], logger: logger)
         return RunningFollower(follower: follower, sink: sink, runtime: runtime, group: group, task: Task { try await group.run() })

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import ZMQ
 
 /// The four services started as real processes on free loopback ports, each with its
 /// own data folder under a fresh temporary directory. Services can be killed and
@@ -10,23 +11,29 @@ public final class LocalSet: Sendable {
     public let layout: ServiceLayout
     private let commands: [String: (executable: String, arguments: [String])]
     private let environment: [String: String]
+    /// The deployment's keys when the set runs with them (`start(keys:)`).
+    public let keys: TestKeys?
     private let running = Mutex<[String: ServiceProcess]>([:])
 
     public static let allServices: [String] = ["evidence-store", "ingest", "query", "notifier"]
 
+    /// - Parameter keys: given, every service runs with this key folder (CURVE on every socket).
     public static func start(_ services: [String] = allServices, environment: [String: String] = [:],
-                      extraArguments: [String: [String]] = [:]) async throws -> LocalSet {
-        let set = try LocalSet(environment: environment, extraArguments: extraArguments)
+                             extraArguments: [String: [String]] = [:], keys: TestKeys? = nil) async throws -> LocalSet {
+        let set = try LocalSet(environment: environment, extraArguments: extraArguments, keys: keys)
         for service in services { try await set.start(service) }
         return set
     }
 
-    private init(environment: [String: String], extraArguments: [String: [String]]) throws {
+    private init(environment: [String: String], extraArguments: [String: [String]], keys: TestKeys?) throws {
         let layout = try ServiceLayout()
         self.layout = layout
         self.environment = environment
+        self.keys = keys
         var commands: [String: (String, [String])] = [:]
-        for service in Self.allServices { commands[service] = ("ldn-\(service)", layout.arguments(service)) }
+        for service in Self.allServices {
+            commands[service] = ("ldn-\(service)", layout.arguments(service) + (keys.map { ["--keys", $0.path] } ?? []))
+        }
         for (service, extra) in extraArguments { commands[service]!.1 += extra }
         self.commands = commands
     }
@@ -37,19 +44,25 @@ public final class LocalSet: Sendable {
         let (executable, arguments) = commands[service]!
         let process = try ServiceProcess(executable, arguments + extraArguments, environment: environment)
         running.withLock { $0[service] = process }
-        try await Self.waitUntilReady(process, arguments: arguments)
+        try await waitUntilReady(process, service: service, arguments: arguments)
         return process
     }
 
     /// Ready means answering requests: the service group runs and handles SIGTERM and SIGINT
-    /// (the "listening" line comes a moment before).
-    static func waitUntilReady(_ process: ServiceProcess, arguments: [String]) async throws {
+    /// (the "listening" line comes a moment before). With keys, asked as admin.
+    func waitUntilReady(_ process: ServiceProcess, service: String, arguments: [String]) async throws {
         try await process.waitForLine("listening", "role=requests")
         guard let index = arguments.firstIndex(of: "--bind") else { return }
         let endpoint = arguments[index + 1]
+        let security = try keys?.client(to: service) ?? []
         try await eventually("\(process.name) answers status at \(endpoint)", timeout: .seconds(20)) {
-            (try? await status(endpoint)) != nil
+            (try? await status(endpoint, security: security)) != nil
         }
+    }
+
+    /// The options an identity connects to one of the set's services with (none without keys).
+    public func security(_ identity: String = "admin", to service: String) throws -> [SocketOption] {
+        try keys?.client(identity, to: service) ?? []
     }
 
     public subscript<Value>(dynamicMember path: KeyPath<ServiceLayout, Value>) -> Value { layout[keyPath: path] }
@@ -65,7 +78,7 @@ public final class LocalSet: Sendable {
             arguments[index + 1] = layout.dataRoot.appendingPathComponent(dataDirectory).path
         }
         let process = try ServiceProcess(executable, arguments, environment: environment)
-        try await Self.waitUntilReady(process, arguments: arguments)
+        try await waitUntilReady(process, service: service, arguments: arguments)
         return process
     }
 
@@ -81,11 +94,23 @@ public final class LocalSet: Sendable {
         ["--ingest", layout.ingest, "--store", layout.store, "--query", layout.query, "--notifier", layout.notifier]
     }
 
+    /// The environment that points `ldn` at this set, whatever the command.
+    public var clientEnvironment: [String: String] {
+        ["LDN_INGEST_ENDPOINT": layout.ingest, "LDN_STORE_ENDPOINT": layout.store, "LDN_QUERY_ENDPOINT": layout.query,
+         "LDN_NOTIFIER_ENDPOINT": layout.notifier, "LDN_NOTIFIER_STREAM_ENDPOINT": layout.stream]
+    }
+
+    /// Sends a signal to every running service (SIGHUP: re-read the allow-list).
+    public func signalAll(_ signal: Int32) {
+        for process in processes.values { process.signal(signal) }
+    }
+
     /// SIGTERM to every running service; returns each one's exit status.
     public func stop() async throws -> [String: Int32] {
         var statuses: [String: Int32] = [:]
         for (name, process) in running.withLock({ $0 }) { statuses[name] = try await process.stop() }
         layout.removeData()
+        keys?.remove()
         return statuses
     }
 

@@ -5,14 +5,17 @@ import WireProtocol
 import ZMQ
 
 /// One request to a real service from a thread of its own, as any client would send it.
-public func request(_ endpoint: String, _ request: Request, timeout: Duration = .seconds(10)) async throws -> Reply {
+/// `security`: the CURVE client options (`TestKeys.client`), or none for a plaintext service.
+public func request(_ endpoint: String, _ request: Request, timeout: Duration = .seconds(10),
+                    security: [SocketOption] = []) async throws -> Reply {
     try await offPool {
-        try Connection(context: try Context(), endpoint: endpoint, timeout: timeout, retries: 0).send(request)
+        try Connection(context: try Context(), endpoint: endpoint, timeout: timeout, retries: 0, security: security).send(request)
     }
 }
 
-public func status(_ endpoint: String) async throws -> StatusReply {
-    try await request(endpoint, Request(type: MessageType.status, id: UUID().uuidString)).decode(StatusReply.self)
+public func status(_ endpoint: String, security: [SocketOption] = []) async throws -> StatusReply {
+    try await request(endpoint, Request(type: MessageType.status, id: UUID().uuidString), security: security)
+        .decode(StatusReply.self)
 }
 
 /// Records written straight to the store, as ingest writes them once it has validated them

@@ -16,9 +16,10 @@ final class FeedPublisher: Service, Sendable {
     private let pump: SocketPump
 
     init(endpoint: String, highWaterMark: Int, runtime: ServiceRuntime) async throws {
+        let security = try runtime.security.serverOptions(binding: endpoint, rule: .storeFeed)
         pump = try await SocketPump.start(name: "evidence-store-feed", context: runtime.context) { context in
             let socket = try context.socket(.pub)
-            try socket.set([.linger(milliseconds: 500), .sendHighWaterMark(Int32(clamping: highWaterMark))])
+            try socket.set([.linger(milliseconds: 500), .sendHighWaterMark(Int32(clamping: highWaterMark))] + security)
             try socket.bind(endpoint)
             return socket
         }

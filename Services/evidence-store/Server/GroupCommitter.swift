@@ -132,7 +132,7 @@ final class GroupCommitter: Service, Sendable {
 extension PendingWrite {
     var recordCount: Int {
         switch operation {
-        case .write(let records): max(records.count, 1)
+        case .write(let records, _): max(records.count, 1)
         case .retract: 1
         }
     }

@@ -29,7 +29,8 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
         status.counters["commit_batches"] = batches.batches
         status.gauges = ["mean_batch_size": batches.meanRecords, "database_bytes": Double(database.sizeOnDisk)]
     }
-    let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
+    // The store is internal: only service identities and admin complete the handshake.
+    let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes, access: .storeRequests)
     // Request ids older than the retention period are forgotten, so the idempotency table
     // stays bounded; a retry older than that is a new request, which dedup keys make harmless.
     let retention = Duration.seconds(options.requestRetentionHours * 3600)

@@ -15,11 +15,12 @@ struct StoreRoutes {
     static let maximumPage = 5000
 
     func add(to routes: inout Routes) {
-        routes.on(MessageType.write, write)
-        routes.on(MessageType.retract, retract)
-        routes.on(MessageType.get, get)
-        routes.on(MessageType.changes, changes)
-        routes.on(MessageType.snapshot, snapshot)
+        // Only ingest writes: it validates, and records who submitted. Followers read.
+        routes.on(MessageType.write, requires: .ingest, write)
+        routes.on(MessageType.retract, requires: .ingest, retract)
+        routes.on(MessageType.get, requires: .follower, get)
+        routes.on(MessageType.changes, requires: .follower, changes)
+        routes.on(MessageType.snapshot, requires: .follower, snapshot)
     }
 
     @Sendable func write(_ request: Request, logger: Logger) async throws -> Reply {
@@ -31,7 +32,7 @@ struct StoreRoutes {
         // Every record is parsed and validated again: the store never trusts its writer, and a
         // bad record is answered `rejected` alone. Done here, off the single writer.
         let records = zip(body.records, request.attachments).map { PreparedRecord.check($0, body: $1) }
-        return try await commit(request, .write(records))
+        return try await commit(request, .write(records, replacesOthers: body.replaceOthers ?? true))
     }
 
     @Sendable func retract(_ request: Request, logger: Logger) async throws -> Reply {

@@ -7,7 +7,8 @@ public struct PendingWrite: Sendable {
     public enum Operation: Sendable {
         /// The records of a `write`, in order, each already checked (`PreparedRecord.check`):
         /// a rejected one is answered `rejected` and its neighbours are written.
-        case write([Result<PreparedRecord, RecordRejection>])
+        /// `replacesOthers`: false when only records its submitter submitted may be replaced.
+        case write([Result<PreparedRecord, RecordRejection>], replacesOthers: Bool = true)
         case retract(id: Int64, reason: String)
     }
 
@@ -104,8 +105,8 @@ struct BatchWriter {
     private mutating func perform(_ write: PendingWrite) throws -> WriteOutcome {
         let (result, changes): (Result<Data, ErrorBody>, [StoredChange])
         switch write.operation {
-        case .write(let records):
-            (result, changes) = try store(records, requestID: write.requestID)
+        case let .write(records, replacesOthers):
+            (result, changes) = try store(records, requestID: write.requestID, replacesOthers: replacesOthers)
         case let .retract(id, reason):
             (result, changes) = try retract(id, reason: reason, requestID: write.requestID)
         }

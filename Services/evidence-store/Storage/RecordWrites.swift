@@ -5,8 +5,8 @@ import WireProtocol
 
 /// What `write` and `retract` do to records, inside the batch's transaction.
 extension BatchWriter {
-    mutating func store(_ records: [Result<PreparedRecord, RecordRejection>],
-                        requestID: String) throws -> (Result<Data, ErrorBody>, [StoredChange]) {
+    mutating func store(_ records: [Result<PreparedRecord, RecordRejection>], requestID: String,
+                        replacesOthers: Bool = true) throws -> (Result<Data, ErrorBody>, [StoredChange]) {
         var results: [RecordResult] = [], changes: [StoredChange] = []
         results.reserveCapacity(records.count)
         for (index, entry) in records.enumerated() {
@@ -14,13 +14,14 @@ extension BatchWriter {
             case .failure(let rejection):
                 results.append(RecordResult(index: index, outcome: .rejected, errors: rejection.problems))
             case .success(let record):
-                results.append(try store(record, index: index, requestID: requestID, changes: &changes))
+                results.append(try store(record, index: index, requestID: requestID, replacesOthers: replacesOthers,
+                                         changes: &changes))
             }
         }
         return (.success(WireJSON.encode(WriteReply(results: results, head: head))), changes)
     }
 
-    private mutating func store(_ record: PreparedRecord, index: Int, requestID: String,
+    private mutating func store(_ record: PreparedRecord, index: Int, requestID: String, replacesOthers: Bool,
                                 changes: inout [StoredChange]) throws -> RecordResult {
         // Most records of a load are new: try the insert first, and look for the stored
         // record only when the key or the PMID is already taken.
@@ -40,6 +41,12 @@ extension BatchWriter {
         if let reason = try importNotApplied(record, incoming: incoming, over: existing) {
             return RecordResult(index: index, outcome: .duplicate, id: existing.id, key: existing.identity.key,
                                 version: existing.version, warnings: [Problem(field: "record", message: reason)])
+        }
+        if !replacesOthers, let owner = try submitter(of: existing), owner != record.provenance?.submittedBy {
+            return RecordResult(index: index, outcome: .rejected, id: existing.id, key: existing.identity.key, errors: [
+                Problem(field: "record", message: "stored record \(existing.id) was submitted by \(owner); "
+                    + "only its submitter or a curator may replace it"),
+            ])
         }
         let identity = existing.identity.merging(doi: record.identity.doi, pmid: record.identity.pmid, nct: record.identity.nct)
         if let conflict = try conflict(identity, of: record, with: existing) {
@@ -90,16 +97,26 @@ extension BatchWriter {
         return try RecordRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE pmid = ?"), arguments: [pmid])
     }
 
+    /// The provenance of the stored record's current version, when one was recorded.
+    func latestProvenance(of existing: RecordRow) throws -> Provenance? {
+        let latest = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT provenance FROM changes WHERE record_id = ? AND kind != 'retract' ORDER BY seq DESC LIMIT 1
+            """), arguments: [existing.id])
+        return latest.flatMap { try? WireJSON.decode(Provenance.self, from: Data($0.utf8)) }
+    }
+
+    /// Who submitted the stored record's current version, when that was recorded.
+    func submitter(of existing: RecordRow) throws -> String? {
+        try latestProvenance(of: existing)?.submittedBy
+    }
+
     /// Why an import must leave the stored record as it is, or nil when it may update it.
     func importNotApplied(_ record: PreparedRecord, incoming: RecordStatus, over existing: RecordRow) throws -> String? {
         if incoming == .needsReview && existing.status != .needsReview {
             return "the study is already stored complete (record \(existing.id)); this partial import was not applied"
         }
         guard record.provenance?.original != nil else { return nil }
-        let latest = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT provenance FROM changes WHERE record_id = ? AND kind != 'retract' ORDER BY seq DESC LIMIT 1
-            """), arguments: [existing.id])
-        let curated = latest.flatMap { try? WireJSON.decode(Provenance.self, from: Data($0.utf8)) }?.original == nil
+        let curated = try latestProvenance(of: existing)?.original == nil
         return curated
             ? "the study is stored as a curated record (record \(existing.id)); an import does not replace it — submit JSON, JSON Lines or CSV to change it"
             : nil

@@ -19,8 +19,8 @@ struct Get: ParsableCommand {
     @Flag(help: "Also list every earlier version and change.")
     var history = false
 
-    @Option(help: "Evidence-store endpoint (env LDN_STORE_ENDPOINT).")
-    var store = ServiceName.store.configuredEndpoint
+    @Option(help: "Query endpoint (env LDN_QUERY_ENDPOINT); the query service asks the store.")
+    var query = ServiceName.query.configuredEndpoint
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -31,17 +31,17 @@ struct Get: ParsableCommand {
     var json = false
 
     func run() throws {
-        let client = try connection.connect(store)
+        let client = try connection.connect(query, service: .query)
         var found: Reply?
         for body in Self.lookups(for: reference, history: history) {
             let reply: Reply
             do {
                 reply = try client.send(Request(type: MessageType.get, id: Output.requestID(), body: body))
             } catch {
-                throw exitForFailure(error, service: .store)
+                throw exitForFailure(error, service: .query, keys: connection.keys)
             }
             if reply.isOK { found = reply; break }
-            if reply.errorBody.code != .notFound { throw exitForFailure(.service(reply.errorBody), service: .store) }
+            if reply.errorBody.code != .notFound { throw exitForFailure(.service(reply.errorBody), service: .query) }
         }
         guard let found, let answer = try? WireJSON.decode(GetReply.self, from: found.body), let body = found.attachments.first else {
             Output.error("no record matches \(reference)")

@@ -14,6 +14,8 @@ struct Status: ParsableCommand {
 
     @OptionGroup var endpoints: ServiceEndpoints
 
+    @OptionGroup var keys: ClientKeyOptions
+
     @Option(name: .customLong("service"), help: ArgumentHelp(
         "Only this service (repeatable): ingest, evidence-store, query, notifier. For health checks.", valueName: "name"))
     var services: [String] = []
@@ -49,9 +51,14 @@ struct Status: ParsableCommand {
         }
     }
 
-    /// The (service, endpoint) pairs to ask, narrowed by `--service`.
+    /// The (service, endpoint) pairs to ask, narrowed by `--service`. With keys, a service
+    /// whose public key the folder lacks is not asked unless named: a user's folder holds only
+    /// the keys of the public services (the store is for services and admins).
     var targets: [(service: ServiceName, endpoint: String)] {
-        endpoints.all.filter { services.isEmpty || services.contains($0.service.rawValue) }
+        endpoints.all.filter { target in
+            guard services.isEmpty else { return services.contains(target.service.rawValue) }
+            return keys.hasPublicKey(of: target.service)
+        }
     }
 
     func run() throws {
@@ -78,7 +85,13 @@ struct Status: ParsableCommand {
     /// Asks every service for its status at once.
     func probe(_ targets: [(service: ServiceName, endpoint: String)], context: Context) -> [Row] {
         let request = Request(type: MessageType.status, id: Output.requestID())
-        let results = Probe.send(request, to: targets.map(\.endpoint), context: context, timeout: .seconds(timeout))
+        // A service whose public key the folder lacks is reported, not asked in plaintext.
+        let security = targets.map { target in Result { try keys.socketOptions(for: target.service) } }
+        var results = Probe.send(request, to: targets.map(\.endpoint), context: context, timeout: .seconds(timeout),
+                                 security: { (try? security[$0].get()) ?? [] })
+        for (index, keys) in security.enumerated() {
+            if case .failure(let error) = keys { results[index] = .failure(.badReply("\(error)")) }
+        }
         return zip(targets, results).map { target, result -> Row in
             let (service, endpoint) = (target.service, target.endpoint)
             func down(_ why: String, _ status: StatusReply? = nil) -> Row {
@@ -97,6 +110,8 @@ struct Status: ParsableCommand {
                     return down("\(service.rawValue) at \(endpoint) sent a status ldn cannot read (\(error)); "
                                 + "are ldn and the service the same version?")
                 }
+            case let .failure(.handshakeRefused(_, reason)):
+                return down("\(service.rawValue) at \(endpoint) refused ldn's key \(keys.whoAmI): \(reason)")
             case .failure(.refused):
                 return down(service.downMessage(at: [endpoint], because: ServiceName.refusalReason([endpoint])))
             case .failure(.noConnection):

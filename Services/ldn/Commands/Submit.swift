@@ -96,7 +96,7 @@ struct Submit: ParsableCommand {
         var progress = Progress(total: sendable.count, label: "records")
         var done = 0
         var failure: ClientError?
-        let client = try connection.connect(ingest)
+        let client = try connection.connect(ingest, service: .ingest)
         do {
             // The first batch the set cannot take stops the load: the next ones would meet the same failure.
             try client.sendAll(requests, window: inFlight, deciding: { number, reply, _ in
@@ -120,7 +120,7 @@ struct Submit: ParsableCommand {
         }
         progress.finish()
         if let failure {
-            let exit = exitForFailure(failure, service: .ingest)
+            let exit = exitForFailure(failure, service: .ingest, keys: connection.keys)
             StoppedLoad(records: records, sent: sendable, results: results).print()
             throw exit
         }

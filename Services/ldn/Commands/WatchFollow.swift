@@ -38,7 +38,8 @@ struct WatchFollow: ParsableCommand {
         let context = try Context()
         let socket = try context.socket(.sub)
         defer { socket.close() }
-        try socket.set([.linger(milliseconds: 0), .subscribe(WatchName.topic(name))])
+        try socket.set([.linger(milliseconds: 0), .subscribe(WatchName.topic(name))]
+                       + endpoint.connection.keys.socketOptions(for: .notifierStream))
         let monitor = try socket.monitor()
         defer { monitor.close() }
         try socket.connect(stream)
@@ -70,7 +71,8 @@ struct WatchFollow: ParsableCommand {
     /// Fails fast on a watch that does not exist or has no stream; when the notifier does
     /// not answer, says so and follows anyway (its stream is there once it is).
     private func checkWatch() throws {
-        let connection = Connection(context: try Context(), endpoint: endpoint.endpoint, timeout: .seconds(2), retries: 0)
+        let connection = Connection(context: try Context(), endpoint: endpoint.endpoint, timeout: .seconds(2), retries: 0,
+                                    security: try endpoint.connection.keys.socketOptions(for: .notifier))
         let list: WatchListReply
         do {
             list = try connection.call(Request(type: MessageType.watchList, id: Output.requestID(), body: EmptyBody()),
@@ -78,7 +80,7 @@ struct WatchFollow: ParsableCommand {
         } catch .unreachable {
             return Output.error("warning: the notifier at \(endpoint.endpoint) does not answer; following anyway")
         } catch {
-            throw exitForFailure(error, service: .notifier)
+            throw exitForFailure(error, service: .notifier, keys: endpoint.connection.keys)
         }
         guard let watch = list.watches.first(where: { $0.name == name }) else {
             Output.error("no watch named \"\(name)\"; `ldn watch list` shows them, `ldn watch add` adds one")
@@ -100,6 +102,8 @@ struct WatchFollow: ParsableCommand {
             guard try poller.poll(timeout: remaining) > 0, let event = try monitor.next() else { continue }
             switch event.kind {
             case .handshakeSucceeded: return
+            case .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail:
+                throw exitForFailure(.handshakeRefused(event), service: .notifierStream, keys: endpoint.connection.keys)
             case .connectRetried:
                 Output.error(ServiceName.notifierStream.downMessage(
                     at: [stream], because: ServiceName.refusalReason([stream])))

@@ -13,13 +13,16 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Resends before giving up.")
     var retries: Int = 2
 
+    @OptionGroup var keys: ClientKeyOptions
+
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be above 0") }
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
     }
 
-    func connect(_ endpoint: String) throws -> Connection {
-        Connection(context: try Context(), endpoint: endpoint, timeout: .seconds(timeout), retries: retries)
+    func connect(_ endpoint: String, service: ServiceName) throws -> Connection {
+        Connection(context: try Context(), endpoint: endpoint, timeout: .seconds(timeout), retries: retries,
+                   security: try keys.socketOptions(for: service))
     }
 
     /// Sends one request and decodes the answer; a failure becomes its documented exit code
@@ -27,18 +30,30 @@ struct ConnectionOptions: ParsableArguments {
     /// `condition` is the condition the request names, so that "not found" can list the known ones.
     func call<Body: Decodable>(_ request: Request, to endpoint: String, service: ServiceName, as type: Body.Type,
                                condition: String? = nil) throws -> Body {
-        let connection = try connect(endpoint)
+        let connection = try connect(endpoint, service: service)
         do {
             return try connection.call(request, as: type)
         } catch {
-            throw exitForFailure(error, service: service, condition: condition)
+            throw exitForFailure(error, service: service, condition: condition, keys: keys)
         }
     }
 }
 
 /// Turns client failures into the documented exit codes with one plain sentence (or two).
-func exitForFailure(_ error: ClientError, service: ServiceName, condition: String? = nil) -> ExitCode {
+func exitForFailure(_ error: ClientError, service: ServiceName, condition: String? = nil,
+                    keys: ClientKeyOptions? = nil) -> ExitCode {
     switch error {
+    case let .handshakeRefused(endpoint, reason):
+        guard let keys, keys.folder != nil else {
+            // Any failed handshake without keys means the same: the service wants them.
+            Output.error("\(service.rawValue) at \(endpoint) refused ldn's plaintext connection: it requires CURVE keys.")
+            Output.error("This service needs keys: pass --keys DIR (env LDN_KEYS) with your key and the services' public keys.")
+            return ExitCode.refused
+        }
+        Output.error("\(service.rawValue) at \(endpoint) refused ldn's secure handshake \(keys.whoAmI): \(reason).")
+        Output.error("Ask the operator to add your public key to the allow-list (ldn keys add NAME --role ROLE), "
+                     + "or check that \(service.keyName).key in your folder is this deployment's.")
+        return ExitCode.refused
     case .refused(let endpoints):
         Output.error(service.downMessage(at: endpoints, because: ServiceName.refusalReason(endpoints)))
         return ExitCode.unreachable

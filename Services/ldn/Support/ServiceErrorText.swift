@@ -18,6 +18,10 @@ enum ServiceErrorText {
             return ["\(service.rawValue) refused the request as too large: \(message). Send less at once (ldn submit --batch-size)."]
         case .unavailable:
             return ["\(service.rawValue) is up but cannot do this now: \(message)"]
+        case .forbidden:
+            let hint = error.role.map { "ask the operator for the \($0) role (ldn keys add NAME --role \($0)), or use a key that has it" }
+                ?? "use a key that is on the allow-list"
+            return ["\(service.rawValue) refused: \(message).", hint.prefix(1).uppercased() + hint.dropFirst() + "."]
         case .badFrame, .badJSON, .unsupportedVersion, .unknownType:
             return ["\(service.rawValue) did not understand the request (\(message)); are ldn and the service the same version?"]
         case .internal:

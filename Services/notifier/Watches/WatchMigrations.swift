@@ -35,6 +35,11 @@ enum WatchMigrations {
                 CREATE INDEX dead_letters_watch ON dead_letters(watch, id);
                 """)
         }
+        // The identity that added each watch (docs/SECURITY.md); null for watches added
+        // without keys, which any caller of a keyless notifier may manage.
+        migrator.registerMigration("watch-owner") { db in
+            try db.execute(sql: "ALTER TABLE watches ADD COLUMN owner TEXT")
+        }
         return migrator
     }
 }

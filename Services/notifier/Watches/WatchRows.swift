@@ -19,6 +19,7 @@ extension WatchStore.Watch: FetchableRecord, TableRecord {
         static let paused = Column("paused")
         static let rewinds = Column("rewinds")
         static let createdAt = Column("created_at")
+        static let owner = Column("owner")
     }
 
     /// A watch as stored. One whose filter no longer reads is kept paused, saying why: an
@@ -37,7 +38,7 @@ extension WatchStore.Watch: FetchableRecord, TableRecord {
                   secret: try row.decode(forColumn: Columns.secret), cursor: try row.decode(forColumn: Columns.cursor),
                   delivered: try row.decode(forColumn: Columns.delivered), failures: try row.decode(forColumn: Columns.failures),
                   deadInARow: try row.decode(forColumn: Columns.deadInARow), paused: paused,
-                  rewinds: try row.decode(forColumn: Columns.rewinds))
+                  rewinds: try row.decode(forColumn: Columns.rewinds), owner: try row.decode(forColumn: Columns.owner))
     }
 }
 

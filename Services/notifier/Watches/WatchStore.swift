@@ -25,6 +25,8 @@ final class WatchStore: Sendable {
         /// How many times the watch was rewound for a replay: progress a worker made before
         /// the latest rewind is not saved over it.
         var rewinds: Int
+        /// The identity that added it, when the notifier had keys; only it and admins manage or follow it.
+        var owner: String?
     }
 
     init(directory: URL) throws {
@@ -52,14 +54,23 @@ final class WatchStore: Sendable {
         try await pool.read { db in try Watch.fetchOne(db, key: name) }
     }
 
+    /// Who owns a watch, read at once (for the stream's socket thread, which cannot await):
+    /// `.some(nil)` for a watch without an owner, nil for no such watch.
+    func ownerNow(of name: String) throws -> String?? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT owner FROM watches WHERE name = ?", arguments: [name]).map { $0["owner"] as String? }
+        }
+    }
+
     /// Adds a watch; false when the name is taken.
     func add(_ watch: Watch) async throws -> Bool {
         try await pool.write { db in
             guard try !Watch.exists(db, key: watch.name) else { return false }
             try db.execute(sql: """
-                INSERT INTO watches (name, filter, stream, webhook, secret, cursor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO watches (name, filter, stream, webhook, secret, cursor, created_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [watch.name, String(decoding: WireJSON.encode(watch.filter), as: UTF8.self), watch.stream,
-                                 watch.webhook?.absoluteString, watch.secret, watch.cursor, Int64(Date().timeIntervalSince1970)])
+                                 watch.webhook?.absoluteString, watch.secret, watch.cursor, Int64(Date().timeIntervalSince1970),
+                                 watch.owner])
             return true
         }
     }

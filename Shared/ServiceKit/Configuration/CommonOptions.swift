@@ -15,9 +15,25 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Largest request accepted, in bytes; larger ones are answered too_large (env LDN_MAX_MESSAGE_BYTES).")
     public var maxMessageBytes: Int = Setting.int("LDN_MAX_MESSAGE_BYTES", default: 16 << 20)
 
+    @Option(help: ArgumentHelp("The deployment's key folder: CURVE keys and the allow-list (env LDN_KEYS). Without it the service speaks plaintext, and only on loopback unless --insecure. See docs/SECURITY.md.",
+                               valueName: "dir"))
+    public var keys: String?
+
+    @Option(help: "Whose key pair in the key folder this process uses (env LDN_IDENTITY); by default the service's own name.")
+    public var identity: String?
+
+    @Flag(help: "Allow plaintext on endpoints other hosts can reach (env LDN_INSECURE=1); logged as a warning at start.")
+    public var insecure = false
+
     public init() {}
 
+    /// The key folder, from the flag or the environment.
+    public var keyFolder: String? { keys ?? Setting.optional("LDN_KEYS") }
+    public var keyIdentity: String? { identity ?? Setting.optional("LDN_IDENTITY") }
+    public var allowsPlaintext: Bool { insecure || Setting.flag("LDN_INSECURE") }
+
     public func validate() throws {
+        _ = allowsPlaintext  // a malformed LDN_INSECURE is reported with the other variables
         if let problem = Setting.problems.first {
             throw ValidationError(Setting.problems.count == 1 ? problem : Setting.problems.joined(separator: "; "))
         }

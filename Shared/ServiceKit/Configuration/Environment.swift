@@ -23,6 +23,23 @@ public enum Setting {
         return value
     }
 
+    /// A variable's text when it is set and not empty.
+    public static func optional(_ variable: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// A yes/no variable: 1, true or yes; 0, false or no (`LDN_INSECURE=1`).
+    public static func flag(_ variable: String) -> Bool {
+        parsed(variable, false, expected: "1 or 0") { text in
+            switch text.lowercased() {
+            case "1", "true", "yes": true
+            case "0", "false", "no": false
+            default: nil
+            }
+        }
+    }
+
     public static func int(_ variable: String, default fallback: Int) -> Int {
         parsed(variable, fallback, expected: "a whole number") { Int($0) }
     }

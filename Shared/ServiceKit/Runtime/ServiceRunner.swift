@@ -12,12 +12,23 @@ public struct ServiceRuntime: Sendable {
     public let state: ServiceState
     public let logger: Logger
     public let options: CommonOptions
+    /// Keys, allow-list and ZAP handler, or plaintext (`--keys`, `--insecure`).
+    public let security: ServiceSecurity
 
     public init(service: String, options: CommonOptions, context: Context? = nil, logger: Logger? = nil) throws {
-        self.context = try context ?? Context()
-        self.state = ServiceState(service: service)
+        let context = try context ?? Context()
+        let state = ServiceState(service: service)
+        self.context = context
+        self.state = state
         self.logger = logger ?? Logger(label: "ldn.\(service)")
         self.options = options
+        if let folder = options.keyFolder {
+            security = try ServiceSecurity(directory: URL(fileURLWithPath: folder), identity: options.keyIdentity ?? service,
+                                           context: context, logger: self.logger,
+                                           refused: { state.stats.add("handshakes.refused") })
+        } else {
+            security = ServiceSecurity(insecure: options.allowsPlaintext)
+        }
     }
 }
 
@@ -29,10 +40,18 @@ public enum ServiceRunner {
                            build: (ServiceRuntime) async throws -> [any Service]) async throws {
         let format = options.logFormat, level = options.logLevel
         LoggingSystem.bootstrap { _ in LineLogHandler(service: service, format: format, level: level) }
-        let runtime = try ServiceRuntime(service: service, options: options)
+        let startLogger = Logger(label: "ldn.\(service)")
+        startLogger.info("starting", metadata: ["version": "\(LDNVersion.current)", "pid": "\(getpid())",
+                                                "libzmq": "\(Context.libraryVersion)"])
+        let runtime: ServiceRuntime
+        do {
+            runtime = try ServiceRuntime(service: service, options: options, logger: startLogger)
+        } catch {
+            startLogger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
         let logger = runtime.logger
-        logger.info("starting", metadata: ["version": "\(LDNVersion.current)", "pid": "\(getpid())",
-                                           "libzmq": "\(Context.libraryVersion)"])
+        logSecurity(runtime.security, logger: logger)
         var services: [any Service]
         do {
             services = try await build(runtime)
@@ -58,5 +77,18 @@ public enum ServiceRunner {
             logger.warning("a ZeroMQ socket was still open 5 s after shutdown; exiting without waiting for it")
         }
         logger.info("stopped cleanly", metadata: ["uptime.seconds": "\(Int(runtime.state.uptime.milliseconds / 1000))"])
+    }
+
+    private static func logSecurity(_ security: ServiceSecurity, logger: Logger) {
+        if let keyPair = security.keyPair, let allowList = security.allowList {
+            logger.info("CURVE keys in use", metadata: ["identity": "\(keyPair.name)", "public.key": "\(keyPair.publicKey)",
+                                                      "allow.list": "\(allowList.url.path)",
+                                                      "identities": "\(allowList.list.names.count)"])
+            security.reloadOnHangup(logger: logger)
+        } else if security.insecure {
+            logger.warning("--insecure: plaintext on every endpoint, with no authentication; anyone who can reach a port can do anything")
+        } else {
+            logger.info("no keys: plaintext, on loopback endpoints only")
+        }
     }
 }

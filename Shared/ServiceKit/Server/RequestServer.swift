@@ -1,4 +1,6 @@
 import Foundation
+import Client
+import CurveAuth
 import Logging
 import ServiceLifecycle
 import WireProtocol
@@ -30,6 +32,7 @@ public struct RequestServer: Service {
     let maxInFlight: Int
     let heavyRequestBytes: Int
     let heavyThreads: Int
+    let security: ServiceSecurity
     let pump: SocketPump
 
     /// Requests above this many bytes count as heavy. A status request is about 60 bytes and
@@ -45,8 +48,10 @@ public struct RequestServer: Service {
     public init(role: String = "requests", endpoint: String, context: Context, state: ServiceState, routes: Routes,
                 logger: Logger, maxMessageBytes: Int, maxInFlight: Int = 256,
                 heavyRequestBytes: Int = RequestServer.defaultHeavyRequestBytes,
-                heavyThreads: Int = ProcessInfo.processInfo.activeProcessorCount) async throws {
+                heavyThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                security: ServiceSecurity = ServiceSecurity(insecure: false), access: AccessRule = .anyIdentity) async throws {
         self.role = role
+        self.security = security
         self.state = state
         self.routes = routes
         self.logger = logger
@@ -55,7 +60,9 @@ public struct RequestServer: Service {
         self.heavyRequestBytes = heavyRequestBytes
         self.heavyThreads = heavyThreads
         // A ROUTER prepends the peer's identity, which the peer did not send; the frames up to
-        // the request id are kept from an oversized message to answer it.
+        // the request id are kept from an oversized message to answer it. (The socket puts the
+        // sender's user id in front of all these, uncounted: `prefixesUserID`.)
+        let socketOptions = try security.serverOptions(binding: endpoint, rule: access)
         let limit = MessageLimit(bytes: maxMessageBytes, uncountedFrames: 1, keptFrames: 5)
         pump = try await SocketPump.start(
             name: "\(state.service)-\(role)", context: context,
@@ -74,10 +81,11 @@ public struct RequestServer: Service {
             }
         ) { context in
             let socket = try context.socket(.router)
+            socket.prefixesUserID = true
             // No single frame can exceed the limit of its whole message: libzmq drops such a
             // frame (and the connection) as its header arrives, before buffering it.
             try socket.set([.linger(milliseconds: 1000), .routerMandatory(true),
-                            .maxMessageSize(bytes: Int64(maxMessageBytes))])
+                            .maxMessageSize(bytes: Int64(maxMessageBytes))] + socketOptions)
             try socket.bind(endpoint)
             return socket
         }
@@ -86,9 +94,11 @@ public struct RequestServer: Service {
     }
 
     /// A server for one of this process's endpoints, with the process's context, state, logger and limits.
-    public init(role: String = "requests", endpoint: String, runtime: ServiceRuntime, routes: Routes) async throws {
+    public init(role: String = "requests", endpoint: String, runtime: ServiceRuntime, routes: Routes,
+                access: AccessRule = .anyIdentity) async throws {
         try await self.init(role: role, endpoint: endpoint, context: runtime.context, state: runtime.state, routes: routes,
-                            logger: runtime.logger, maxMessageBytes: runtime.options.maxMessageBytes)
+                            logger: runtime.logger, maxMessageBytes: runtime.options.maxMessageBytes,
+                            security: runtime.security, access: access)
     }
 
     public func run() async throws {
@@ -121,24 +131,33 @@ public struct RequestServer: Service {
 
     private func answer(_ message: Multipart) async {
         let started = ContinuousClock.now
+        let userID = message[0]
+        let message = Array(message.dropFirst())
         let routing = Self.routing(of: message)
         let reply: Reply
         switch Request.parse(message.dropFirst(routing.count)) {
         case .failure(let failure):
             reply = .error(failure.partial, failure.error)
-        case .success(let request):
-            reply = await routes.handle(request, logger: Self.logger(logger, for: request, from: routing))
+        case .success(var request):
+            if let caller = security.caller(userID: userID) {
+                request.caller = caller
+                reply = await routes.handle(request, logger: Self.logger(logger, for: request, from: routing))
+            } else {
+                reply = .error(request, ErrorBody(code: .forbidden, message: "the key this connection was admitted with is no longer on the allow-list; connect again with a current key"))
+            }
         }
         pump.send(routing + reply.frames)
         Self.record(reply, since: started, state: state, logger: logger, peer: routing)
     }
 
-    /// The logger for one request: every line it writes names the request and the peer.
+    /// The logger for one request: every line it writes names the request, the peer and,
+    /// with keys, the authenticated identity.
     static func logger(_ base: Logger, for request: Request, from routing: Multipart) -> Logger {
         var logger = base
         logger[metadataKey: "request.id"] = "\(request.id)"
         logger[metadataKey: "request.type"] = "\(request.type)"
         logger[metadataKey: "peer"] = .stringConvertible(PeerIdentity(routing))
+        if request.caller.isAuthenticated { logger[metadataKey: "identity"] = "\(request.caller.name)" }
         return logger
     }
 
@@ -152,6 +171,7 @@ public struct RequestServer: Service {
     private static func answerTooLarge(_ head: Multipart, bytes: Int, limit: Int, state: ServiceState,
                                        logger: Logger) -> Multipart {
         let started = ContinuousClock.now
+        let head = Array(head.dropFirst())  // the user id
         let routing = routing(of: head)
         // The envelope with an empty body in place of the real one, which was not kept.
         let envelope = Array(head.dropFirst(routing.count).prefix(3)) + [Data("{}".utf8)]
@@ -170,6 +190,12 @@ public struct RequestServer: Service {
                                peer routing: Multipart) {
         let elapsed = ContinuousClock.now - started
         state.stats.recordRequest(ok: reply.isOK, duration: elapsed)
+        if !reply.isOK, case let error = reply.errorBody, error.code == .forbidden {
+            state.stats.add("requests.forbidden")
+            logger.warning("forbidden", metadata: ["request.id": "\(reply.requestID)", "request.type": "\(reply.type)",
+                                                   "identity": "\(error.identity ?? "-")", "needs": "\(error.role ?? "-")",
+                                                   "peer": .stringConvertible(PeerIdentity(routing))])
+        }
         logger.debug("request", metadata: ["request.id": "\(reply.requestID)", "request.type": "\(reply.type)",
                                            "peer": .stringConvertible(PeerIdentity(routing)), "ok": "\(reply.isOK)", "ms": "\(elapsed.milliseconds)"])
     }

@@ -128,16 +128,25 @@ public struct SubmitReply: JSONConvertible, Sendable {
 /// fields the store indexes; attachments are the records' canonical JSON, in the same order.
 public struct WriteRequest: JSONConvertible, Sendable {
     public var records: [WriteItem]
+    /// Whether these records may replace records someone else submitted (ingest says so for
+    /// a curator, or on a service without keys). Absent: they may.
+    public var replaceOthers: Bool?
 
-    public init(records: [WriteItem]) { self.records = records }
+    public init(records: [WriteItem], replaceOthers: Bool? = nil) {
+        self.records = records
+        self.replaceOthers = replaceOthers
+    }
 
     public func write(to output: inout JSONOutput) {
-        output.object { $0.field("records", records) }
+        output.object {
+            $0.field("records", records)
+            $0.field("replace_others", replaceOthers)
+        }
     }
 
     public init(json: JSONValue) throws(JSONShapeError) {
         let fields = try JSONFields(json)
-        self.init(records: try fields.list("records", of: WriteItem.self))
+        self.init(records: try fields.list("records", of: WriteItem.self), replaceOthers: try fields.optionalBool("replace_others"))
         try fields.rejectUnknown()
     }
 }
