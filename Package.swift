@@ -140,7 +140,7 @@ let package = Package(
                     path: "Tests/NotifierTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness", "CurveAuth",
+            dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness", "CurveAuth", "ServiceKit",
                            .product(name: "Logging", package: "swift-log"),
                            // to damage a stopped store's database as a disk would, and to lock a notifier's
                            .product(name: "GRDB", package: "GRDB.swift")],

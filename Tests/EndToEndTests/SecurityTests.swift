@@ -3,6 +3,7 @@ import CurveAuth
 import EvidenceModel
 import Foundation
 import Logging
+import ServiceKit
 import Synchronization
 import TestHarness
 import Testing
@@ -243,6 +244,18 @@ struct SecurityTests {
         running.cancel()
         _ = try? await running.value
         _ = try await set.stop()
+    }
+
+    @Test("Without keys a service will not listen beyond loopback, unless told --insecure", .timeLimit(.minutes(1)))
+    func plaintextOnlyOnLoopback() async throws {
+        let endpoint = "tcp://0.0.0.0:\(try freePort())"
+        let refused = try await run(try Binaries.url("ldn-ingest").path, ["--bind", endpoint], timeout: .seconds(30))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("refusing to listen on \(endpoint) without keys"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--keys DIR") && refused.stderr.contains("--insecure"), "\(refused.stderr)")
+        // What --insecure allows is checked without binding beyond loopback.
+        #expect(try ServiceSecurity(insecure: true).serverOptions(binding: endpoint).isEmpty)
+        #expect(try ServiceSecurity(insecure: false).serverOptions(binding: "tcp://127.0.0.1:5550").isEmpty)
     }
 
     @Test("A Python client with pyzmq and the same certificate files submits and queries as docs/PROTOCOL.md shows",
