@@ -134,20 +134,23 @@ public struct RequestServer: Service {
         let userID = message[0]
         let message = Array(message.dropFirst())
         let routing = Self.routing(of: message)
+        let caller = security.caller(userID: userID)
         let reply: Reply
         switch Request.parse(message.dropFirst(routing.count)) {
         case .failure(let failure):
             reply = .error(failure.partial, failure.error)
         case .success(var request):
-            if let caller = security.caller(userID: userID) {
+            if let caller {
                 request.caller = caller
                 reply = await routes.handle(request, logger: Self.logger(logger, for: request, from: routing))
             } else {
-                reply = .error(request, ErrorBody(code: .forbidden, message: "the key this connection was admitted with is no longer on the allow-list; connect again with a current key"))
+                reply = .error(request, ErrorBody(code: .forbidden, message: "the key this connection was admitted with is no longer on the allow-list; connect again with a current key",
+                                                  identity: "revoked key \(String(decoding: userID, as: UTF8.self))"))
             }
         }
         pump.send(routing + reply.frames)
-        Self.record(reply, since: started, state: state, logger: logger, peer: routing)
+        Self.record(reply, since: started, state: state, logger: logger, peer: routing,
+                    identity: caller.flatMap { $0.isAuthenticated ? $0.name : nil })
     }
 
     /// The logger for one request: every line it writes names the request, the peer and,
@@ -187,7 +190,7 @@ public struct RequestServer: Service {
     }
 
     private static func record(_ reply: Reply, since started: ContinuousClock.Instant, state: ServiceState, logger: Logger,
-                               peer routing: Multipart) {
+                               peer routing: Multipart, identity: String? = nil) {
         let elapsed = ContinuousClock.now - started
         state.stats.recordRequest(ok: reply.isOK, duration: elapsed)
         if !reply.isOK, case let error = reply.errorBody, error.code == .forbidden {
@@ -196,8 +199,10 @@ public struct RequestServer: Service {
                                                    "identity": "\(error.identity ?? "-")", "needs": "\(error.role ?? "-")",
                                                    "peer": .stringConvertible(PeerIdentity(routing))])
         }
+        // The metadata is an autoclosure: built only when debug lines are written.
         logger.debug("request", metadata: ["request.id": "\(reply.requestID)", "request.type": "\(reply.type)",
-                                           "peer": .stringConvertible(PeerIdentity(routing)), "ok": "\(reply.isOK)", "ms": "\(elapsed.milliseconds)"])
+                                           "peer": .stringConvertible(PeerIdentity(routing)), "ok": "\(reply.isOK)",
+                                           "ms": "\(elapsed.milliseconds)"].merging(identity.map { ["identity": "\($0)"] } ?? [:]) { $1 })
     }
 }
 
