@@ -52,6 +52,7 @@ public enum ServiceRunner {
         }
         let logger = runtime.logger
         logSecurity(runtime.security, logger: logger)
+        runtime.security.reloadOnHangup(logger: logger)
         var services: [any Service]
         do {
             services = try await build(runtime)
@@ -84,7 +85,6 @@ public enum ServiceRunner {
             logger.info("CURVE keys in use", metadata: ["identity": "\(keyPair.name)", "public.key": "\(keyPair.publicKey)",
                                                       "allow.list": "\(allowList.url.path)",
                                                       "identities": "\(allowList.list.names.count)"])
-            security.reloadOnHangup(logger: logger)
         } else if security.insecure {
             logger.warning("--insecure: plaintext on every endpoint, with no authentication; anyone who can reach a port can do anything")
         } else {

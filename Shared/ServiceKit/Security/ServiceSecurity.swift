@@ -66,12 +66,15 @@ public final class ServiceSecurity: Sendable {
         return allowList.entry(forKey: String(decoding: userID, as: UTF8.self))?.caller
     }
 
-    /// Reads the allow-list again on every SIGHUP, for as long as the process runs.
+    /// Reads the allow-list again on every SIGHUP, for as long as the process runs. Without
+    /// keys there is nothing to read: the signal is logged, and does not end the process.
     public func reloadOnHangup(logger: Logger) {
-        guard let allowList else { return }
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler {
+        source.setEventHandler { [allowList] in
+            guard let allowList else {
+                return logger.notice("SIGHUP: no keys in use, so no allow-list to reload")
+            }
             do {
                 let list = try allowList.reload()
                 logger.notice("allow-list reloaded", metadata: ["identities": "\(list.names.count)", "keys": "\(list.entries.count)"])
