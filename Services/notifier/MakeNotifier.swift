@@ -14,14 +14,15 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
                                         context: runtime.context, logger: runtime.logger)
     let follower = FeedFollower(feedEndpoint: options.feed, store: store, sink: buffer, start: .head, runtime: runtime)
     let stream = try await StreamPublisher(endpoint: options.streamBind, highWaterMark: options.streamHighWaterMark, runtime: runtime)
-    let policy = TargetPolicy(allowPrivate: options.allowPrivateWebhooks)
+    let transport = WebhookTransport()
+    let policy = TargetPolicy(allowPrivate: options.allowPrivateWebhooks, resolver: transport.resolver)
     if options.allowPrivateWebhooks {
         runtime.logger.warning("webhooks to loopback, private and link-local addresses are allowed")
     }
     let firstWait = Duration.milliseconds(options.webhookBackoffMs)
     let sender = WebhookSender(attempts: options.webhookAttempts,
                                backoff: Backoff(initial: firstWait, maximum: firstWait * 1024, jitter: 0.5...1.5),
-                               timeout: .seconds(options.webhookTimeout), policy: policy)
+                               timeout: .seconds(options.webhookTimeout), policy: policy, transport: transport)
     let context = DeliveryContext(watches: watches, progress: ProgressWriter(watches: watches, logger: runtime.logger, stats: runtime.state.stats), buffer: buffer, store: store, stream: stream, sender: sender,
                                   registry: registry, follower: follower, stats: runtime.state.stats, logger: runtime.logger,
                                   pauseAfter: options.pauseAfter)
@@ -48,6 +49,7 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     }
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
     // Shut down in reverse: stop answering, stop the workers (they save their cursors),
-    // stop following, close the stream, then the store link.
-    return [store, stream, follower, Dispatcher(context: context, grace: .milliseconds(options.streamGraceMs)), server]
+    // stop following, close the stream, the store link, then the webhooks' threads.
+    return [transport, store, stream, follower, Dispatcher(context: context, grace: .milliseconds(options.streamGraceMs)), server]
 }
+

@@ -135,13 +135,17 @@ struct NotifierTests {
         _ = try await set.stop()
     }
 
-    @Test("Webhooks to loopback or private addresses are refused unless allowed; only http and https; unknown watches are named")
+    @Test("Webhooks to loopback, private or other special-purpose addresses are refused unless allowed; only http and https; unknown watches are named")
     func targetPolicy() async throws {
         let set = try await LocalSet.start(["evidence-store", "notifier"])
-        for url in ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost:8080/"] {
+        for url in ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost:8080/",
+                    "http://192.0.2.1/x", "http://198.18.0.1/x", "http://192.0.0.8/x", "http://[ff02::1]/x",
+                    "http://[64:ff9b::a9fe:a9fe]/latest", "http://[2002:7f00:1::]/x", "http://[::127.0.0.1]/x", "http://2130706433/x"] {
             let run = try await ldn(["watch", "add", "w", "--webhook", url, "--notifier", set.notifier])
-            #expect(run.status == 1 && run.stderr.contains("loopback, private or link-local"), "\(url): \(run.stderr)")
+            #expect(run.status == 1 && run.stderr.contains("not a public address"), "\(url): \(run.stderr)")
         }
+        let carried = try await ldn(["watch", "add", "w", "--webhook", "http://[64:ff9b::a9fe:a9fe]/latest", "--notifier", set.notifier])
+        #expect(carried.stderr.contains("NAT64 (64:ff9b::/96), carrying 169.254.169.254"), "\(carried.stderr)")
         let ftp = try await ldn(["watch", "add", "w", "--webhook", "ftp://example.org/x", "--notifier", set.notifier])
         #expect(ftp.stderr.contains("webhook must be an http or https URL"))
         let badName = try await ldn(["watch", "add", "no spaces", "--notifier", set.notifier])
@@ -151,5 +155,38 @@ struct NotifierTests {
         let unknown = try await ldn(["watch", "follow", "nosuch", "--stream", set.stream, "--notifier", set.notifier])
         #expect(unknown.status == 1 && unknown.stderr.contains("no watch named \"nosuch\""), "\(unknown.stderr)")
         _ = try await set.stop()
+    }
+
+    @Test("A webhook that answers 302 or 307 is not followed: the delivery fails, saying where it pointed, and the target gets nothing",
+          .timeLimit(.minutes(2)))
+    func redirectNotFollowed() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        // Bound to loopback only, as a service the notifier must not be turned against.
+        let target = try await WebhookReceiver()
+        var redirecting: [Int: WebhookReceiver] = [:]
+        for status in [302, 307] {
+            let receiver = try await WebhookReceiver(redirect: (status, target.url))
+            redirecting[status] = receiver
+            let added = try await ldn(["watch", "add", "hook-\(status)", "--condition", "fibromyalgia", "--webhook", receiver.url,
+                                       "--no-stream", "--notifier", set.notifier])
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        let file = try temporaryFile("fibro.jsonl", String(decoding: SyntheticRecords.record(2).jsonData, as: UTF8.self))  // fibromyalgia (synthetic)
+        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+
+        try await eventually("a dead letter for each watch") { try await watches(set).deadLetters.count == 2 }
+        let list = try await watches(set)
+        for status in [302, 307] {
+            let letter = try #require(list.deadLetters.first { $0.watch == "hook-\(status)" })
+            #expect(letter.lastStatus == status && letter.attempts == 1, "not retried: \(letter)")
+            #expect(letter.lastError == "HTTP \(status) redirect to \(target.url) refused", "\(letter.lastError)")
+            #expect(redirecting[status]?.deliveries.map(\.method) == ["POST"])
+        }
+        try await waitUntilWatchesCaughtUp(set)
+        #expect(target.deliveries.isEmpty, "neither GET nor POST reached it: \(target.deliveries.map(\.method))")
+        #expect(set.process("notifier")!.log.contains { $0.contains("webhook redirect refused") && $0.contains("status=307") })
+        let listed = try await ldn(["watch", "list", "--notifier", set.notifier])
+        #expect(listed.stdout.contains("redirect to \(target.url) refused"), "\(listed.stdout)")
+        #expect(try await set.stop()["notifier"] == 0, "a clean stop after webhooks")
     }
 }
