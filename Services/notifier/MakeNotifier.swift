@@ -7,7 +7,13 @@ import WireProtocol
 
 /// Builds the notifier from its options; the command and the tests both call it.
 func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async throws -> [any Service] {
-    let watches = try WatchStore(directory: URL(fileURLWithPath: options.dataDir))
+    let dataDirectory = URL(fileURLWithPath: options.dataDir)
+    let watches = try WatchStore(directory: dataDirectory, sealer: try secretsSealer(options, dataDirectory: dataDirectory, runtime))
+    let unopened = try await watches.secretsThatDoNotOpen()
+    if !unopened.isEmpty {
+        runtime.logger.error("webhook secrets do not open with this key; those watches stay paused",
+                             metadata: ["watches": "\(unopened.joined(separator: ","))", "key": "\(options.secretsKeyFile(dataDirectory).path)"])
+    }
     let registry = WorkerRegistry()
     let buffer = ChangeBuffer { registry.wakeAll() }
     let store = try await ServiceClient(endpoint: options.store, name: "notifier-store", attemptTimeout: .seconds(5),
@@ -53,3 +59,16 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     return [transport, store, stream, follower, Dispatcher(context: context, grace: .milliseconds(options.streamGraceMs)), server]
 }
 
+/// The key that seals webhook secrets: `--secrets-key`, else `webhook-secrets.key` in the data
+/// folder, made at first start. A key beside the database still keeps the secrets out of
+/// copies of the database file alone (backups, dumps); a key kept elsewhere keeps them out
+/// of copies of the whole folder too.
+private func secretsSealer(_ options: NotifierOptions, dataDirectory: URL, _ runtime: ServiceRuntime) throws -> SecretSealer {
+    let file = options.secretsKeyFile(dataDirectory)
+    if options.secretsKey.isEmpty && !FileManager.default.fileExists(atPath: file.path) {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try SecretSealer.generate(to: file)
+        runtime.logger.info("made a key for webhook secrets", metadata: ["key": "\(file.path)"])
+    }
+    return try SecretSealer(keyFile: file)
+}

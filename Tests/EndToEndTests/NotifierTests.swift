@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import GRDB
 import SyntheticData
 import TestHarness
 import Testing
@@ -189,4 +190,61 @@ struct NotifierTests {
         #expect(listed.stdout.contains("redirect to \(target.url) refused"), "\(listed.stdout)")
         #expect(try await set.stop()["notifier"] == 0, "a clean stop after webhooks")
     }
+
+    @Test("After an upgrade, a watch whose secret was stored in clear still gets signed webhooks; its secret is then sealed with a key made at start",
+          .timeLimit(.minutes(2)))
+    func plaintextSecretUpgraded() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        let receiver = try await WebhookReceiver()
+        let added = try await ldn(["watch", "add", "fibro", "--condition", "fibromyalgia", "--webhook", receiver.url,
+                                   "--no-stream", "--notifier", set.notifier])
+        let given = try #require(secret(from: added.stdout))
+        try receiver.setSecret(given)
+        let folder = URL(fileURLWithPath: set.layout.dataDirectory("notifier"))
+        let database = folder.appendingPathComponent("notifier.sqlite").path
+        let keyFile = folder.appendingPathComponent("webhook-secrets.key")
+        #expect(try await storedSecret(database)?.hasPrefix("sealed:v1:") == true, "sealed from the start")
+        #expect(try FileManager.default.attributesOfItem(atPath: keyFile.path)[.posixPermissions] as? Int == 0o600)
+
+        // The database as a release before sealed secrets left it: the secret in clear, and no key.
+        #expect(try await set.process("notifier")!.stop() == 0)
+        try await DatabaseQueue(path: database).write { db in try db.execute(sql: "UPDATE watches SET secret = ?", arguments: [given]) }
+        try FileManager.default.removeItem(at: keyFile)
+        try await set.start("notifier")
+
+        let file = try temporaryFile("fibro.jsonl", String(decoding: SyntheticRecords.record(2).jsonData, as: UTF8.self))  // fibromyalgia (synthetic)
+        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+        try await eventually("the delivery") { receiver.deliveries.count == 1 }
+        #expect(receiver.deliveries.first?.signatureOK == true, "signed with the secret given at watch.add")
+        let column = try #require(try await storedSecret(database))
+        #expect(column.hasPrefix("sealed:v1:") && !column.contains(given), "\(column)")
+        #expect(FileManager.default.fileExists(atPath: keyFile.path), "a new key, made at start")
+        _ = try await set.stop()
+    }
+
+    @Test("--secrets-key: the operator's key file seals the secrets (none is made in the data folder); a file that holds no key stops the notifier at start")
+    func secretsKeyOption() async throws {
+        let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let keyFile = try temporaryFile("webhook-secrets.key", key + "\n")
+        let set = try await LocalSet.start(["evidence-store", "notifier"],
+                                           extraArguments: ["notifier": notifierTestArguments + ["--secrets-key", keyFile]])
+        let added = try await ldn(["watch", "add", "hook", "--webhook", "http://127.0.0.1:9/hook", "--no-stream", "--notifier", set.notifier])
+        let given = try #require(secret(from: added.stdout))
+        let folder = URL(fileURLWithPath: set.layout.dataDirectory("notifier"))
+        let column = try #require(try await storedSecret(folder.appendingPathComponent("notifier.sqlite").path))
+        #expect(column.hasPrefix("sealed:v1:") && !column.contains(given))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("webhook-secrets.key").path))
+        #expect(try await set.process("notifier")!.stop() == 0)
+
+        let notAKey = try temporaryFile("webhook-secrets.key", "not a key\n")
+        let refused = try ServiceProcess("ldn-notifier", set.layout.arguments("notifier"), environment: ["LDN_SECRETS_KEY": notAKey])
+        #expect(try await refused.waitForExit() == 1)
+        #expect(refused.log.contains { $0.contains("cannot start") && $0.contains("32 bytes in base64 on one line") }, "\(refused.log)")
+        _ = try await set.stop()
+    }
+}
+
+/// The first watch's `secret` column, read from the notifier's database file directly.
+func storedSecret(_ database: String) async throws -> String? {
+    try await DatabaseQueue(path: database).read { db in try String.fetchOne(db, sql: "SELECT secret FROM watches") }
 }

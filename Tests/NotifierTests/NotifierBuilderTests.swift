@@ -58,5 +58,7 @@ struct NotifierBuilderTests {
             }
         }
         #expect(receiver.deliveries.first?.signatureOK == true)
+        let key = URL(fileURLWithPath: notifierOptions.dataDir).appendingPathComponent(SecretSealer.fileName).path
+        #expect(FileManager.default.fileExists(atPath: key), "the key made at first start")
     }
 }
