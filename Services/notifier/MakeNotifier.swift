@@ -23,7 +23,7 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     let transport = WebhookTransport()
     let policy = TargetPolicy(allowPrivate: options.allowPrivateWebhooks, resolver: transport.resolver)
     if options.allowPrivateWebhooks {
-        runtime.logger.warning("webhooks to loopback, private and link-local addresses are allowed")
+        runtime.logger.warning("webhooks to loopback, private, link-local and other special-purpose addresses are allowed")
     }
     let firstWait = Duration.milliseconds(options.webhookBackoffMs)
     let sender = WebhookSender(attempts: options.webhookAttempts,

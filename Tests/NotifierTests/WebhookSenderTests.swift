@@ -74,6 +74,43 @@ struct WebhookSenderTests {
         #expect(delivery.method == "POST" && delivery.path == "/hook" && delivery.host == "webhook.invalid:\(port)")
     }
 
+    /// SYNTHETIC test certificates (Fixtures/tls): a CA whose key was discarded once it had
+    /// signed `webhook.pem`, a server certificate for `webhook.invalid` only.
+    static let tls = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tls")
+
+    @Test("Over https, the connection goes to the checked address while the certificate is checked against the URL's host name")
+    func httpsVerifiesHostName() async throws {
+        let receiver = try await WebhookReceiver(tls: (Self.tls.appendingPathComponent("webhook.pem").path,
+                                                       Self.tls.appendingPathComponent("webhook-key.pem").path))
+        let port = try #require(URL(string: receiver.url)?.port)
+        let loopback = try #require(IPAddress("127.0.0.1"))
+        func send(to host: String, trusting ca: String?, timeout: Duration = .seconds(2)) async throws -> Int {
+            let transport = WebhookTransport(trustedCAFile: ca)
+            let url = try #require(URL(string: "https://\(host):\(port)/hook"))
+            do {
+                let answer = try await transport.send(WebhookSender.request(Self.match, body: Data("{}".utf8), to: url,
+                                                                            secret: "synthetic-secret"),
+                                                      to: .init(url: url, host: host, address: loopback), timeout: timeout)
+                await transport.shutdown()
+                return answer.status
+            } catch {
+                await transport.shutdown()
+                throw error
+            }
+        }
+        let ca = Self.tls.appendingPathComponent("ca.pem").path
+        #expect(try await send(to: "webhook.invalid", trusting: ca, timeout: .seconds(10)) == 200)
+        #expect(receiver.deliveries.map(\.host) == ["webhook.invalid:\(port)"])
+        // HTTPClient tries to connect until the deadline, then gives the last connection error.
+        await #expect(performing: { try await send(to: "other.invalid", trusting: ca) }, throws: { error in
+            "\(error)".contains("failedToValidateHostname")  // the certificate names another host
+        })
+        await #expect(performing: { try await send(to: "webhook.invalid", trusting: nil) }, throws: { error in
+            "\(error)".contains("CERTIFICATE_VERIFY_FAILED")  // by default, only the system's roots are trusted
+        })
+        #expect(receiver.deliveries.count == 1, "no request went through either")
+    }
+
     @Test("A delivery to a name is looked up once and signed; the receiver verifies it")
     func deliversByName() async throws {
         let receiver = try await WebhookReceiver()

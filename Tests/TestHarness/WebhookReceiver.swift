@@ -24,8 +24,10 @@ public final class WebhookReceiver: Sendable {
     }
 
     /// Starts a receiver that answers the first `failFirst` requests with `failStatus`, the rest
-    /// with 200; or, given `redirect`, every request with that status and Location.
-    public init(failFirst: Int = 0, failStatus: Int = 500, redirect: (status: Int, location: String)? = nil) async throws {
+    /// with 200; or, given `redirect`, every request with that status and Location. Given
+    /// `tls` (PEM files), it speaks HTTPS.
+    public init(failFirst: Int = 0, failStatus: Int = 500, redirect: (status: Int, location: String)? = nil,
+                tls: (certificate: String, key: String)? = nil) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-webhook-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logFile = directory.appendingPathComponent("deliveries.jsonl")
@@ -34,14 +36,15 @@ public final class WebhookReceiver: Sendable {
             .appendingPathComponent("python/webhook_receiver.py").path
         process = try ServiceProcess("/usr/bin/env", ["python3", script, "--secret-file", secretFile.path, "--log", logFile.path,
                                                       "--fail-first", String(failFirst), "--fail-status", String(failStatus)]
-                                         + (redirect.map { ["--redirect-status", String($0.status), "--redirect-to", $0.location] } ?? []),
+                                         + (redirect.map { ["--redirect-status", String($0.status), "--redirect-to", $0.location] } ?? [])
+                                         + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? []),
                                      captureOutput: true)
         let deadline = ContinuousClock.now + .seconds(10)
         while process.output.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         guard let port = process.output.first?.split(separator: " ").last else {
             throw TestFailure("the webhook receiver did not start: \(process.log)")
         }
-        url = "http://127.0.0.1:\(port)/hook"
+        url = "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/hook"
     }
 
     deinit { process.signal(SIGKILL) }

@@ -2,17 +2,18 @@
 delivery's signature the way the documentation tells receivers to, and records it.
 
 Usage: python3 webhook_receiver.py --secret SECRET --log FILE [--port PORT] [--fail-first N] [--fail-status CODE]
-                                  [--redirect-status CODE --redirect-to URL]
+                                  [--redirect-status CODE --redirect-to URL] [--tls-cert FILE --tls-key FILE]
 Prints "listening <port>" once it accepts connections (on 127.0.0.1; a free port unless --port).
 Each request, whatever its method, becomes one JSON line in FILE: method, path, Host,
 headers, body, whether the signature verified, and the status answered. The first N
 requests are answered with CODE (default 500); with --redirect-status, every request is
-answered with that status and a Location of --redirect-to.
+answered with that status and a Location of --redirect-to. With --tls-cert, it speaks HTTPS.
 """
 import argparse
 import hashlib
 import hmac
 import json
+import ssl
 import sys
 import threading
 import time
@@ -39,6 +40,8 @@ def main():
     parser.add_argument("--fail-status", type=int, default=500)
     parser.add_argument("--redirect-status", type=int, default=0)
     parser.add_argument("--redirect-to", default="")
+    parser.add_argument("--tls-cert", default="")
+    parser.add_argument("--tls-key", default="")
     args = parser.parse_args()
     lock = threading.Lock()
     state = {"seen": 0}
@@ -82,6 +85,10 @@ def main():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("listening", server.server_address[1], flush=True)
     server.serve_forever()
 

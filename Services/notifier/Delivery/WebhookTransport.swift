@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -17,6 +18,8 @@ import Synchronization
 /// handshake) per delivery, which a receiver's rate allows.
 final class WebhookTransport: Service, Sendable {
     let resolver: HostResolver
+    /// Receivers' certificates are checked against the system's roots, and these (tests).
+    private let tls: TLSConfiguration
 
     /// What came back: the status, and where a redirect pointed.
     struct Answer: Sendable {
@@ -33,8 +36,12 @@ final class WebhookTransport: Service, Sendable {
 
     private let state = Mutex(State())
 
-    init(resolver: HostResolver = HostResolver()) {
+    /// `trustedCAFile`: a PEM file of roots trusted besides the system's, for tests' receivers.
+    init(resolver: HostResolver = HostResolver(), trustedCAFile: String? = nil) {
         self.resolver = resolver
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let trustedCAFile { tls.additionalTrustRoots = [.file(trustedCAFile)] }
+        self.tls = tls
     }
 
     /// Sends `request` to the destination's checked address, and returns the status without
@@ -43,7 +50,8 @@ final class WebhookTransport: Service, Sendable {
         let loops = try enter()
         let wait = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
                                           + timeout.components.attoseconds / 1_000_000_000)
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: wait, read: wait))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: wait, read: wait))
         if !destination.isLiteral { configuration.dnsOverride = [destination.host: destination.address.description] }
         let client = HTTPClient(eventLoopGroup: loops, configuration: configuration)
         let answer: Result<Answer, any Error>
