@@ -8,7 +8,8 @@ import WireProtocol
 @testable import Notifier
 
 /// The webhook sender against real HTTP receivers on loopback (`Tests/python/webhook_receiver.py`).
-@Suite("Webhook delivery: redirects, the checked address, lookups off the pool", .timeLimit(.minutes(1)))
+/// One test at a time: each starts Python receivers, which a busy two-core machine starts slowly.
+@Suite("Webhook delivery: redirects, the checked address, lookups off the pool", .serialized, .timeLimit(.minutes(1)))
 struct WebhookSenderTests {
     static let match = MatchHeader(watch: "synthetic-hook", delivery: 1, change: ChangeHeader(
         seq: 7, kind: .insert, recordID: 7, key: "doi:10.5555/synthetic.7", version: 1, status: .active,
