@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Webhooks: no redirects followed, and the connection goes to the address the policy checked.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // MARK: Shared
@@ -71,7 +75,11 @@ let package = Package(
         .executableTarget(
             name: "Notifier",
             dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             path: "Services/notifier"),
         .executableTarget(
             name: "LDNCommand",
@@ -137,7 +145,8 @@ let package = Package(
                     path: "Tests/QueryTests"),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "EvidenceStore", "TestHarness", "SyntheticData",
                                                           .product(name: "GRDB", package: "GRDB.swift")],
-                    path: "Tests/NotifierTests"),
+                    path: "Tests/NotifierTests",
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness", "CurveAuth", "ServiceKit",

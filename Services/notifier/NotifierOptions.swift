@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ServiceKit
 
 struct NotifierOptions: ParsableArguments {
@@ -35,8 +36,16 @@ struct NotifierOptions: ParsableArguments {
     @Option(help: "Dead letters in a row that pause a watch's webhook (env LDN_WEBHOOK_PAUSE_AFTER).")
     var pauseAfter = Setting.int("LDN_WEBHOOK_PAUSE_AFTER", default: 3)
 
+    @Option(help: "File with the key that seals webhook secrets in the watch database: 32 bytes in base64 on one line (env LDN_SECRETS_KEY). Default: webhook-secrets.key in --data-dir, made at first start.")
+    var secretsKey = Setting.string("LDN_SECRETS_KEY", default: "")
+
     @Flag(help: "Allow webhooks to loopback, private and link-local addresses (env LDN_WEBHOOK_ALLOW_PRIVATE=1). For tests and closed networks only.")
     var allowPrivateWebhooks = Setting.string("LDN_WEBHOOK_ALLOW_PRIVATE", default: "0") == "1"
+
+    /// The key file in effect.
+    func secretsKeyFile(_ dataDirectory: URL) -> URL {
+        secretsKey.isEmpty ? dataDirectory.appendingPathComponent(SecretSealer.fileName) : URL(fileURLWithPath: secretsKey)
+    }
 
     func validate() throws {
         guard webhookAttempts >= 1 else { throw ValidationError("--webhook-attempts must be at least 1") }

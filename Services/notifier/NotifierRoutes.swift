@@ -27,7 +27,8 @@ struct NotifierRoutes {
             throw ErrorBody(code: .invalidRequest, message: "webhook is \(webhook.utf8.count) bytes long; at most 2048 are allowed",
                             details: [ErrorDetail(field: "webhook", message: "too long")])
         }
-        let webhook = try body.webhook.map { text throws(ErrorBody) in try policy.check(text) }
+        var webhook: URL?
+        if let text = body.webhook { webhook = try await policy.check(text) }  // a lookup, off the cooperative pool
         let stream = body.stream ?? true
         guard stream || webhook != nil else {
             throw ErrorBody(code: .invalidRequest, message: "a watch needs a delivery: the stream, a webhook, or both")

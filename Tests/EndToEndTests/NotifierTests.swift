@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import GRDB
 import SyntheticData
 import TestHarness
 import Testing
@@ -135,13 +136,17 @@ struct NotifierTests {
         _ = try await set.stop()
     }
 
-    @Test("Webhooks to loopback or private addresses are refused unless allowed; only http and https; unknown watches are named")
+    @Test("Webhooks to loopback, private or other special-purpose addresses are refused unless allowed; only http and https; unknown watches are named")
     func targetPolicy() async throws {
         let set = try await LocalSet.start(["evidence-store", "notifier"])
-        for url in ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost:8080/"] {
+        for url in ["http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://localhost:8080/",
+                    "http://192.0.2.1/x", "http://198.18.0.1/x", "http://192.0.0.8/x", "http://[ff02::1]/x",
+                    "http://[64:ff9b::a9fe:a9fe]/latest", "http://[2002:7f00:1::]/x", "http://[::127.0.0.1]/x", "http://2130706433/x"] {
             let run = try await ldn(["watch", "add", "w", "--webhook", url, "--notifier", set.notifier])
-            #expect(run.status == 1 && run.stderr.contains("loopback, private or link-local"), "\(url): \(run.stderr)")
+            #expect(run.status == 1 && run.stderr.contains("not a public address"), "\(url): \(run.stderr)")
         }
+        let carried = try await ldn(["watch", "add", "w", "--webhook", "http://[64:ff9b::a9fe:a9fe]/latest", "--notifier", set.notifier])
+        #expect(carried.stderr.contains("NAT64 (64:ff9b::/96), carrying 169.254.169.254"), "\(carried.stderr)")
         let ftp = try await ldn(["watch", "add", "w", "--webhook", "ftp://example.org/x", "--notifier", set.notifier])
         #expect(ftp.stderr.contains("webhook must be an http or https URL"))
         let badName = try await ldn(["watch", "add", "no spaces", "--notifier", set.notifier])
@@ -152,4 +157,94 @@ struct NotifierTests {
         #expect(unknown.status == 1 && unknown.stderr.contains("no watch named \"nosuch\""), "\(unknown.stderr)")
         _ = try await set.stop()
     }
+
+    @Test("A webhook that answers 302 or 307 is not followed: the delivery fails, saying where it pointed, and the target gets nothing",
+          .timeLimit(.minutes(2)))
+    func redirectNotFollowed() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        // Bound to loopback only, as a service the notifier must not be turned against.
+        let target = try await WebhookReceiver()
+        var redirecting: [Int: WebhookReceiver] = [:]
+        for status in [302, 307] {
+            let receiver = try await WebhookReceiver(redirect: (status, target.url))
+            redirecting[status] = receiver
+            let added = try await ldn(["watch", "add", "hook-\(status)", "--condition", "fibromyalgia", "--webhook", receiver.url,
+                                       "--no-stream", "--notifier", set.notifier])
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        let file = try temporaryFile("fibro.jsonl", String(decoding: SyntheticRecords.record(2).jsonData, as: UTF8.self))  // fibromyalgia (synthetic)
+        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+
+        try await eventually("a dead letter for each watch") { try await watches(set).deadLetters.count == 2 }
+        let list = try await watches(set)
+        for status in [302, 307] {
+            let letter = try #require(list.deadLetters.first { $0.watch == "hook-\(status)" })
+            #expect(letter.lastStatus == status && letter.attempts == 1, "not retried: \(letter)")
+            #expect(letter.lastError == "HTTP \(status) redirect to \(target.url) refused", "\(letter.lastError)")
+            #expect(redirecting[status]?.deliveries.map(\.method) == ["POST"])
+        }
+        try await waitUntilWatchesCaughtUp(set)
+        #expect(target.deliveries.isEmpty, "neither GET nor POST reached it: \(target.deliveries.map(\.method))")
+        #expect(set.process("notifier")!.log.contains { $0.contains("webhook redirect refused") && $0.contains("status=307") })
+        let listed = try await ldn(["watch", "list", "--notifier", set.notifier])
+        #expect(listed.stdout.contains("redirect to \(target.url) refused"), "\(listed.stdout)")
+        #expect(try await set.stop()["notifier"] == 0, "a clean stop after webhooks")
+    }
+
+    @Test("After an upgrade, a watch whose secret was stored in clear still gets signed webhooks; its secret is then sealed with a key made at start",
+          .timeLimit(.minutes(2)))
+    func plaintextSecretUpgraded() async throws {
+        let set = try await LocalSet.start(extraArguments: ["notifier": notifierTestArguments])
+        let receiver = try await WebhookReceiver()
+        let added = try await ldn(["watch", "add", "fibro", "--condition", "fibromyalgia", "--webhook", receiver.url,
+                                   "--no-stream", "--notifier", set.notifier])
+        let given = try #require(secret(from: added.stdout))
+        try receiver.setSecret(given)
+        let folder = URL(fileURLWithPath: set.layout.dataDirectory("notifier"))
+        let database = folder.appendingPathComponent("notifier.sqlite").path
+        let keyFile = folder.appendingPathComponent("webhook-secrets.key")
+        #expect(try await storedSecret(database)?.hasPrefix("sealed:v1:") == true, "sealed from the start")
+        #expect(try FileManager.default.attributesOfItem(atPath: keyFile.path)[.posixPermissions] as? Int == 0o600)
+
+        // The database as a release before sealed secrets left it: the secret in clear, and no key.
+        #expect(try await set.process("notifier")!.stop() == 0)
+        try await DatabaseQueue(path: database).write { db in try db.execute(sql: "UPDATE watches SET secret = ?", arguments: [given]) }
+        try FileManager.default.removeItem(at: keyFile)
+        try await set.start("notifier")
+
+        let file = try temporaryFile("fibro.jsonl", String(decoding: SyntheticRecords.record(2).jsonData, as: UTF8.self))  // fibromyalgia (synthetic)
+        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+        try await eventually("the delivery") { receiver.deliveries.count == 1 }
+        #expect(receiver.deliveries.first?.signatureOK == true, "signed with the secret given at watch.add")
+        let column = try #require(try await storedSecret(database))
+        #expect(column.hasPrefix("sealed:v1:") && !column.contains(given), "\(column)")
+        #expect(FileManager.default.fileExists(atPath: keyFile.path), "a new key, made at start")
+        _ = try await set.stop()
+    }
+
+    @Test("--secrets-key: the operator's key file seals the secrets (none is made in the data folder); a file that holds no key stops the notifier at start")
+    func secretsKeyOption() async throws {
+        let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let keyFile = try temporaryFile("webhook-secrets.key", key + "\n")
+        let set = try await LocalSet.start(["evidence-store", "notifier"],
+                                           extraArguments: ["notifier": notifierTestArguments + ["--secrets-key", keyFile]])
+        let added = try await ldn(["watch", "add", "hook", "--webhook", "http://127.0.0.1:9/hook", "--no-stream", "--notifier", set.notifier])
+        let given = try #require(secret(from: added.stdout))
+        let folder = URL(fileURLWithPath: set.layout.dataDirectory("notifier"))
+        let column = try #require(try await storedSecret(folder.appendingPathComponent("notifier.sqlite").path))
+        #expect(column.hasPrefix("sealed:v1:") && !column.contains(given))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("webhook-secrets.key").path))
+        #expect(try await set.process("notifier")!.stop() == 0)
+
+        let notAKey = try temporaryFile("webhook-secrets.key", "not a key\n")
+        let refused = try ServiceProcess("ldn-notifier", set.layout.arguments("notifier"), environment: ["LDN_SECRETS_KEY": notAKey])
+        #expect(try await refused.waitForExit() == 1)
+        #expect(refused.log.contains { $0.contains("cannot start") && $0.contains("32 bytes in base64 on one line") }, "\(refused.log)")
+        _ = try await set.stop()
+    }
+}
+
+/// The first watch's `secret` column, read from the notifier's database file directly.
+func storedSecret(_ database: String) async throws -> String? {
+    try await DatabaseQueue(path: database).read { db in try String.fetchOne(db, sql: "SELECT secret FROM watches") }
 }

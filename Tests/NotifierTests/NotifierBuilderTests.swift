@@ -38,4 +38,27 @@ struct NotifierBuilderTests {
             }
         }
     }
+
+    @Test("It delivers a signed webhook to a receiver, then stops cleanly: every HTTP client and thread it started is shut down")
+    func webhookAndStop() async throws {
+        let layout = try ServiceLayout()
+        defer { layout.removeData() }
+        let storeOptions = try StoreOptions.parse(layout.arguments("evidence-store"))
+        let notifierOptions = try NotifierOptions.parse(layout.arguments("notifier") + ["--allow-private-webhooks"])
+        let record = try #require(RecordIntake.evaluate(SyntheticRecords.record(5).jsonData).record)
+        let receiver = try await WebhookReceiver()
+
+        try await withService("evidence-store", build: { try await makeStore(storeOptions, $0) }) { _ in
+            try await withService("notifier", build: { try await makeNotifier(notifierOptions, $0) }) { _ in
+                let added = try await request(layout.notifier, Request(type: MessageType.watchAdd, id: UUID().uuidString, body: WatchAddRequest(
+                    name: "hook", filter: EvidenceFilter(condition: record.conditions[0]), stream: false, webhook: receiver.url)))
+                try receiver.setSecret(try #require(try added.decode(WatchAddReply.self).secret))
+                _ = try await write([record], to: layout.store)
+                try await eventually("the webhook delivered") { receiver.deliveries.count == 1 }
+            }
+        }
+        #expect(receiver.deliveries.first?.signatureOK == true)
+        let key = URL(fileURLWithPath: notifierOptions.dataDir).appendingPathComponent(SecretSealer.fileName).path
+        #expect(FileManager.default.fileExists(atPath: key), "the key made at first start")
+    }
 }

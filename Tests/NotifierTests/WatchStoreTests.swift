@@ -64,7 +64,7 @@ struct WatchStoreTests {
     func earlierReleaseOpens() async throws {
         let directory = try Self.earlierReleaseDatabase()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try WatchStore(directory: directory)
+        let store = try WatchStore(directory: directory, sealer: try testSealer())
 
         let watches = try await store.all()
         #expect(watches.map(\.name) == ["synthetic-broken", "synthetic-crohns"])
@@ -88,7 +88,7 @@ struct WatchStoreTests {
     func roundTrip() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-notifier-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try WatchStore(directory: directory)
+        let store = try WatchStore(directory: directory, sealer: try testSealer())
         let watch = WatchStore.Watch(name: "synthetic-ms", filter: EvidenceFilter(condition: "ms"), stream: true, webhook: nil,
                                      secret: nil, cursor: 9, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0)
         #expect(try await store.add(watch))
@@ -111,6 +111,6 @@ struct WatchStoreTests {
         try DatabaseQueue(path: directory.appendingPathComponent(WatchStore.fileName).path).write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')")
         }
-        #expect(throws: (any Error).self) { try WatchStore(directory: directory) }
+        #expect(throws: (any Error).self) { try WatchStore(directory: directory, sealer: try testSealer()) }
     }
 }

@@ -8,7 +8,12 @@ public final class WebhookReceiver: Sendable {
     private let logFile: URL
     private let process: ServiceProcess
 
+    /// One request the receiver got, whatever its method.
     public struct Delivery: Sendable {
+        public let method: String
+        public let path: String
+        /// The Host header: the name the sender asked for, whatever address it connected to.
+        public let host: String
         public let headers: [String: String]
         public let body: [String: any Sendable]
         public let signatureOK: Bool
@@ -18,8 +23,11 @@ public final class WebhookReceiver: Sendable {
         public var deliveryID: String { headers.first { $0.key.lowercased() == "x-ldn-delivery" }?.value ?? "" }
     }
 
-    /// Starts a receiver that answers the first `failFirst` requests with `failStatus`, the rest with 200.
-    public init(failFirst: Int = 0, failStatus: Int = 500) async throws {
+    /// Starts a receiver that answers the first `failFirst` requests with `failStatus`, the rest
+    /// with 200; or, given `redirect`, every request with that status and Location. Given
+    /// `tls` (PEM files), it speaks HTTPS.
+    public init(failFirst: Int = 0, failStatus: Int = 500, redirect: (status: Int, location: String)? = nil,
+                tls: (certificate: String, key: String)? = nil) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-webhook-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logFile = directory.appendingPathComponent("deliveries.jsonl")
@@ -27,14 +35,16 @@ public final class WebhookReceiver: Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/webhook_receiver.py").path
         process = try ServiceProcess("/usr/bin/env", ["python3", script, "--secret-file", secretFile.path, "--log", logFile.path,
-                                                      "--fail-first", String(failFirst), "--fail-status", String(failStatus)],
+                                                      "--fail-first", String(failFirst), "--fail-status", String(failStatus)]
+                                         + (redirect.map { ["--redirect-status", String($0.status), "--redirect-to", $0.location] } ?? [])
+                                         + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? []),
                                      captureOutput: true)
         let deadline = ContinuousClock.now + .seconds(10)
         while process.output.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         guard let port = process.output.first?.split(separator: " ").last else {
             throw TestFailure("the webhook receiver did not start: \(process.log)")
         }
-        url = "http://127.0.0.1:\(port)/hook"
+        url = "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/hook"
     }
 
     deinit { process.signal(SIGKILL) }
@@ -48,7 +58,8 @@ public final class WebhookReceiver: Sendable {
         guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return Delivery(headers: object["headers"] as? [String: String] ?? [:],
+            return Delivery(method: object["method"] as? String ?? "", path: object["path"] as? String ?? "",
+                            host: object["host"] as? String ?? "", headers: object["headers"] as? [String: String] ?? [:],
                             body: (object["body"] as? [String: Any] ?? [:]).mapValues { "\($0)" },
                             signatureOK: object["signature_ok"] as? Bool ?? false, status: object["status"] as? Int ?? 0)
         }

@@ -1,9 +1,7 @@
+import AsyncHTTPClient
 import Crypto
 import EvidenceModel
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Client
 import Logging
 import WireProtocol
@@ -20,6 +18,7 @@ struct WebhookSender: Sendable {
     let backoff: Backoff
     let timeout: Duration
     let policy: TargetPolicy
+    let transport: WebhookTransport
 
     enum Outcome: Sendable {
         case delivered(status: Int, attempt: Int)
@@ -35,7 +34,8 @@ struct WebhookSender: Sendable {
     }
 
     /// Delivers one match, retrying until it succeeds, fails for good (a 4xx other than
-    /// 408 and 429 is not retried) or runs out of attempts. Logs a line per attempt (DEBUG when it succeeds).
+    /// 408 and 429, or a redirect, is not retried) or runs out of attempts. Logs a line per
+    /// attempt (DEBUG when it succeeds).
     func deliver(_ match: MatchHeader, body: Data, to url: URL, secret: String, logger: Logger) async -> Outcome {
         var lastStatus: Int?
         var lastError = ""
@@ -48,12 +48,23 @@ struct WebhookSender: Sendable {
                                              "record.key": "\(match.change.key)", "attempt": "\(attempt)",
                                              "request.id": "\(match.change.requestID ?? "-")"]
             do {
-                _ = try policy.check(url.absoluteString)  // the host may resolve elsewhere by now
-                let status = try await post(match, body: body, to: url, secret: secret)
-                let withStatus = metadata.merging(["status": "\(status)"]) { $1 }
+                // Looked up and checked again on every attempt (the name may point elsewhere by
+                // now); the attempt connects to the very address checked.
+                let destination = try await policy.destination(for: url)
+                let answer = try await transport.send(Self.request(match, body: body, to: url, secret: secret), to: destination,
+                                                      timeout: timeout)
+                let status = answer.status
+                let withStatus = metadata.merging(["status": "\(status)", "address": "\(destination.address)"]) { $1 }
                 if (200..<300).contains(status) {
                     logger.debug("webhook delivered", metadata: withStatus)
                     return .delivered(status: status, attempt: attempt)
+                }
+                if (300..<400).contains(status) {
+                    // Following it would send the match (or a GET) wherever the receiver says,
+                    // past the address policy: a redirect is an answer, and a failure.
+                    lastError = Self.redirectRefused(status: status, location: answer.location)
+                    logger.info("webhook redirect refused", metadata: withStatus.merging(["error": "\(lastError)"]) { $1 })
+                    return .failed(lastStatus: status, lastError: lastError, attempts: attempt)
                 }
                 (lastStatus, lastError) = (status, "HTTP \(status)")
                 logger.info("webhook refused", metadata: withStatus)
@@ -66,19 +77,28 @@ struct WebhookSender: Sendable {
         return .failed(lastStatus: lastStatus, lastError: lastError, attempts: attempts)
     }
 
-    private func post(_ match: MatchHeader, body: Data, to url: URL, secret: String) async throws -> Int {
-        var request = URLRequest(url: url, timeoutInterval: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
-        request.httpMethod = "POST"
+    /// The signed POST of one match: a new timestamp, and a signature, for each attempt.
+    static func request(_ match: MatchHeader, body: Data, to url: URL, secret: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
         let timestamp = String(Int(Date().timeIntervalSince1970))
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(match.watch, forHTTPHeaderField: "X-LDN-Watch")
-        request.setValue(String(match.change.seq), forHTTPHeaderField: "X-LDN-Sequence")
-        request.setValue("\(match.watch)-\(match.change.seq)", forHTTPHeaderField: "X-LDN-Delivery")
-        request.setValue(timestamp, forHTTPHeaderField: "X-LDN-Timestamp")
-        request.setValue(Self.signature(secret: secret, timestamp: timestamp, body: body), forHTTPHeaderField: "X-LDN-Signature")
-        request.httpBody = body
-        let (_, response) = try await URLSession.shared.data(for: request)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-LDN-Watch", value: match.watch)
+        request.headers.add(name: "X-LDN-Sequence", value: String(match.change.seq))
+        request.headers.add(name: "X-LDN-Delivery", value: "\(match.watch)-\(match.change.seq)")
+        request.headers.add(name: "X-LDN-Timestamp", value: timestamp)
+        request.headers.add(name: "X-LDN-Signature", value: Self.signature(secret: secret, timestamp: timestamp, body: body))
+        request.body = .bytes(body)
+        return request
+    }
+
+    /// The error of a 3xx answer, as it goes into a log line and a dead letter: the receiver's
+    /// Location in printable ASCII, at most 300 characters of it.
+    static func redirectRefused(status: Int, location: String?) -> String {
+        guard let location, !location.isEmpty else { return "HTTP \(status) redirect refused (no Location)" }
+        var shown = String(location.unicodeScalars.prefix(300).map { (0x20..<0x7f).contains($0.value) ? Character($0) : "?" })
+        if location.unicodeScalars.count > 300 { shown += "…" }
+        return "HTTP \(status) redirect to \(shown) refused"
     }
 
     /// The JSON body of a webhook: the match header's fields and the record.

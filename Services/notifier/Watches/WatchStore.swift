@@ -5,11 +5,13 @@ import WireProtocol
 
 /// The notifier's own database: watches, each with its cursor in the store's change log,
 /// and the dead letters. Written as watches advance, so that after a crash every watch
-/// resumes from the last change it dealt with.
+/// resumes from the last change it dealt with. Webhook secrets are kept sealed
+/// (`SecretSealer`); a `Watch` holds its secret in clear.
 final class WatchStore: Sendable {
     static let fileName = "notifier.sqlite"
     let pool: DatabasePool
     let path: String
+    private let sealer: SecretSealer
 
     struct Watch: Sendable {
         var name: String
@@ -29,7 +31,8 @@ final class WatchStore: Sendable {
         var owner: String?
     }
 
-    init(directory: URL) throws {
+    init(directory: URL, sealer: SecretSealer) throws {
+        self.sealer = sealer
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent(Self.fileName).path
         var configuration = Configuration()
@@ -44,14 +47,59 @@ final class WatchStore: Sendable {
         // The reader that ran the check holds the schema from before the migration: a
         // `SELECT *` it prepares could list old columns (GRDB issues 1453, 1500).
         pool.invalidateReadOnlyConnections()
+        try sealSecretsInClear()
+    }
+
+    /// Seals the secrets that releases before `SecretSealer` stored in clear. Not a
+    /// migration: it needs the key, which a migration must not depend on, so it runs at
+    /// every start and finds nothing to do once every secret is sealed. When it sealed some,
+    /// the file is rewritten (VACUUM) and the log emptied, so that no copy in clear stays
+    /// behind in freed space or in the write-ahead log.
+    private func sealSecretsInClear() throws {
+        let sealed = try pool.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT name, secret FROM watches WHERE secret IS NOT NULL AND secret NOT LIKE ?",
+                                        arguments: [SecretSealer.sealedPrefix + "%"])
+            for row in rows {
+                let name: String = row["name"]
+                try db.execute(sql: "UPDATE watches SET secret = ? WHERE name = ?",
+                               arguments: [try sealer.seal(row["secret"], watch: name), name])
+            }
+            return rows.count
+        }
+        guard sealed > 0 else { return }
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM")
+            try db.checkpoint(.truncate)
+        }
+    }
+
+    /// The watches whose secrets do not open with this key (sealed with another): they read
+    /// back paused, saying why.
+    func secretsThatDoNotOpen() async throws -> [String] {
+        try await all().filter { $0.secret == nil && $0.webhook != nil }.map(\.name)
+    }
+
+    /// The watch with its secret in clear. One whose secret does not open is kept paused,
+    /// saying why: a webhook without its secret cannot be signed.
+    private func unsealed(_ watch: Watch) -> Watch {
+        guard let stored = watch.secret, SecretSealer.isSealed(stored) else { return watch }
+        var watch = watch
+        do {
+            watch.secret = try sealer.unseal(stored, watch: watch.name)
+        } catch {
+            watch.secret = nil
+            watch.paused = watch.paused ?? "its webhook secret does not open with the key in \(sealer.source) (sealed with another key?); "
+                + "start the notifier with the key it was sealed with (--secrets-key), or remove the watch and add it again"
+        }
+        return watch
     }
 
     func all() async throws -> [Watch] {
-        try await pool.read { db in try Watch.order(Watch.Columns.name).fetchAll(db) }
+        try await pool.read { db in try Watch.order(Watch.Columns.name).fetchAll(db) }.map(unsealed)
     }
 
     func watch(_ name: String) async throws -> Watch? {
-        try await pool.read { db in try Watch.fetchOne(db, key: name) }
+        try await pool.read { db in try Watch.fetchOne(db, key: name) }.map(unsealed)
     }
 
     /// Who owns a watch, read at once (for the stream's socket thread, which cannot await):
@@ -69,8 +117,8 @@ final class WatchStore: Sendable {
             try db.execute(sql: """
                 INSERT INTO watches (name, filter, stream, webhook, secret, cursor, created_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [watch.name, String(decoding: WireJSON.encode(watch.filter), as: UTF8.self), watch.stream,
-                                 watch.webhook?.absoluteString, watch.secret, watch.cursor, Int64(Date().timeIntervalSince1970),
-                                 watch.owner])
+                                 watch.webhook?.absoluteString, try watch.secret.map { try sealer.seal($0, watch: watch.name) },
+                                 watch.cursor, Int64(Date().timeIntervalSince1970), watch.owner])
             return true
         }
     }
