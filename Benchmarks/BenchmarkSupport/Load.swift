@@ -7,7 +7,9 @@ import ZMQ
 extension Measure {
     /// Submits `bodies` through ingest as `ldn submit` does: batches, several in flight.
     /// Returns the records per second and each record's acknowledgement latency (ms).
-    public static func load(_ bodies: [Data], ingest: String, batchSize: Int, inFlight: Int) async throws
+    /// `security`: the CURVE client options for ingest, or none.
+    public static func load(_ bodies: [Data], ingest: String, batchSize: Int, inFlight: Int,
+                            security: [SocketOption] = []) async throws
         -> (throughput: Double, latencies: Latencies, accepted: Int) {
         let requests = stride(from: 0, to: bodies.count, by: batchSize).map { start in
             let range = start..<min(start + batchSize, bodies.count)
@@ -17,7 +19,8 @@ extension Measure {
                            body: SubmitRequest(submitter: "bench", provenance: provenance), attachments: Array(bodies[range]))
         }
         return try await onThread {
-            let connection = Connection(context: try Context(), endpoint: ingest, timeout: .seconds(30), retries: 0)
+            let connection = Connection(context: try Context(), endpoint: ingest, timeout: .seconds(30), retries: 0,
+                                        security: security)
             var samples: [Double] = []
             var accepted = 0
             samples.reserveCapacity(bodies.count)

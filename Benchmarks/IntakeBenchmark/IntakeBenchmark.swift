@@ -9,16 +9,18 @@ import TestHarness
 import WireProtocol
 import ZMQ
 
-/// End-to-end durable intake (client → ingest → store → acknowledged, full validation)
+/// End-to-end durable intake (client → ingest → store, acknowledged, full validation)
 /// against a raw SQLite baseline measured in the same run: the same rows into the same
 /// tables and indexes, WAL + synchronous=FULL, 1000-row transactions, no ZeroMQ, no validation.
+/// The end-to-end pass runs twice with identical settings, without and with CURVE on every
+/// socket, and the two are compared (`--security`).
 ///
 ///     swift build -c release && .build/release/ldn-bench-intake
 @main
 struct IntakeBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ldn-bench-intake",
-        abstract: "Measure durable intake throughput and acknowledgement latency against raw SQLite.")
+        abstract: "Measure durable intake throughput and acknowledgement latency against raw SQLite, without and with CURVE.")
 
     @Option(help: "Synthetic records to load.")
     var records = 100_000
@@ -29,8 +31,16 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Option(help: "Submit requests in flight.")
     var inFlight = 6
 
+    @Option(help: "End to end without CURVE (plain), with CURVE on every socket (curve), or both in turn (both).")
+    var security = SecurityChoice.both
+
     @Flag(help: "Only measure the per-record stages.")
     var stagesOnly = false
+
+    struct EndToEnd {
+        let throughput: Double
+        let latencies: Measure.Latencies
+    }
 
     func run() async throws {
         print("LDN intake benchmark — synthetic records (generated, not real studies)")
@@ -44,14 +54,34 @@ struct IntakeBenchmark: AsyncParsableCommand {
         let baseline = try Baseline.measure(bodies)
         print(String(format: "baseline (raw SQLite, WAL+FULL, 1000-row transactions): %.0f records/s", baseline))
 
-        let set = try await LocalSet.start(["evidence-store", "ingest"], environment: ["LDN_STATS_INTERVAL": "0"])
-        let result = try await Measure.load(bodies, ingest: set.ingest, batchSize: batchSize, inFlight: inFlight)
-        let store = try await status(set.store)
+        var results: [SecurityPass: EndToEnd] = [:]
+        for pass in security.passes {
+            results[pass] = try await endToEnd(bodies, pass: pass, baseline: baseline)
+        }
+        if let plain = results[.plain], let curve = results[.curve] {
+            let loss = (1 - curve.throughput / plain.throughput) * 100
+            print(Compare.header)
+            print(Compare.line("throughput", plain: plain.throughput, curve: curve.throughput, unit: "records/s", decimals: 0,
+                               verdict: String(format: loss >= 0 ? "(%.1f %% lost; target ≤ 15 %%) " : "(%.1f %% gained; target: lose ≤ 15 %%) ",
+                                                abs(loss)) + (loss <= 15 ? "✓" : "✗")))
+            print(Compare.line("ack latency p50", plain: plain.latencies.p50, curve: curve.latencies.p50, unit: "ms", decimals: 1))
+            print(Compare.line("ack latency p99", plain: plain.latencies.p99, curve: curve.latencies.p99, unit: "ms", decimals: 1))
+        }
+    }
+
+    /// Every record through ingest into the store, with this pass's security; prints its figures.
+    func endToEnd(_ bodies: [Data], pass: SecurityPass, baseline: Double) async throws -> EndToEnd {
+        let set = try await pass.start(["evidence-store", "ingest"], environment: ["LDN_STATS_INTERVAL": "0"])
+        let result = try await Measure.load(bodies, ingest: set.ingest, batchSize: batchSize, inFlight: inFlight,
+                                            security: try pass.client(set, to: "ingest"))
+        let store = try await status(set.store, security: try pass.admin(set, to: "evidence-store"))
         let (storeMB, ingestMB) = (Measure.peakMemoryMB(set.process("evidence-store")!.pid),
                                    Measure.peakMemoryMB(set.process("ingest")!.pid))
+        let keys = pass.keysLine(set)
         _ = try await set.stop()
 
-        print("end to end (ldn client → ingest → store, validation on, acknowledged after commit):")
+        print("end to end, \(pass.title) (ldn client → ingest → store, validation on, acknowledged after commit):")
+        print("  \(keys)")
         print(String(format: "  throughput        %.0f records/s", result.throughput))
         print(String(format: "  ratio to baseline %.1f %% (target ≥ 75 %%)", result.throughput / baseline * 100))
         print(String(format: "  ack latency       p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 < 100 ms)",
@@ -64,5 +94,6 @@ struct IntakeBenchmark: AsyncParsableCommand {
         print(result.accepted == records ? "  check             all \(records) records accepted once"
                                          : "  check FAILED      \(result.accepted) of \(records) accepted")
         if result.accepted != records { throw ExitCode(1) }
+        return EndToEnd(throughput: result.throughput, latencies: result.latencies)
     }
 }
