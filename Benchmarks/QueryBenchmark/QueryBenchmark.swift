@@ -51,14 +51,27 @@ struct QueryBenchmark: AsyncParsableCommand {
         }
         print("LDN query benchmark — synthetic records (generated, not real studies)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
-        var results: [SecurityPass: Figures] = [:]
+        var results: [SecurityPass: (figures: Figures, set: LocalSet)] = [:]
         for pass in security.passes { results[pass] = try await measure(pass) }
-        guard let plain = results[.plain], let curve = results[.curve] else { return }
-        let added = curve.filtered.p99 - plain.filtered.p99
+        guard let (plain, plainSet) = results[.plain], let (curve, curveSet) = results[.curve] else {
+            for (_, set) in results.values { _ = try await set.stop() }
+            return
+        }
+        // Both replicas again, now in alternating blocks of 100: the same moments of the machine for both.
+        let (pairedPlain, pairedCurve) = try await PairedLatency.measure(
+            .init(endpoint: plainSet.query, security: []),
+            .init(endpoint: curveSet.query, security: try SecurityPass.curve.client(curveSet, to: "query")),
+            count: requests, request: Self.filteredQuery)
+        for (_, set) in results.values { _ = try await set.stop() }
+
         print(Compare.header)
-        print(Compare.line("filtered query p99", plain: plain.filtered.p99, curve: curve.filtered.p99, unit: "ms", decimals: 3,
-                           verdict: "(target: CURVE adds ≤ 0.2 ms) " + (added <= 0.2 ? "✓" : "✗")))
-        print(Compare.line("filtered query p50", plain: plain.filtered.p50, curve: curve.filtered.p50, unit: "ms", decimals: 3))
+        print(Compare.line("filtered query p99, interleaved", plain: pairedPlain.p99, curve: pairedCurve.p99, unit: "ms",
+                           decimals: 3, verdict: Self.verdict(added: pairedCurve.p99 - pairedPlain.p99)))
+        print(Compare.line("filtered query p50, interleaved", plain: pairedPlain.p50, curve: pairedCurve.p50, unit: "ms", decimals: 3))
+        print(Compare.line("filtered query p99, pass after pass", plain: plain.filtered.p99, curve: curve.filtered.p99, unit: "ms",
+                           decimals: 3, verdict: Self.verdict(added: curve.filtered.p99 - plain.filtered.p99)))
+        print(Compare.line("filtered query p50, pass after pass", plain: plain.filtered.p50, curve: curve.filtered.p50, unit: "ms",
+                           decimals: 3))
         print(Compare.line("raw ZeroMQ round trip p99", plain: plain.raw.p99, curve: curve.raw.p99, unit: "ms", decimals: 3))
         print(Compare.line("raw ZeroMQ round trip p50", plain: plain.raw.p50, curve: curve.raw.p50, unit: "ms", decimals: 3))
         print(Compare.line("search, selective words, p99", plain: plain.selective.p99, curve: curve.selective.p99, unit: "ms"))
@@ -72,8 +85,18 @@ struct QueryBenchmark: AsyncParsableCommand {
         print(Compare.line("query peak memory", plain: plain.memoryMB, curve: curve.memoryMB, unit: "MB", decimals: 0))
     }
 
-    /// One pass: every figure with this pass's security; prints them as it goes.
-    func measure(_ pass: SecurityPass) async throws -> Figures {
+    static func verdict(added: Double) -> String { "(target: CURVE adds ≤ 0.2 ms) " + (added <= 0.2 ? "✓" : "✗") }
+
+    /// The filtered query of the latency figures: condition + design + certainty, 20 hits.
+    @Sendable static func filteredQuery(_ index: Int) -> Request {
+        let condition = ["crohns", "ms", "fibromyalgia", "crps", "chronic-pain", "long-covid"][index % 6]
+        return Request(type: MessageType.query, id: "q-\(index)", body: QueryRequest(
+            filter: EvidenceFilter(condition: condition, design: [.rct], minCertainty: .moderate), limit: 20))
+    }
+
+    /// One pass: every figure with this pass's security; prints them as it goes. Returns the
+    /// figures and the set, still running (its first replica), for the interleaved comparison.
+    func measure(_ pass: SecurityPass) async throws -> (figures: Figures, set: LocalSet) {
         print("— \(pass.title) —")
         let set = try await pass.start(["evidence-store", "ingest"], environment: ["LDN_STATS_INTERVAL": "0"])
         let keys = (query: try pass.client(set, to: "query"), ingest: try pass.client(set, to: "ingest"))
@@ -89,11 +112,7 @@ struct QueryBenchmark: AsyncParsableCommand {
         print(pass.keysLine(set))
         print(String(format: "fresh replica caught up on %d records in %.2f s (target ≤ 5 s)", records, catchUp))
 
-        let filtered = try await Measure.latencies(set.query, { index in
-            let condition = ["crohns", "ms", "fibromyalgia", "crps", "chronic-pain", "long-covid"][index % 6]
-            return Request(type: MessageType.query, id: "q-\(index)", body: QueryRequest(
-                filter: EvidenceFilter(condition: condition, design: [.rct], minCertainty: .moderate), limit: 20))
-        }, count: requests, security: keys.query)
+        let filtered = try await Measure.latencies(set.query, Self.filteredQuery, count: requests, security: keys.query)
         let raw = try await RawRoundTrip.measure(replyBytes: filtered.1, count: requests, curve: pass == .curve)
         print("latency through the real request path (one client, one request at a time):")
         print("  raw ZeroMQ round trip, \(filtered.1)-byte reply: \(raw.line)")
@@ -126,9 +145,9 @@ struct QueryBenchmark: AsyncParsableCommand {
         print(String(format: "8 concurrent clients, filtered queries: 1 replica %.0f requests/s, 2 replicas %.0f requests/s (×%.2f)",
                      one, two, two / one))
         _ = try await second.stop()
-        _ = try await set.stop()
-        return Figures(load: load.throughput, catchUp: catchUp, memoryMB: memory, raw: raw, filtered: filtered.0,
-                       selective: selective.0, broad: broad.0, summary: summary.0, fresh: fresh, oneReplica: one, twoReplicas: two)
+        return (Figures(load: load.throughput, catchUp: catchUp, memoryMB: memory, raw: raw, filtered: filtered.0,
+                        selective: selective.0, broad: broad.0, summary: summary.0, fresh: fresh, oneReplica: one, twoReplicas: two),
+                set)
     }
 
     /// Waits until the replica at `endpoint` has applied all the store holds (asking both as admin with keys).
