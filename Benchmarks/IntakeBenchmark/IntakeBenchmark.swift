@@ -40,6 +40,8 @@ struct IntakeBenchmark: AsyncParsableCommand {
     struct EndToEnd {
         let throughput: Double
         let latencies: Measure.Latencies
+        /// CPU per record, µs: the store, ingest and the client (this process during the load).
+        let cpu: (store: Double, ingest: Double, client: Double)
     }
 
     func run() async throws {
@@ -66,17 +68,24 @@ struct IntakeBenchmark: AsyncParsableCommand {
                                                 abs(loss)) + (loss <= 15 ? "✓" : "✗")))
             print(Compare.line("ack latency p50", plain: plain.latencies.p50, curve: curve.latencies.p50, unit: "ms", decimals: 1))
             print(Compare.line("ack latency p99", plain: plain.latencies.p99, curve: curve.latencies.p99, unit: "ms", decimals: 1))
+            print(Compare.line("CPU per record, store", plain: plain.cpu.store, curve: curve.cpu.store, unit: "µs", decimals: 1))
+            print(Compare.line("CPU per record, ingest", plain: plain.cpu.ingest, curve: curve.cpu.ingest, unit: "µs", decimals: 1))
+            print(Compare.line("CPU per record, client", plain: plain.cpu.client, curve: curve.cpu.client, unit: "µs", decimals: 1))
         }
     }
 
     /// Every record through ingest into the store, with this pass's security; prints its figures.
     func endToEnd(_ bodies: [Data], pass: SecurityPass, baseline: Double) async throws -> EndToEnd {
         let set = try await pass.start(["evidence-store", "ingest"], environment: ["LDN_STATS_INTERVAL": "0"])
+        let (storePID, ingestPID) = (set.process("evidence-store")!.pid, set.process("ingest")!.pid)
+        let cpuBefore = (Measure.cpuSeconds(storePID), Measure.cpuSeconds(ingestPID), Measure.ownCPUSeconds())
         let result = try await Measure.load(bodies, ingest: set.ingest, batchSize: batchSize, inFlight: inFlight,
                                             security: try pass.client(set, to: "ingest"))
+        let perRecord = 1e6 / Double(records)
+        let cpu = ((Measure.cpuSeconds(storePID) - cpuBefore.0) * perRecord, (Measure.cpuSeconds(ingestPID) - cpuBefore.1) * perRecord,
+                   (Measure.ownCPUSeconds() - cpuBefore.2) * perRecord)
         let store = try await status(set.store, security: try pass.admin(set, to: "evidence-store"))
-        let (storeMB, ingestMB) = (Measure.peakMemoryMB(set.process("evidence-store")!.pid),
-                                   Measure.peakMemoryMB(set.process("ingest")!.pid))
+        let (storeMB, ingestMB) = (Measure.peakMemoryMB(storePID), Measure.peakMemoryMB(ingestPID))
         let keys = pass.keysLine(set)
         _ = try await set.stop()
 
@@ -91,9 +100,10 @@ struct IntakeBenchmark: AsyncParsableCommand {
               + String(format: "%.0f records per commit over %d commits", store.gauges?["mean_batch_size"] ?? 0,
                        store.counters["commit_batches"] ?? 0))
         print(String(format: "  peak memory       store %.0f MB, ingest %.0f MB", storeMB, ingestMB))
+        print(String(format: "  CPU per record    store %.1f µs, ingest %.1f µs, client %.1f µs (every thread)", cpu.0, cpu.1, cpu.2))
         print(result.accepted == records ? "  check             all \(records) records accepted once"
                                          : "  check FAILED      \(result.accepted) of \(records) accepted")
         if result.accepted != records { throw ExitCode(1) }
-        return EndToEnd(throughput: result.throughput, latencies: result.latencies)
+        return EndToEnd(throughput: result.throughput, latencies: result.latencies, cpu: cpu)
     }
 }

@@ -66,10 +66,15 @@ struct NotifyBenchmark: AsyncParsableCommand {
         subscriber.reset()
 
         let range = warmUp..<(warmUp + rate * seconds)
+        let services = ["evidence-store", "ingest", "notifier"]
+        let cpuBefore = services.map { Measure.cpuSeconds(set.process($0)!.pid) }
         let sent = try await PacedLoad.run(range: range, rate: rate, batchSize: batchSize, ingest: set.ingest, security: ingest)
         let expected = range.reduce(0) { total, n in total + Self.matchingWatches(n, of: watches) }
         let received = await subscriber.waitForMatches(expected, idle: .seconds(5))
         let result = subscriber.stop()
+        let cpu = zip(services, cpuBefore).map { service, before in
+            service + String(format: " %.0f µs", (Measure.cpuSeconds(set.process(service)!.pid) - before) * 1e6 / Double(range.count))
+        }
 
         print(pass.keysLine(set))
         print(String(format: "steady load: %d records in %.1f s (%.0f records/s, target %d), batches of %d",
@@ -84,6 +89,7 @@ struct NotifyBenchmark: AsyncParsableCommand {
         print("notifier: \(status.counters["stream.dropped"] ?? 0) stream messages dropped, "
               + "\(status.counters["stream.refused"] ?? 0) subscriptions refused; "
               + String(format: "peak memory %.0f MB", Measure.peakMemoryMB(set.process("notifier")!.pid)))
+        print("CPU per record under the steady load (every thread): " + cpu.joined(separator: ", "))
         _ = try await set.stop()
         if received == 0 { throw TestFailure("no match reached the subscriber: nothing was measured") }
         return result
