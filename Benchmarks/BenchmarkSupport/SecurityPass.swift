@@ -6,15 +6,18 @@ import WireProtocol
 import ZMQ
 
 /// `--security`: which passes a benchmark runs. `both` runs the same settings twice in one
-/// run, without and then with CURVE on every socket, and compares the two (issue 14).
+/// run, without and then with CURVE on every socket, and compares the two (issue 14);
+/// `curve-first` does the same in the other order, to tell an order effect from CURVE's.
 public enum SecurityChoice: String, CaseIterable, ExpressibleByArgument, Sendable {
     case both, plain, curve
+    case curveFirst = "curve-first"
 
     public var passes: [SecurityPass] {
         switch self {
         case .both: [.plain, .curve]
         case .plain: [.plain]
         case .curve: [.curve]
+        case .curveFirst: [.curve, .plain]
         }
     }
 }

@@ -31,7 +31,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
     @Option(help: "Submit requests in flight.")
     var inFlight = 6
 
-    @Option(help: "End to end without CURVE (plain), with CURVE on every socket (curve), or both in turn (both).")
+    @Option(help: "End to end without CURVE (plain), with CURVE on every socket (curve), or both in turn (both; curve-first: the other order).")
     var security = SecurityChoice.both
 
     @Flag(help: "Only measure the per-record stages.")

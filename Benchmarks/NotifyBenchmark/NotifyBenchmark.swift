@@ -33,7 +33,7 @@ struct NotifyBenchmark: AsyncParsableCommand {
     @Option(help: "Records per submit request.")
     var batchSize = 10
 
-    @Option(help: "Without CURVE (plain), with CURVE on every socket (curve), or both in turn (both).")
+    @Option(help: "Without CURVE (plain), with CURVE on every socket (curve), or both in turn (both; curve-first: the other order).")
     var security = SecurityChoice.both
 
     func run() async throws {

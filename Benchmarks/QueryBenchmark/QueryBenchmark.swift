@@ -31,7 +31,7 @@ struct QueryBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds per throughput measurement.")
     var seconds = 5.0
 
-    @Option(help: "Without CURVE (plain), with CURVE on every socket (curve), or both in turn (both).")
+    @Option(help: "Without CURVE (plain), with CURVE on every socket (curve), or both in turn (both; curve-first: the other order).")
     var security = SecurityChoice.both
 
     @Option(help: "Only write the synthetic records as JSON Lines to this file, for trying things by hand.")
