@@ -102,7 +102,8 @@ struct IntakeBenchmark: AsyncParsableCommand {
         print(String(format: "  peak memory       store %.0f MB, ingest %.0f MB", storeMB, ingestMB))
         print(String(format: "  CPU per record    store %.1f µs, ingest %.1f µs, client %.1f µs (every thread)", cpu.0, cpu.1, cpu.2))
         print(result.accepted == records ? "  check             all \(records) records accepted once"
-                                         : "  check FAILED      \(result.accepted) of \(records) accepted")
+                                         : "  check FAILED      \(result.accepted) of \(records) accepted"
+                                           + (result.firstError.map { "; first error reply: \($0)" } ?? ""))
         if result.accepted != records { throw ExitCode(1) }
         return EndToEnd(throughput: result.throughput, latencies: result.latencies, cpu: cpu)
     }
