@@ -91,7 +91,8 @@ let package = Package(
 
         // MARK: Benchmarks
         .target(name: "SyntheticData", dependencies: ["EvidenceModel"], path: "Benchmarks/SyntheticData"),
-        .target(name: "BenchmarkSupport", dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData"],
+        .target(name: "BenchmarkSupport", dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "TestHarness", "CurveAuth",
+                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "IntakeBenchmark",

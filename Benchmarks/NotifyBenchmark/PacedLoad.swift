@@ -9,11 +9,13 @@ import ZMQ
 /// records every `batchSize / rate` seconds, on schedule (a late request does not shift the
 /// ones after it).
 enum PacedLoad {
-    /// Returns how long the load took.
-    static func run(range: Range<Int>, rate: Int, batchSize: Int, ingest: String) async throws -> Duration {
+    /// Returns how long the load took. `security`: the CURVE client options for ingest, or none.
+    static func run(range: Range<Int>, rate: Int, batchSize: Int, ingest: String,
+                    security: [SocketOption] = []) async throws -> Duration {
         let bodies = range.map { SyntheticRecords.record($0).jsonData }
         return try await Measure.onThread {
-            let connection = Connection(context: try Context(), endpoint: ingest, timeout: .seconds(10), retries: 0)
+            let connection = Connection(context: try Context(), endpoint: ingest, timeout: .seconds(10), retries: 0,
+                                        security: security)
             let interval = Duration.seconds(Double(batchSize) / Double(rate))
             let clock = ContinuousClock(), started = clock.now
             for (number, start) in stride(from: 0, to: bodies.count, by: batchSize).enumerated() {

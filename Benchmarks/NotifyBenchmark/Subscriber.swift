@@ -6,7 +6,8 @@ import ZMQ
 
 /// Two SUB sockets on a thread of their own: one on the store's change feed (the raw
 /// baseline), one on the notifier's stream subscribed to every watch, as `ldn watch follow`
-/// is. Records when each change and each match arrives.
+/// is. Records when each change and each match arrives. Each socket gets the CURVE client
+/// options of its publisher (none for plaintext).
 final class Subscriber: Sendable {
     struct Result {
         /// Store commit to receipt on the feed, ms.
@@ -27,13 +28,14 @@ final class Subscriber: Sendable {
     private let done = Mutex<CheckedContinuation<Void, Never>?>(nil)
     private let finished = Atomic<Bool>(false)
 
-    init(feed: String, stream: String, watches: [String]) throws {
+    init(feed: String, feedSecurity: [SocketOption], stream: String, streamSecurity: [SocketOption], watches: [String]) throws {
         let context = try Context()
         let feedSocket = try context.socket(.sub)
-        try feedSocket.set([.linger(milliseconds: 0), .receiveHighWaterMark(0), .subscribe(Data("all".utf8))])
+        try feedSocket.set([.linger(milliseconds: 0), .receiveHighWaterMark(0), .subscribe(Data("all".utf8))] + feedSecurity)
         try feedSocket.connect(feed)
         let streamSocket = try context.socket(.sub)
-        try streamSocket.set([.linger(milliseconds: 0), .receiveHighWaterMark(0)] + watches.map { .subscribe(WatchName.topic($0)) })
+        try streamSocket.set([.linger(milliseconds: 0), .receiveHighWaterMark(0)] + streamSecurity
+                             + watches.map { .subscribe(WatchName.topic($0)) })
         try streamSocket.connect(stream)
         nonisolated(unsafe) let sockets = (feedSocket, streamSocket)  // handed to the thread, used only there
         Thread { [self] in receive(feed: sockets.0, stream: sockets.1) }.start()

@@ -7,8 +7,8 @@ import ZMQ
 
 /// Clients sending filtered queries as fast as answers come, spread over the replicas.
 enum ReadLoad {
-    /// Answers per second, all clients together.
-    static func run(endpoints: [String], clients: Int, seconds: Double) async throws -> Double {
+    /// Answers per second, all clients together. `security`: the CURVE client options, or none.
+    static func run(endpoints: [String], clients: Int, seconds: Double, security: [SocketOption] = []) async throws -> Double {
         let answered = Counter()
         let deadline = ContinuousClock.now + .seconds(seconds)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -16,7 +16,8 @@ enum ReadLoad {
                 let endpoint = endpoints[client % endpoints.count]
                 group.addTask {
                     try await Measure.onThread {
-                        let connection = Connection(context: try Context(), endpoint: endpoint, timeout: .seconds(10), retries: 0)
+                        let connection = Connection(context: try Context(), endpoint: endpoint, timeout: .seconds(10), retries: 0,
+                                                    security: security)
                         var index = 0
                         while ContinuousClock.now < deadline {
                             let condition = ["crohns", "ms", "fibromyalgia", "crps"][(client + index) % 4]

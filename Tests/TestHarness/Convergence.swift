@@ -1,12 +1,16 @@
 import Foundation
 import WireProtocol
+import ZMQ
 
 /// Waits until a follower (query replica) has applied everything the store has committed.
-public func waitUntilCaughtUp(_ follower: String, store: String, timeout: Duration = .seconds(60)) async throws -> StatusReply {
+/// `security`: the CURVE client options for each, when the services run with keys.
+public func waitUntilCaughtUp(_ follower: String, store: String, timeout: Duration = .seconds(60),
+                              security: (follower: [SocketOption], store: [SocketOption]) = ([], [])) async throws -> StatusReply {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        let head = try await status(store).sequence?.head ?? 0
-        if let replica = try? await status(follower), let applied = replica.sequence?.applied, applied >= head, head > 0 {
+        let head = try await status(store, security: security.store).sequence?.head ?? 0
+        if let replica = try? await status(follower, security: security.follower), let applied = replica.sequence?.applied,
+           applied >= head, head > 0 {
             return replica
         }
         try await Task.sleep(for: .milliseconds(50))
