@@ -2,9 +2,11 @@
 # Tests the docker-compose deployment for real, on this machine: installs what it lacks
 # (docker.io, docker-compose, debootstrap), starts dockerd if none runs (and stops the one it
 # started), makes the local base image if missing (cached by name), builds the runtime image
-# from release binaries built here, then runs the set and checks it: health, a load through
-# the published ingest ports, a summary, two query replicas agreeing, a killed store losing
-# nothing, and one request id in the logs of ingest, store and query. Cleans up at the end.
+# from release binaries built here, then runs the set, with CURVE keys on every socket, and
+# checks it: health, a load through the published ingest ports, a summary, the security a
+# user relies on (a plaintext client refused, a reader key refused a submit and the store,
+# provenance naming the key), two query replicas agreeing, a killed store losing nothing,
+# and one request id in the logs of ingest, store and query. Cleans up at the end.
 # Prints each step and its time. Run as root (docker). Used by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,11 +96,11 @@ DOCKER_BUILDKIT=1 docker build -q -f deploy/Dockerfile --target prebuilt \
     --build-arg RUNTIME_IMAGE="$base" -t "$image" "$work/context"
 export LDN_IMAGE="$image" LDN_LOG_LEVEL=debug LDN_STATS_INTERVAL=5
 
-wait_healthy() {  # every container of the project healthy, within 120 s
+wait_healthy() {  # every long-running container of the project healthy, within 120 s
     local states=""
     for _ in $(seq 1 240); do
         states="$(docker ps -a --filter "label=com.docker.compose.project=$project" \
-            --format '{{.Names}} {{.Status}}' | grep -v "_seed_" || true)"
+            --format '{{.Names}} {{.Status}}' | grep -v -e "_seed_" -e "_keys_" || true)"
         if [ -n "$states" ] && ! grep -qv "(healthy)" <<< "$states"; then echo "$states"; return 0; fi
         sleep 0.5
     done
@@ -106,17 +108,24 @@ wait_healthy() {  # every container of the project healthy, within 120 s
     fail "not every service became healthy"
 }
 
-step "docker-compose up; every service healthy; the store's ports are not published"
+step "docker-compose up (the keys service makes the keys); every service healthy; the store's ports are not published"
 "${compose[@]}" up -d --no-build
 wait_healthy
 published="$(docker ps --filter "label=com.docker.compose.project=$project" \
     --filter "label=com.docker.compose.service=evidence-store" --format '{{.Ports}}')"
 if grep -q -- "->" <<< "$published"; then fail "the store's ports are published on the host: $published"; fi
+# The host-side ldn uses admin's key and the public services' keys, copied out of the keys
+# volume as docs/DEPLOY.md shows an operator.
+mkdir -m 0700 "$work/keys"
+"${compose[@]}" run --rm -T keys tar -C /keys -c admin.key_secret ingest.key query.key notifier.key | tar -x -C "$work/keys"
+export LDN_KEYS="$work/keys" LDN_IDENTITY=admin
 
 step "load the bundled dataset through the published ingest ports"
 trace="ci-trace-$RANDOM$RANDOM"
 ingests="tcp://127.0.0.1:5550,tcp://127.0.0.1:5551,tcp://127.0.0.1:5552"
-"$ldn" submit data/ldn-evidence.jsonl --ingest "$ingests" --request-id "$trace" | tee "$work/load.txt"
+# It claims to be someone else: provenance must name the key instead (checked below).
+"$ldn" submit data/ldn-evidence.jsonl --ingest "$ingests" --request-id "$trace" --submitter "someone-else@ci" \
+    | tee "$work/load.txt"
 grep -q "24 accepted" "$work/load.txt" || fail "the dataset was not accepted"
 
 query_port() { "${compose[@]}" port --index="$1" query 5570 | sed 's/.*://'; }
@@ -136,34 +145,70 @@ step "summary from the query service"
 until_equal 60 5 studies 1 || fail "query does not answer 5 Crohn's disease studies"
 "$ldn" summary crohns --query "tcp://127.0.0.1:$(query_port 1)" | head -4
 
-step "scale query to 2; both replicas answer the same"
+records() {  # the store is internal: ask it from inside its container, as admin
+    "${compose[@]}" exec -T evidence-store ldn status --service evidence-store --identity admin --json | python3 -c '
+import json, sys; print(json.load(sys.stdin)[0]["status"]["counters"]["records"])'; }
+# A record to submit (SYNTHETIC, labelled, removed with the deployment).
+printf '%s\n' '{"title":"SYNTHETIC compose-test record, not a real study","year":2026,"conditions":["crohns"],"design":"other","source":"synthetic (deploy/test-compose.sh)"}' > "$work/synthetic.jsonl"
+refused() {  # refused STATUS TEXT COMMAND…: COMMAND must exit STATUS within 5 s, saying TEXT
+    local want=$1 text=$2 started=$SECONDS status=0; shift 2
+    "$@" > "$work/refused.txt" 2>&1 || status=$?
+    sed 's/^/    /' "$work/refused.txt"
+    [ $status -eq "$want" ] || fail "expected exit status $want, got $status"
+    grep -q -- "$text" "$work/refused.txt" || fail "the refusal does not say \"$text\""
+    [ $((SECONDS - started)) -lt 5 ] || fail "the refusal took $((SECONDS - started)) s: a timeout, not a refusal"
+}
+
+step "security: a plaintext client is refused; a reader key can neither submit nor reach the store; provenance names the key"
+ingest_port="$("${compose[@]}" port ingest 5550 | sed 's/.*://')"
+refused 1 "requires CURVE keys" env -u LDN_KEYS -u LDN_IDENTITY \
+    "$ldn" submit "$work/synthetic.jsonl" --ingest "tcp://127.0.0.1:$ingest_port" --timeout 5
+# A reader, added as docs/DEPLOY.md shows: its key on the allow-list, SIGHUP, its bundle copied out.
+"${compose[@]}" run --rm -T keys ldn keys add ci-reader --role reader --bundle /keys/bundles/ci-reader
+"${compose[@]}" kill -s HUP evidence-store ingest query notifier
+"${compose[@]}" run --rm -T keys tar -C /keys/bundles -c ci-reader | tar -x -C "$work"
+"${compose[@]}" run --rm -T keys rm -r /keys/bundles/ci-reader
+reader=(env LDN_KEYS="$work/ci-reader" LDN_IDENTITY=ci-reader "$ldn")
+[ ! -e "$work/ci-reader/evidence-store.key" ] || fail "the reader's bundle holds the store's key"
+# The reload is asynchronous: wait until ingest admits the reader's key.
+reader_admitted() { "${reader[@]}" status --service ingest --ingest "tcp://127.0.0.1:$ingest_port" > /dev/null && echo yes; }
+until_equal 20 yes reader_admitted || fail "ingest did not admit the reader's key after SIGHUP"
+refused 1 "needs the submitter role" "${reader[@]}" submit "$work/synthetic.jsonl" --ingest "tcp://127.0.0.1:$ingest_port"
+"${reader[@]}" summary crohns --query "tcp://127.0.0.1:$(query_port 1)" > /dev/null || fail "the reader cannot read"
+refused 2 "refused" "${compose[@]}" exec -T evidence-store \
+    ldn status --service evidence-store --identity ci-reader --timeout 4
+[ "$(records)" = 24 ] || fail "the store holds $(records) records after the refused submits, not 24"
+"$ldn" get pmid:17222320 --query "tcp://127.0.0.1:$(query_port 1)" > "$work/get.txt"
+grep -q "submitted by admin" "$work/get.txt" || fail "provenance does not name the key (admin): $(grep provenance "$work/get.txt")"
+grep provenance "$work/get.txt"
+
+step "scale query to 2; both replicas answer the same; the keys service keeps the keys"
 "${compose[@]}" up -d --no-build --scale query=2
 wait_healthy > /dev/null
 until_equal 60 5 studies 2 || fail "the second replica did not catch up"
 [ "$(summary 1)" = "$(summary 2)" ] || fail "the two replicas answer differently"
 echo "compose-test: replicas on ports $(query_port 1) and $(query_port 2) agree"
+"${compose[@]}" logs --no-color keys | grep -q "already holds the keys" || fail "the keys service did not keep the keys"
 
 step "kill the store; restart it; nothing acknowledged is lost; replicas catch up"
 "${compose[@]}" kill evidence-store
 "${compose[@]}" up -d --no-build evidence-store
 wait_healthy > /dev/null
-records() {  # the store is internal: ask it from inside its container
-    "${compose[@]}" exec -T evidence-store ldn status --service evidence-store --json | python3 -c '
-import json, sys; print(json.load(sys.stdin)[0]["status"]["counters"]["records"])'; }
 [ "$(records)" = 24 ] || fail "the store holds $(records) records after the restart, not 24"
-# A new change after the restart (SYNTHETIC, labelled, removed with the deployment).
-printf '%s\n' '{"title":"SYNTHETIC compose-test record, not a real study","year":2026,"conditions":["crohns"],"design":"other","source":"synthetic (deploy/test-compose.sh)"}' > "$work/synthetic.jsonl"
+# A new change after the restart.
 "$ldn" submit "$work/synthetic.jsonl" --ingest "$ingests" --request-id "$trace-after" > "$work/after.txt"
 grep -q "1 accepted" "$work/after.txt" || fail "a record submitted after the restart was not accepted: $(cat "$work/after.txt")"
 for replica in 1 2; do until_equal 60 6 studies "$replica" || fail "replica $replica did not catch up after the restart"; done
 echo "compose-test: store holds $(records) records; both replicas show 6 Crohn's disease studies"
 
-step "one request id in the logs of ingest, store and query"
+step "one request id in the logs of ingest, store and query; ingest names the caller"
 "${compose[@]}" logs --no-color > "$work/logs.txt"
 for service in ingest evidence-store query; do  # docker-compose prefixes lines with "service_N  |"
     grep "$trace" "$work/logs.txt" | grep -c "^${service}_[0-9]" > /dev/null || fail "no $service log line carries $trace"
 done
 for service in ingest evidence-store query; do grep "$trace" "$work/logs.txt" | grep "^${service}_[0-9]" | head -2; done
+grep "$trace" "$work/logs.txt" | grep "^ingest_[0-9]" | grep -q "identity=admin" \
+    || fail "no ingest log line about the load names its caller (identity=admin)"
 
 step "docker-compose down -v"
 "${compose[@]}" --profile seed down -v --remove-orphans
