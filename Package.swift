@@ -74,7 +74,7 @@ let package = Package(
                           path: "Services/query"),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ServiceKit", "Client", "Replication", "CurveAuth", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),

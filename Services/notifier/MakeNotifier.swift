@@ -12,7 +12,7 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     let unopened = try await watches.secretsThatDoNotOpen()
     if !unopened.isEmpty {
         runtime.logger.error("webhook secrets do not open with this key; those watches stay paused",
-                             metadata: ["watches": "\(unopened.joined(separator: ","))", "key": "\(options.secretsKeyFile(dataDirectory).path)"])
+                             metadata: ["watches": "\(unopened.joined(separator: ","))", "key": "\(watches.sealerSource)"])
     }
     let registry = WorkerRegistry()
     let buffer = ChangeBuffer { registry.wakeAll() }
@@ -61,11 +61,16 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     return [transport, store, stream, follower, Dispatcher(context: context, grace: .milliseconds(options.streamGraceMs)), server]
 }
 
-/// The key that seals webhook secrets: `--secrets-key`, else `webhook-secrets.key` in the data
-/// folder, made at first start. A key beside the database still keeps the secrets out of
-/// copies of the database file alone (backups, dumps); a key kept elsewhere keeps them out
-/// of copies of the whole folder too.
+/// The key that seals webhook secrets: `--secrets-key`, else `webhook-secrets.key` in the
+/// deployment's key folder (`ldn keys init` makes it), else in the data folder, made at first
+/// start. A key beside the database still keeps the secrets out of copies of the database
+/// file alone (backups, dumps); a key kept elsewhere keeps them out of copies of the whole
+/// folder too.
 private func secretsSealer(_ options: NotifierOptions, dataDirectory: URL, _ runtime: ServiceRuntime) throws -> SecretSealer {
+    if options.secretsKey.isEmpty, let keys = runtime.security.keys,
+       FileManager.default.fileExists(atPath: keys.webhookSecretsKeyURL.path) {
+        return try SecretSealer(keyFile: keys.webhookSecretsKeyURL)
+    }
     let file = options.secretsKeyFile(dataDirectory)
     if options.secretsKey.isEmpty && !FileManager.default.fileExists(atPath: file.path) {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)

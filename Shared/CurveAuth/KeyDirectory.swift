@@ -9,6 +9,7 @@ import WireProtocol
 ///     query.key(_secret)
 ///     notifier.key(_secret)
 ///     admin.key(_secret)            the first client identity
+///     webhook-secrets.key           the notifier's key for webhook secrets at rest
 ///
 /// A client needs only its own `NAME.key_secret` and the public `SERVICE.key` of each service
 /// it talks to; `ldn keys add` can put exactly those in a folder of their own to hand over.
@@ -26,6 +27,7 @@ public struct KeyDirectory: Sendable {
     public static let allowListName = "allow-list"
 
     public var allowListURL: URL { url.appending(path: Self.allowListName) }
+    public var webhookSecretsKeyURL: URL { url.appending(path: "webhook-secrets.key") }
     public func publicFile(_ name: String) -> URL { url.appending(path: "\(name).key") }
     public func secretFile(_ name: String) -> URL { url.appending(path: "\(name).key_secret") }
 
@@ -87,6 +89,7 @@ public struct KeyDirectory: Sendable {
             if !roles.isEmpty { lines.append(AllowList.Entry(publicKey: certificate.publicKey, name: name, roles: roles).line) }
         }
         try directory.writeAllowList(lines)
+        try SecretKeyFile.generate(to: directory.webhookSecretsKeyURL)
         return directory
     }
 

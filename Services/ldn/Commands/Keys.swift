@@ -45,7 +45,8 @@ struct KeysInit: ParsableCommand {
             print("  \(name).key, \(name).key_secret")
         }
         print("  \(KeyDirectory.allowListName)  (\(try AllowList.read(from: directory.allowListURL).entries.count) identities)")
-        print("Start each service with --keys \(folder) (env LDN_KEYS); use ldn with --keys \(folder) --identity admin.")
+        print("  webhook-secrets.key  (the notifier seals webhook secrets with it)")
+        print("Start each service with --keys \(folder) (env LDN_KEYS); run ldn commands with --keys \(folder) --identity admin.")
     }
 }
 
@@ -87,7 +88,7 @@ struct KeysAdd: ParsableCommand {
                 try CurveCertificate(name: service, publicKey: try directory.publicKey(of: service), secretKey: nil).write(to: target)
             }
             print("wrote \(bundle): \(name).key_secret and the public keys of ingest, query and notifier; "
-                  + "hand it over privately and use it with ldn --keys \(bundle).")
+                  + "hand it over privately; its owner runs ldn commands with --keys \(bundle).")
         }
         print("Services take the new list on SIGHUP.")
     }

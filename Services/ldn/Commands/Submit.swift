@@ -121,7 +121,7 @@ struct Submit: ParsableCommand {
         progress.finish()
         if let failure {
             let exit = exitForFailure(failure, service: .ingest, keys: connection.keys)
-            StoppedLoad(records: records, sent: sendable, results: results).print()
+            StoppedLoad(records: records, sent: sendable, results: results, refusedKey: failure.isRefusedKey).print()
             throw exit
         }
 

@@ -81,3 +81,14 @@ extension ExitCode {
     /// A service could not be reached or a file could not be read.
     static let unreachable = ExitCode(2)
 }
+
+extension ClientError {
+    /// Refused for the key it was sent with: not admitted, or without the role.
+    var isRefusedKey: Bool {
+        switch self {
+        case .handshakeRefused: true
+        case .service(let body): body.code == .forbidden
+        default: false
+        }
+    }
+}

@@ -9,12 +9,16 @@ struct StoppedLoad {
     /// The records sent (or meant to be sent), in file order.
     let sent: [Int]
     let results: [RecordResult?]
+    /// The load was refused for its key (not on the allow-list, or without the role), not
+    /// stopped by a set that is down: waiting for the set will not help.
+    var refusedKey = false
 
     func print() {
         let answered = sent.filter { results[$0] != nil }
         guard !answered.isEmpty else {
             Output.error("nothing was stored: none of the \(sent.count) records was confirmed. "
-                         + "Run the same command again once the set is up.")
+                         + (refusedKey ? "Run the same command again with a key that may submit."
+                                       : "Run the same command again once the set is up."))
             return
         }
         let counts = RecordOutcome.countsText { outcome in answered.count { results[$0]?.outcome == outcome } }

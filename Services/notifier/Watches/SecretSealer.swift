@@ -1,4 +1,5 @@
 import Crypto
+import CurveAuth
 import Foundation
 
 /// Seals webhook secrets for the notifier's database (ChaChaPoly-IETF, a 256-bit key), so
@@ -6,8 +7,8 @@ import Foundation
 /// out the secrets that sign webhooks. Each sealed secret is bound to its watch's name: a
 /// secret moved to another row does not open.
 ///
-/// The key file holds the key in base64 on one line; `generate(to:)` writes one (mode 0600,
-/// never over an existing file) and `init(keyFile:)` reads it.
+/// The key file holds the key in base64 on one line (`SecretKeyFile`); `ldn keys init` puts
+/// one in a deployment's key folder.
 struct SecretSealer: Sendable {
     /// The key file's name: in a deployment's key folder, or in the notifier's data folder.
     static let fileName = "webhook-secrets.key"
@@ -30,33 +31,12 @@ struct SecretSealer: Sendable {
     }
 
     init(keyFile: URL) throws {
-        let text: String
-        do {
-            text = try String(contentsOf: keyFile, encoding: .utf8)
-        } catch {
-            throw Failure(description: "cannot read the webhook secrets key \(keyFile.path): \(error.localizedDescription)")
-        }
-        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-            throw Failure(description: "\(keyFile.path) does not hold a webhook secrets key: 32 bytes in base64 on one line")
-        }
-        self.init(key: SymmetricKey(data: bytes), source: keyFile.path)
+        self.init(key: SymmetricKey(data: try SecretKeyFile.read(keyFile)), source: keyFile.path)
     }
 
-    /// Writes a new random key to `file`, readable by its owner only. Refuses to replace a
-    /// file already there: the secrets sealed with that key would no longer open.
+    /// Writes a new random key to `file` (`SecretKeyFile`: mode 0600, never over an existing file).
     static func generate(to file: URL) throws {
-        let line = Data((SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString() + "\n").utf8)
-        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw Failure(description: "cannot create the webhook secrets key \(file.path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(descriptor) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(file.path)
-            throw Failure(description: "cannot write the webhook secrets key \(file.path): \(reason)")
-        }
+        try SecretKeyFile.generate(to: file)
     }
 
     static func isSealed(_ stored: String) -> Bool { stored.hasPrefix(sealedPrefix) }

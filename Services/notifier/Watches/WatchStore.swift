@@ -12,6 +12,8 @@ final class WatchStore: Sendable {
     let pool: DatabasePool
     let path: String
     private let sealer: SecretSealer
+    /// Where the sealing key came from, for messages.
+    var sealerSource: String { sealer.source }
 
     struct Watch: Sendable {
         var name: String
