@@ -144,7 +144,7 @@ let package = Package(
                     dependencies: ["Query", "EvidenceStore", "TestHarness", "SyntheticData",
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     path: "Tests/QueryTests"),
-        .testTarget(name: "NotifierTests", dependencies: ["Notifier", "EvidenceStore", "TestHarness", "SyntheticData",
+        .testTarget(name: "NotifierTests", dependencies: ["Notifier", "EvidenceStore", "TestHarness", "SyntheticData", "CurveAuth",
                                                           .product(name: "GRDB", package: "GRDB.swift")],
                     path: "Tests/NotifierTests",
                     exclude: ["Fixtures"]),

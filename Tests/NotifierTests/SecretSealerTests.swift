@@ -1,4 +1,5 @@
 import EvidenceModel
+import CurveAuth
 import Foundation
 import GRDB
 import Testing
@@ -44,7 +45,7 @@ struct SecretSealerTests {
         #expect(Data(base64Encoded: text.trimmingCharacters(in: .newlines))?.count == 32)
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(throws: SecretSealer.Failure.self) { try SecretSealer.generate(to: file) }
+        #expect(throws: SecretKeyFile.Failure.self) { try SecretSealer.generate(to: file) }
         #expect(try String(contentsOf: file, encoding: .utf8) == text, "the key in place is kept")
 
         let sealer = try SecretSealer(keyFile: file)
@@ -64,7 +65,7 @@ struct SecretSealerTests {
             })
         }
         #expect(performing: { try SecretSealer(keyFile: directory.appendingPathComponent("absent.key")) }, throws: { error in
-            "\(error)".contains("cannot read the webhook secrets key")
+            "\(error)".contains("cannot read the key file")
         })
     }
 
