@@ -33,7 +33,9 @@ let package = Package(
         .systemLibrary(name: "CZMQ", path: "Shared/CZMQ"),
         .target(name: "ZMQ", dependencies: ["CZMQ"], path: "Shared/ZMQ"),
         .target(name: "EvidenceModel", path: "Shared/EvidenceModel"),
-        .target(name: "WireProtocol", dependencies: ["EvidenceModel"], path: "Shared/WireProtocol"),
+        // Effect sizes, pooling models and the synthesis of records (docs/SYNTHESIS.md).
+        .target(name: "MetaAnalysis", dependencies: ["EvidenceModel"], path: "Shared/MetaAnalysis"),
+        .target(name: "WireProtocol", dependencies: ["EvidenceModel", "MetaAnalysis"], path: "Shared/WireProtocol"),
         // CURVE key files, the allow-list and the ZAP handler (docs/SECURITY.md).
         .target(name: "CurveAuth",
                 dependencies: ["ZMQ", "WireProtocol", .product(name: "Logging", package: "swift-log")],

@@ -65,11 +65,47 @@ extension Outcome {
                     e.field("value", effect.value)
                     e.field("ci_low", effect.ciLow)
                     e.field("ci_high", effect.ciHigh)
+                    e.field("se", effect.se)
                     e.field("p", effect.p)
                 }
             }
             o.field("n_treatment", nTreatment)
             o.field("n_control", nControl)
+            o.field("timepoint_weeks", timepointWeeks)
+            o.field("benefit", benefit?.rawValue)
+            if let arms {
+                o.key("arms")
+                o.object { a in
+                    a.key("treatment")
+                    arms.treatment.write(to: &a)
+                    a.key("control")
+                    arms.control.write(to: &a)
+                }
+            }
+            if changeFromBaseline { o.field("change_from_baseline", true) }
+            o.field("crossover_analysis", crossover?.rawValue)
+        }
+    }
+}
+
+extension ArmData {
+    func write(to output: inout JSONOutput) {
+        output.object { o in
+            switch self {
+            case .binary(let events, let total):
+                o.field("events", events)
+                o.field("total", total)
+            case .continuous(let mean, let spread, let n):
+                o.field("n", n)
+                o.field("mean", mean)
+                switch spread {
+                case .sd(let sd): o.field("sd", sd)
+                case .se(let se): o.field("se", se)
+                case .ci(let low, let high):
+                    o.field("ci_low", low)
+                    o.field("ci_high", high)
+                }
+            }
         }
     }
 }

@@ -118,6 +118,16 @@ struct FieldReader {
         return count
     }
 
+    /// true or false; nil when absent or null.
+    mutating func boolean(_ value: JSONValue?, at path: String) -> Bool? {
+        guard let value, value != .null else { return nil }
+        guard case .bool(let flag) = value else {
+            error(path, "expected true or false, found \(value.typeName)")
+            return nil
+        }
+        return flag
+    }
+
     mutating func array(_ value: JSONValue?, at path: String) -> [JSONValue] {
         guard let value, value != .null else { return [] }
         guard case .array(let elements) = value else {

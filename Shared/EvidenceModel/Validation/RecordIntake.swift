@@ -10,7 +10,8 @@ import Foundation
 /// - counts (`participants`, `n_treatment`, `n_control`) are whole and not negative.
 /// - `dose_mg` must be above 0 and at most 50 (the full naltrexone dose); above 10 mg is
 ///   accepted with a warning that it is not a low dose.
-/// - effects: `ci_low ≤ value ≤ ci_high`, `0 ≤ p ≤ 1`, ratios above 0, proportions within 0–1.
+/// - effects: `ci_low ≤ value ≤ ci_high`, `se > 0`, `0 ≤ p ≤ 1`, ratios above 0, proportions within 0–1.
+/// - effect data per arm: see `EffectDataIntake.swift`.
 /// - conditions and outcome measures are mapped to their vocabularies; certainty, when not
 ///   given, is derived (`Certainty.derived`).
 public enum RecordIntake {
@@ -18,8 +19,9 @@ public enum RecordIntake {
                                 "design", "participants", "dose_mg", "regimen", "duration_weeks", "comparator",
                                 "outcomes", "adverse_events", "certainty", "summary", "source"]
     static let identifierFields = ["doi", "pmid", "nct"]
-    static let outcomeFields = ["measure", "instrument", "direction", "effect", "n_treatment", "n_control"]
-    static let effectFields = ["type", "value", "ci_low", "ci_high", "p"]
+    static let outcomeFields = ["measure", "instrument", "direction", "effect", "n_treatment", "n_control",
+                                "timepoint_weeks", "benefit", "arms", "change_from_baseline", "crossover_analysis"]
+    static let effectFields = ["type", "value", "ci_low", "ci_high", "se", "p"]
 
     /// The highest dose accepted at all, and the highest called low.
     public static let maximumDoseMg = 50.0
@@ -72,7 +74,7 @@ extension FieldReader {
         }
         let comparator = choice(fields["comparator"], at: "comparator", Comparator.self)
         let outcomes = array(fields["outcomes"], at: "outcomes").enumerated().compactMap { index, element in
-            outcome(element, at: "outcomes[\(index)]", participants: participants)
+            outcome(element, at: "outcomes[\(index)]", participants: participants, design: design)
         }
         let adverseEvents = strings(fields["adverse_events"], at: "adverse_events")
         let certainty = choice(fields["certainty"], at: "certainty", Certainty.self)
@@ -162,7 +164,7 @@ extension FieldReader {
         return dose
     }
 
-    mutating func outcome(_ value: JSONValue, at path: String, participants: Int?) -> Outcome? {
+    mutating func outcome(_ value: JSONValue, at path: String, participants: Int?, design: StudyDesign?) -> Outcome? {
         guard let fields = object(value, at: path, known: RecordIntake.outcomeFields) else { return nil }
         let measureText = require(string(fields["measure"], at: "\(path).measure", maxLength: 200),
                                   present: fields["measure"], at: "\(path).measure")
@@ -180,9 +182,20 @@ extension FieldReader {
         if let participants, (nTreatment ?? 0) + (nControl ?? 0) > participants {
             warning(path, "n_treatment + n_control (\((nTreatment ?? 0) + (nControl ?? 0))) exceeds participants (\(participants))")
         }
+        let timepointWeeks = number(fields["timepoint_weeks"], at: "\(path).timepoint_weeks")
+        if let timepointWeeks, !(timepointWeeks >= 0 && timepointWeeks <= 1040) {
+            error("\(path).timepoint_weeks", "must be between 0 and 1040 (20 years), found \(timepointWeeks)")
+        }
+        let benefit = choice(fields["benefit"], at: "\(path).benefit", Benefit.self)
+        let arms = self.arms(fields["arms"], at: "\(path).arms")
+        let changeFromBaseline = boolean(fields["change_from_baseline"], at: "\(path).change_from_baseline") ?? false
+        let crossover = choice(fields["crossover_analysis"], at: "\(path).crossover_analysis", CrossoverAnalysis.self)
+        checkEffectData(arms: arms, benefit: benefit, crossover: crossover, effect: effect, nTreatment: nTreatment,
+                        nControl: nControl, design: design, at: path)
         guard let measure, let direction else { return nil }
         return Outcome(measure: measure, instrument: instrument, direction: direction, effect: effect,
-                       nTreatment: nTreatment, nControl: nControl)
+                       nTreatment: nTreatment, nControl: nControl, timepointWeeks: timepointWeeks, benefit: benefit,
+                       arms: arms, changeFromBaseline: changeFromBaseline, crossover: crossover)
     }
 
     mutating func effect(_ value: JSONValue, at path: String) -> Effect? {
@@ -191,27 +204,25 @@ extension FieldReader {
         let estimate = require(number(fields["value"], at: "\(path).value"), present: fields["value"], at: "\(path).value")
         let ciLow = number(fields["ci_low"], at: "\(path).ci_low")
         let ciHigh = number(fields["ci_high"], at: "\(path).ci_high")
-        let p = number(fields["p"], at: "\(path).p")
         let errorsBefore = errors.count
+        let se = positive(fields["se"], at: "\(path).se")
+        let p = number(fields["p"], at: "\(path).p")
 
         if let p, !(0...1).contains(p) { error("\(path).p", "must be between 0 and 1, found \(p)") }
-        if let ciLow, let ciHigh, ciLow > ciHigh {
-            error("\(path).ci_low", "ci_low (\(ciLow)) is above ci_high (\(ciHigh))")
-        } else if let estimate {
-            if let ciLow, ciLow > estimate { error("\(path).ci_low", "ci_low (\(ciLow)) is above the value (\(estimate))") }
-            if let ciHigh, ciHigh < estimate { error("\(path).ci_high", "ci_high (\(ciHigh)) is below the value (\(estimate))") }
-        }
+        _ = checkInterval(low: ciLow, high: ciHigh, containing: estimate, at: path, what: "value")
+        if (ciLow == nil) != (ciHigh == nil) { warning(path, "half a CI cannot be used for pooling: give both ci_low and ci_high") }
         if let type, let estimate {
             switch type {
             case .rr, .or, .hr:
                 if estimate <= 0 { error("\(path).value", "a \(type.rawValue) is a ratio and must be above 0, found \(estimate)") }
+                if let ciLow, ciLow <= 0 { error("\(path).ci_low", "a ratio's CI must be above 0, found \(ciLow)") }
             case .proportion:
                 if !(0...1).contains(estimate) { error("\(path).value", "a proportion must be between 0 and 1, found \(estimate)") }
             default: break
             }
         }
         guard let type, let estimate, errors.count == errorsBefore else { return nil }
-        return Effect(type: type, value: estimate, ciLow: ciLow, ciHigh: ciHigh, p: p)
+        return Effect(type: type, value: estimate, ciLow: ciLow, ciHigh: ciHigh, se: se, p: p)
     }
 }
 

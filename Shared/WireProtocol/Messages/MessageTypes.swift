@@ -23,6 +23,8 @@ public enum MessageType {
     public static let search = "search"
     /// query: the evidence for one condition at a glance.
     public static let summary = "summary"
+    /// query: a meta-analysis of one condition's studies on one outcome.
+    public static let synthesize = "synthesize"
 
     /// evidence-store feed (PUB): one committed change.
     public static let change = "change"
