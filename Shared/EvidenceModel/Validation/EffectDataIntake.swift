@@ -89,11 +89,11 @@ extension FieldReader {
         }
         guard let value else { return true }
         if let low, low > value {
-            error("\(path).ci_low", "ci_low (\(low)) is above the \(what) (\(value)): the interval must contain it")
+            error("\(path).ci_low", "ci_low (\(low)) is above the \(what) (\(value))")
             return false
         }
         if let high, high < value {
-            error("\(path).ci_high", "ci_high (\(high)) is below the \(what) (\(value)): the interval must contain it")
+            error("\(path).ci_high", "ci_high (\(high)) is below the \(what) (\(value))")
             return false
         }
         return true
