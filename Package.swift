@@ -127,6 +127,7 @@ let package = Package(
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "CurveAuthTests", dependencies: ["CurveAuth", "TestHarness", .product(name: "Logging", package: "swift-log")],
                     path: "Tests/CurveAuthTests"),
+        .testTarget(name: "MetaAnalysisTests", dependencies: ["MetaAnalysis", "EvidenceModel"], path: "Tests/MetaAnalysisTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "ServiceKit", "Client", "TestHarness"],

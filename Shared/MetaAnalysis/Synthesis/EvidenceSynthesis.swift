@@ -28,11 +28,6 @@ public enum EvidenceSynthesis {
         case unusable(reason: String)
     }
 
-    /// One outcome's numbers as a study for `measure` (the escalc export and `synthesize` use this).
-    public static func studyData(_ outcome: Outcome, design: StudyDesign, measure: EffectType) -> Conversion {
-        .unusable(reason: "not yet implemented")
-    }
-
     /// The measure an outcome's own numbers suggest: RR for binary arms, MD for continuous
     /// arms, the reported effect's type otherwise; nil without effect data.
     public static func naturalMeasure(_ outcome: Outcome) -> EffectType? {
@@ -52,7 +47,8 @@ public enum EvidenceSynthesis {
     }
 
     public static func synthesize(_ question: SynthesisQuestion, candidates: [Candidate]) -> Synthesis {
-        Synthesis(question: question, measure: nil, included: [], excluded: [], pooled: nil,
-                  notPooled: "not yet implemented", leaveOneOut: [], subgroups: nil, published: [])
+        var selection = StudySelection(question: question)
+        for candidate in candidates.sorted(by: { $0.key < $1.key }) { selection.consider(candidate) }
+        return selection.pooled()
     }
 }
