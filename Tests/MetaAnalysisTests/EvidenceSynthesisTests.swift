@@ -108,7 +108,7 @@ struct EvidenceSynthesisTests {
 
     @Test("Refusals, each with its reason: paired crossover arms, no effect data, an effect without CI, preclinical")
     func refusalsSayWhy() {
-        let paired = Outcome(measure: "pain", direction: .improved, benefit: .lower,
+        let paired = Outcome(measure: "pain", instrument: "NRS 0-10", direction: .improved, benefit: .lower,
                              arms: ArmPair(treatment: .continuous(mean: 3, spread: .sd(1), n: 10),
                                            control: .continuous(mean: 4, spread: .sd(1), n: 10)), crossover: .paired)
         let synthesis = EvidenceSynthesis.synthesize(pain, candidates: [
