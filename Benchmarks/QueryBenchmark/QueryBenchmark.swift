@@ -16,6 +16,7 @@ import ZMQ
 /// (the raw round trip too), and the two are compared (`--security`).
 ///
 ///     swift build -c release && .build/release/ldn-bench-query
+///     .build/release/ldn-bench-query --synthesize     (issue 15: SynthesisBenchmark)
 @main
 struct QueryBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,6 +38,12 @@ struct QueryBenchmark: AsyncParsableCommand {
     @Option(help: "Only write the synthetic records as JSON Lines to this file, for trying things by hand.")
     var writeSynthetic: String?
 
+    @Flag(help: "Measure synthesize instead (issue 15): 200 synthetic trials pooled among the records, fresh and cached.")
+    var synthesize = false
+
+    @Option(help: "With --synthesize: changes after each of which the synthesis is asked afresh (5 questions each).")
+    var freshRounds = 100
+
     /// One pass's figures, for the comparison.
     struct Figures {
         let load: Double, catchUp: Double, memoryMB: Double
@@ -48,6 +55,9 @@ struct QueryBenchmark: AsyncParsableCommand {
     func run() async throws {
         if let path = writeSynthetic {
             return try Data(SyntheticRecords.jsonLines(0..<records).utf8).write(to: URL(fileURLWithPath: path))
+        }
+        if synthesize {
+            return try await SynthesisBenchmark(records: records, requests: requests, rounds: freshRounds).run()
         }
         print("LDN query benchmark — synthetic records (generated, not real studies)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")

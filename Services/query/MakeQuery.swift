@@ -17,7 +17,7 @@ func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws 
                                 lastSkipped: try await replica.lastQuarantined())
 
     var routes = Routes()
-    QueryRoutes(replica: replica, follower: follower, store: store).add(to: &routes)
+    QueryRoutes(replica: replica, follower: follower, store: store, stats: runtime.state.stats).add(to: &routes)
     routes.addStatus(runtime.state) { status in
         let state = follower.state
         status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)

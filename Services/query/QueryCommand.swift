@@ -5,7 +5,7 @@ import ServiceKit
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ldn-query",
-        abstract: "A read replica: follows the store and answers filters, full-text search and summaries (run any number).",
+        abstract: "A read replica: follows the store and answers filters, full-text search, summaries and syntheses (run any number).",
         discussion: "Flags fall back to LDN_* environment variables, then to local defaults.")
 
     @OptionGroup var common: CommonOptions

@@ -16,11 +16,16 @@ struct QueryRoutes {
     let store: ServiceClient
     /// Summaries are the costliest answer; one is reused until the replica applies a change.
     let summaries = SummaryCache()
+    /// Syntheses likewise, for any question a client asks, within bounds.
+    let syntheses = SynthesisCache()
+    /// The service's counters: `synthesize.cached` and `synthesize.computed` show in `status`.
+    let stats: ServiceStats
 
     func add(to routes: inout Routes) {
         routes.on(MessageType.query, requires: .reader, query)
         routes.on(MessageType.search, requires: .reader, search)
         routes.on(MessageType.summary, requires: .reader, summary)
+        routes.on(MessageType.synthesize, requires: .reader, synthesize)
         routes.on(MessageType.get, requires: .reader, get)
     }
 

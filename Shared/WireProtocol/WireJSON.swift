@@ -15,6 +15,12 @@ public enum WireJSON {
         }
     }
 
+    /// As `encode`, but a value JSON cannot carry (NaN, an infinity) is an error instead of a
+    /// trap: for bodies computed from stored data, which no service may crash on.
+    public static func encodeChecked<Body: Encodable>(_ body: Body) throws -> Data {
+        try BodyEncoder.encode(body)
+    }
+
     /// Parses and decodes a body. `strict`: members the type does not have are errors (what
     /// a service reads from a client); off for replies, which newer services may extend.
     public static func decode<Body: Decodable>(_ type: Body.Type, from data: Data, strict: Bool = false) throws -> Body {

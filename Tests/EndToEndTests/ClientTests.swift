@@ -12,7 +12,7 @@ struct ClientTests {
     /// Every command, with what it needs to get as far as contacting its service.
     static func everyCommand(file: String) -> [[String]] {
         [["status"], ["submit", file], ["get", "1"], ["retract", "1", "--reason", "test"], ["query"],
-         ["search", "pain"], ["summary", "crohns"], ["export"], ["watch", "add", "w", "--condition", "ms"],
+         ["search", "pain"], ["summary", "crohns"], ["synthesize", "fibromyalgia", "--outcome", "pain"], ["export"], ["watch", "add", "w", "--condition", "ms"],
          ["watch", "list"], ["watch", "rm", "w"], ["watch", "resume", "w"], ["watch", "replay", "w", "--from", "1"],
          ["watch", "follow", "w"]]
     }

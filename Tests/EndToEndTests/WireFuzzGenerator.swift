@@ -36,7 +36,7 @@ struct WireFuzzGenerator {
     static let types: [String: [String]] = [
         "ingest": ["status", "submit", "retract"],
         "evidence-store": ["status", "get", "changes", "snapshot", "write"],
-        "query": ["status", "query", "search", "summary"],
+        "query": ["status", "query", "search", "summary", "synthesize"],
         "notifier": ["status", "watch.add", "watch.list", "watch.remove", "watch.resume", "watch.replay"],
     ]
 
@@ -113,6 +113,9 @@ struct WireFuzzGenerator {
         "query": [.object([("filter", filter), ("sort", .string("year")), ("limit", .raw("5")), ("offset", .raw("0"))])],
         "search": [.object([("text", .string("naltrexone")), ("filter", filter), ("limit", .raw("5"))])],
         "summary": [.object([("condition", .string("fibromyalgia"))])],
+        "synthesize": [.object([("condition", .string("fibromyalgia")), ("outcome", .string("pain")), ("design", .string("rct")),
+                                ("timepoint_weeks", .raw("12")), ("measure", .string("MD")), ("method", .string("dl")),
+                                ("hartung_knapp", .raw("true"))])],
         "watch.add": [.object([("name", .string("fuzz-watch")), ("filter", filter), ("stream", .raw("true")),
                                ("webhook", .string("http://127.0.0.1:9/hook"))])],
         "watch.list": [.object([])],

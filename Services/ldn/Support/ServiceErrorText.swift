@@ -11,6 +11,8 @@ enum ServiceErrorText {
         case .notFound:
             if let condition { return unknownCondition(condition, error) }
             return [message]
+        case .invalidRequest where error.details.contains { $0.field == "outcome" } && message.hasPrefix("unknown outcome"):
+            return [message]  // it names the nearest outcomes, or all of them
         case .invalidRequest, .invalidRecord:
             return ["\(service.rawValue) refused the request: \(message)"]
                 + error.details.map { "  \($0.field.map { "\($0): " } ?? "")\($0.message)" }

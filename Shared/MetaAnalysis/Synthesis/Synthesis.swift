@@ -16,10 +16,14 @@ public struct Synthesis: Sendable, Hashable, Codable {
     /// By design, when the included studies have more than one.
     public var subgroups: SubgroupAnalysis?
     public var published: [PublishedPool]
+    /// Which way along the pooled scale is better for the patient (the included reports'
+    /// common `benefit`, after any sign reversal), so that a plot can say which side favours
+    /// LDN; nil when no included report says.
+    public var benefit: Benefit?
 
     public init(question: SynthesisQuestion, measure: EffectType?, included: [IncludedStudy], excluded: [ExcludedStudy],
                 pooled: PooledResult?, notPooled: String?, leaveOneOut: [LeaveOneOut], subgroups: SubgroupAnalysis?,
-                published: [PublishedPool]) {
+                published: [PublishedPool], benefit: Benefit? = nil) {
         self.question = question
         self.measure = measure
         self.included = included
@@ -29,6 +33,7 @@ public struct Synthesis: Sendable, Hashable, Codable {
         self.leaveOneOut = leaveOneOut
         self.subgroups = subgroups
         self.published = published
+        self.benefit = benefit
     }
 
     /// What a synthesis watch compares: the pooled estimate, its CI, k and I².

@@ -1,0 +1,83 @@
+import ArgumentParser
+import EvidenceFormats
+import EvidenceModel
+import Foundation
+import MetaAnalysis
+import WireProtocol
+
+struct Synthesize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pool one condition's studies on one outcome: a meta-analysis with a forest plot.",
+        discussion: """
+            A query replica pools the studies that report the outcome with effect data (per-arm numbers, or a between-group \
+            effect with its CI or SE) on one measure and scale, and lists the studies it left out with the reason. It prints \
+            the studies with their effects and weights, a forest plot, the pooled estimate with its heterogeneity and \
+            prediction interval, leave-one-out and subgroup results, and the pooled values published meta-analyses report. \
+            Effects are on their natural scale (ratios as ratios). For evidence review, not a clinical recommendation.
+            """)
+
+    @Argument(help: "A condition code or name: fibromyalgia, crohns, ms, \"multiple sclerosis\"…")
+    var condition: String
+
+    @Option(help: "The outcome measure: pain, fatigue, quality-of-life, disease-activity, remission…")
+    var outcome: String
+
+    @Option(help: "The effect measure (default: what the studies' numbers suggest).")
+    var measure: Measure?
+
+    @Option(help: "reml or dl (random effects), fe (common effect, inverse variance) or mh (Mantel-Haenszel, events per arm).")
+    var method: PoolingMethod = .reml
+
+    @Flag(help: "Hartung-Knapp: a t-based CI and test (random effects only).")
+    var hartungKnapp = false
+
+    @Option(help: "Only studies of this design (rct, crossover-rct, open-label, cohort…).")
+    var design: StudyDesign?
+
+    @Option(help: "Only outcomes measured at this timepoint, in weeks.")
+    var timepoint: Double?
+
+    @Option(help: "Also write the forest plot as SVG to this file.")
+    var plot: String?
+
+    @OptionGroup var query: QueryEndpoint
+
+    @Flag(help: "Print the answer as JSON.")
+    var json = false
+
+    func validate() throws {
+        if hartungKnapp, !method.isRandomEffects {
+            throw ValidationError("--hartung-knapp applies to --method reml or dl, not \(method.rawValue)")
+        }
+        if let timepoint, !(0...1040).contains(timepoint) {
+            throw ValidationError("--timepoint must be between 0 and 1040 weeks")
+        }
+        if let plot, plot.isEmpty { throw ValidationError("--plot needs a file name") }
+    }
+
+    func run() throws {
+        let request = SynthesizeRequest(condition: condition, outcome: outcome, design: design, timepointWeeks: timepoint,
+                                        measure: measure.map(\.effectType), method: method, hartungKnapp: hartungKnapp ? true : nil)
+        let answer = try query.call(MessageType.synthesize, request, as: SynthesizeReply.self, condition: condition)
+        if let plot {
+            let svg = ForestPlotSVG(ForestPlot(answer.synthesis, title: SynthesisView.title(answer.synthesis))).render()
+            guard FileManager.default.createFile(atPath: plot, contents: Data(svg.utf8)) else {
+                Output.error("cannot write \(plot)")
+                throw ExitCode(2)
+            }
+        }
+        if json { return Output.json(answer) }
+        QueryOutput.noteStaleness(answer.replica)
+        print(SynthesisView(synthesis: answer.synthesis).render())
+        if let plot { Output.error("wrote the forest plot to \(plot)") }
+    }
+
+    /// The effect types a synthesis pools on (every one but `proportion`).
+    enum Measure: String, LenientArgument {
+        case rr = "RR", or = "OR", rd = "RD", md = "MD", smd = "SMD", hr = "HR"
+
+        var effectType: EffectType { EffectType(rawValue: rawValue)! }
+    }
+}
+
+extension PoolingMethod: LenientArgument {}
