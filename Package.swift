@@ -55,7 +55,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Shared/Client"),
-        .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol"], path: "Shared/EvidenceFormats"),
+        .target(name: "EvidenceFormats", dependencies: ["EvidenceModel", "WireProtocol", "MetaAnalysis"], path: "Shared/EvidenceFormats"),
         // Following the store: snapshot, change feed, gap repair (the query replicas and the notifier).
         .target(name: "Replication",
                 dependencies: ["ServiceKit", "Client", "ZMQ", "WireProtocol", "EvidenceModel",
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "ZMQ", "WireProtocol", "TestHarness"], path: "Tests/ClientTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
-        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol"],
+        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol", "MetaAnalysis"],
                     path: "Tests/EvidenceFormatsTests",
                     exclude: ["Fixtures"]),
         // In-process tests of each service's builder (the store's, behind the others, too).

@@ -6,7 +6,7 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case json
     /// One record object per line.
     case jsonl
-    /// A header row naming columns from `CSVRecords.columns`, one record per row.
+    /// A header row naming columns from `CSVRecords.columns`; one record per study, one outcome per row.
     case csv
     /// RIS, as reference managers and databases export it.
     case ris

@@ -17,8 +17,13 @@ struct Submit: ParsableCommand {
             headings, keywords or registry conditions through the vocabulary, else the title. --dry-run shows the mapping \
             of every record and sends nothing. A record whose design or conditions cannot be worked out is rejected, or with \
             --allow-partial stored as needs-review (kept out of queries and summaries until a complete version is submitted).
-            CSV files have a header row; columns: \(CSVRecords.columns.joined(separator: ", ")). \
-            authors, conditions and adverse_events take several values separated by ';'; outcomes is a JSON array.
+            CSV files have a header row; record columns: \(CSVRecords.recordColumns.joined(separator: ", ")). \
+            authors, conditions and adverse_events take several values separated by ';'; outcomes is a JSON array. \
+            An extraction sheet adds outcome columns: \(CSVRecords.outcomeColumns.joined(separator: ", ")) \
+            (t_ the treatment arm, c_ the control arm). Each row that fills them is one outcome; rows of one study (the same \
+            DOI, else PMID, else NCT id, else title, year and first author, or a row with these left empty, which continues \
+            the row above) make one record, whose other columns must agree. A cell that is not what its column holds is an \
+            error naming its line and column. See docs/FORMATS.md.
             Batches are retried with the same request ids, so an interrupted load can simply be run again: \
             records already stored come back as duplicates. When the set cannot take a batch (a service down, or \
             unavailable after the retries), the load stops at once and says what was stored and how to go on.

@@ -1,4 +1,5 @@
 import EvidenceModel
+import MetaAnalysis
 import WireProtocol
 
 /// The identifier systems and codes the FHIR export writes, each taken from the FHIR R5
@@ -72,6 +73,44 @@ enum FHIRCodes {
     static let confidenceInterval = Coding(system: attributeEstimateTypeSystem, code: "C53324",
                                            display: "Confidence interval")
     static let pValue = Coding(system: attributeEstimateTypeSystem, code: "C44185", display: "P-value")
+    /// The code system's one standard error; its display names the mean, the definition any estimate.
+    static let standardError = Coding(system: attributeEstimateTypeSystem, code: "0000037", display: "Standard error of the mean")
+    static let iSquared = Coding(system: attributeEstimateTypeSystem, code: "0000420", display: "I-squared")
+    static let tauSquared = Coding(system: attributeEstimateTypeSystem, code: "0000421", display: "Tau squared")
+    static let cochransQ = Coding(system: attributeEstimateTypeSystem, code: "0000419", display: "Cochran's Q statistic")
+
+    // MARK: Evidence.synthesisType (ValueSet synthesis-type)
+
+    static let summaryDataMetaAnalysis = Coding(system: "http://terminology.hl7.org/CodeSystem/synthesis-type",
+                                                code: "std-MA", display: "summary data meta-analysis")
+
+    // MARK: Evidence.statistic.modelCharacteristic.code (ValueSet statistic-model-code)
+
+    /// R5 (5.0.0) defines this code system itself, under hl7.org/fhir like `study-design`.
+    static let statisticModelSystem = "http://hl7.org/fhir/statistic-model-code"
+
+    /// The codes that name a pooling model: fixed or random effects, how the studies were
+    /// weighted, how τ² was estimated, and the Hartung-Knapp adjustment; displays as the code
+    /// system gives them. (It spells Mantel-Haenszel's code `poolMantelHaenzsel`; codes are
+    /// compared as written.)
+    static func statisticModel(_ method: PoolingMethod, hartungKnapp: Bool) -> [Coding] {
+        func code(_ code: String, _ display: String) -> Coding { Coding(system: statisticModelSystem, code: code, display: display) }
+        var codes = [code("metaAnalysis", "Meta-analysis")]
+        switch method {
+        case .commonEffect:
+            codes += [code("effectsFixed", "Fixed-effects"), code("poolInverseVariance", "Inverse variance method")]
+        case .mantelHaenszel:
+            codes += [code("effectsFixed", "Fixed-effects"), code("poolMantelHaenzsel", "Mantel-Haenszel method")]
+        case .derSimonianLaird:
+            codes += [code("effectsRandom", "Random-effects"), code("poolInverseVariance", "Inverse variance method"),
+                      code("tauDersimonianLaird", "Dersimonian-Laird method")]
+        case .reml:
+            codes += [code("effectsRandom", "Random-effects"), code("poolInverseVariance", "Inverse variance method"),
+                      code("tauRestrictedMaximumLikelihood", "Restricted Maximum Likelihood method")]
+        }
+        if hartungKnapp { codes.append(code("hartungKnapp", "Hartung-Knapp adjustment")) }
+        return codes
+    }
 
     // MARK: Evidence.certainty (ValueSets certainty-type and certainty-rating)
 

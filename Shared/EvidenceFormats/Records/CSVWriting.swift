@@ -2,13 +2,13 @@ import EvidenceModel
 import Foundation
 
 extension CSVRecords {
-    /// Records as CSV in the form `read` takes back: the header row of `columns`, one row per
+    /// Records as CSV in the form `read` takes back: the header row of `recordColumns`, one row per
     /// record, fields quoted when they hold a comma, quote or line break (RFC 4180, CRLF).
     public static func table(_ records: [JSONValue]) -> String {
-        var lines = [columns.joined(separator: ",")]
+        var lines = [recordColumns.joined(separator: ",")]
         lines.reserveCapacity(records.count + 1)
         for record in records {
-            lines.append(columns.map { quoted(cell($0, of: record)) }.joined(separator: ","))
+            lines.append(recordColumns.map { quoted(cell($0, of: record)) }.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -1,8 +1,8 @@
 /// Effect data rules (docs/SYNTHESIS.md):
 /// - `arms` holds `treatment` and `control`, both binary (`events`, `total`) or both continuous
 ///   (`n`, `mean`, and exactly one of `sd`, `se`, or `ci_low` with `ci_high`);
-/// - events between 0 and total, total and n at least 1, SD and SE above 0, a CI that
-///   contains its mean (or estimate), ratios and their CI above 0;
+/// - events between 0 and total, total and n at least 1, SD and SE above 0, a CI with both
+///   bounds, of more than zero width, that contains its mean (or estimate), ratios and their CI above 0;
 /// - `benefit` is required with `arms`; a crossover trial's `arms` need `crossover_analysis`;
 /// - `n_treatment` and `n_control`, when given with `arms`, must agree with them.
 extension FieldReader {
@@ -50,23 +50,23 @@ extension FieldReader {
 
     /// Exactly one of `sd`, `se`, or `ci_low` with `ci_high`.
     private mutating func spread(_ fields: Members, mean: Double?, at path: String) -> Spread? {
+        func given(_ key: String) -> Bool { fields[key].map { $0 != .null } ?? false }
         let sd = positive(fields["sd"], at: "\(path).sd")
         let se = positive(fields["se"], at: "\(path).se")
         let low = number(fields["ci_low"], at: "\(path).ci_low"), high = number(fields["ci_high"], at: "\(path).ci_high")
-        let given = [fields["sd"], fields["se"], fields["ci_low"] ?? fields["ci_high"]].compactMap { $0 }.filter { $0 != .null }
-        guard given.count == 1 else {
-            error(path, given.isEmpty ? "a continuous arm needs its sd, se, or ci_low and ci_high"
-                                      : "give one of sd, se, or ci_low and ci_high, not several")
+        let kinds = [given("sd"), given("se"), given("ci_low") || given("ci_high")].filter { $0 }.count
+        guard kinds == 1 else {
+            error(path, kinds == 0 ? "a continuous arm needs its sd, se, or ci_low and ci_high"
+                                   : "give one of sd, se, or ci_low and ci_high, not several")
             return nil
         }
         if let sd { return .sd(sd) }
         if let se { return .se(se) }
-        guard let low, let high else {
-            if fields["ci_low"] != nil || fields["ci_high"] != nil {
-                error(path, "a CI needs both ci_low and ci_high")
-            }
-            return nil
+        // A CI with one bound says nothing about the spread: name the bound that is missing.
+        for (key, other) in [("ci_low", "ci_high"), ("ci_high", "ci_low")] where given(other) && !given(key) {
+            error("\(path).\(key)", "is required with \(other): a CI needs both bounds")
         }
+        guard let low, let high else { return nil }
         guard checkInterval(low: low, high: high, containing: mean, at: path, what: "mean") else { return nil }
         return .ci(low: low, high: high)
     }
@@ -87,6 +87,11 @@ extension FieldReader {
             error("\(path).ci_low", "ci_low (\(low)) is above ci_high (\(high))")
             return false
         }
+        if let low, let high, low == high {
+            // Its standard error would be 0: an infinite weight in any pooled estimate.
+            error("\(path).ci_high", "ci_high equals ci_low (\(low)): a CI of zero width gives no standard error")
+            return false
+        }
         guard let value else { return true }
         if let low, low > value {
             error("\(path).ci_low", "ci_low (\(low)) is above the \(what) (\(value))")
@@ -100,10 +105,11 @@ extension FieldReader {
     }
 
     /// The rules that tie an outcome's effect data to each other and to the record.
-    mutating func checkEffectData(arms: ArmPair?, benefit: Benefit?, crossover: CrossoverAnalysis?, effect: Effect?,
+    /// `benefitGiven`: the field is there, even with a value already refused (one error is enough).
+    mutating func checkEffectData(arms: ArmPair?, benefitGiven: Bool, crossover: CrossoverAnalysis?, effect: Effect?,
                                   nTreatment: Int?, nControl: Int?, design: StudyDesign?, at path: String) {
         if let arms {
-            if benefit == nil { error("\(path).benefit", "is required with arms: say whether lower or higher is better") }
+            if !benefitGiven { error("\(path).benefit", "is required with arms: say whether lower or higher is better") }
             if let nTreatment, nTreatment != arms.treatment.n {
                 error("\(path).n_treatment", "is \(nTreatment) but the treatment arm has \(arms.treatment.n)")
             }
@@ -118,7 +124,8 @@ extension FieldReader {
                 warning("\(path).crossover_analysis", "a crossover trial's effect should say whether it is paired or per-period")
             }
         }
-        if crossover != nil, design != .crossoverRCT {
+        // Without a valid design (already an error) there is nothing to compare with.
+        if crossover != nil, let design, design != .crossoverRCT {
             error("\(path).crossover_analysis", "is only for crossover trials (design crossover-rct)")
         }
     }

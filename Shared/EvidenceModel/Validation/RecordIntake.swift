@@ -179,19 +179,24 @@ extension FieldReader {
         let effect = fields["effect"].flatMap { $0 == .null ? nil : self.effect($0, at: "\(path).effect") }
         let nTreatment = count(fields["n_treatment"], at: "\(path).n_treatment")
         let nControl = count(fields["n_control"], at: "\(path).n_control")
-        if let participants, (nTreatment ?? 0) + (nControl ?? 0) > participants {
-            warning(path, "n_treatment + n_control (\((nTreatment ?? 0) + (nControl ?? 0))) exceeds participants (\(participants))")
-        }
         let timepointWeeks = number(fields["timepoint_weeks"], at: "\(path).timepoint_weeks")
         if let timepointWeeks, !(timepointWeeks >= 0 && timepointWeeks <= 1040) {
             error("\(path).timepoint_weeks", "must be between 0 and 1040 (20 years), found \(timepointWeeks)")
         }
+        let errorsBeforeBenefit = errors.count
         let benefit = choice(fields["benefit"], at: "\(path).benefit", Benefit.self)
+        let benefitRefused = errors.count > errorsBeforeBenefit
         let arms = self.arms(fields["arms"], at: "\(path).arms")
         let changeFromBaseline = boolean(fields["change_from_baseline"], at: "\(path).change_from_baseline") ?? false
         let crossover = choice(fields["crossover_analysis"], at: "\(path).crossover_analysis", CrossoverAnalysis.self)
-        checkEffectData(arms: arms, benefit: benefit, crossover: crossover, effect: effect, nTreatment: nTreatment,
-                        nControl: nControl, design: design, at: path)
+        // The arms' sizes count where n_treatment and n_control are not given. In a crossover
+        // trial every participant is in both arms, so the sum may exceed them.
+        let armSizes = (nTreatment ?? arms?.treatment.n ?? 0) + (nControl ?? arms?.control.n ?? 0)
+        if let participants, armSizes > participants, design != .crossoverRCT {
+            warning(path, "n_treatment + n_control (\(armSizes)) exceeds participants (\(participants))")
+        }
+        checkEffectData(arms: arms, benefitGiven: benefit != nil || benefitRefused, crossover: crossover, effect: effect,
+                        nTreatment: nTreatment, nControl: nControl, design: design, at: path)
         guard let measure, let direction else { return nil }
         return Outcome(measure: measure, instrument: instrument, direction: direction, effect: effect,
                        nTreatment: nTreatment, nControl: nControl, timepointWeeks: timepointWeeks, benefit: benefit,

@@ -3,6 +3,8 @@
 public enum OutcomeVocabulary {
     public static let measures: [(code: String, synonyms: [String])] = [
         ("pain", ["pain", "pain intensity", "pain score", "pain severity", "daily pain", "pain relief"]),
+        // Tenderness measured by algometer: not pain itself, and higher is better.
+        ("pressure-pain-threshold", ["pressure pain threshold", "PPT", "pain pressure threshold"]),
         ("disease-activity", ["disease activity", "CDAI", "Crohn's disease activity index", "PCDAI",
                               "disease activity index", "clinical response"]),
         ("remission", ["remission", "clinical remission"]),
