@@ -128,6 +128,8 @@ let package = Package(
         .testTarget(name: "CurveAuthTests", dependencies: ["CurveAuth", "TestHarness", .product(name: "Logging", package: "swift-log")],
                     path: "Tests/CurveAuthTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
+        // Effect sizes and pooling against metafor's published examples and, live, against metafor itself.
+        .testTarget(name: "MetaAnalysisTests", dependencies: ["MetaAnalysis", "EvidenceModel"], path: "Tests/MetaAnalysisTests"),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "ServiceKit", "Client", "TestHarness"],
                     path: "Tests/ReplicationTests"),
