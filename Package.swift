@@ -127,7 +127,6 @@ let package = Package(
         .testTarget(name: "EvidenceModelTests", dependencies: ["EvidenceModel", "SyntheticData"], path: "Tests/EvidenceModelTests"),
         .testTarget(name: "CurveAuthTests", dependencies: ["CurveAuth", "TestHarness", .product(name: "Logging", package: "swift-log")],
                     path: "Tests/CurveAuthTests"),
-        .testTarget(name: "MetaAnalysisTests", dependencies: ["MetaAnalysis", "EvidenceModel"], path: "Tests/MetaAnalysisTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         // Effect sizes and pooling against metafor's published examples and, live, against metafor itself.
         .testTarget(name: "MetaAnalysisTests", dependencies: ["MetaAnalysis", "EvidenceModel"], path: "Tests/MetaAnalysisTests",
