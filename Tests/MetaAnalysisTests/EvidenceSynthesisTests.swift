@@ -104,6 +104,7 @@ struct EvidenceSynthesisTests {
         let gamma = synthesis.included.first { $0.key == "c" }
         #expect(gamma?.effect.yi ?? 0 < 0)  // relief higher on LDN: benefit, on the same side as lower pain
         #expect(gamma?.notes.contains { $0.contains("sign reversed") } == true)
+        #expect(synthesis.benefit == .lower)
     }
 
     @Test("Refusals, each with its reason: paired crossover arms, no effect data, an effect without CI, preclinical")

@@ -135,7 +135,7 @@ struct StudySelection {
         return kept
     }
 
-    private static func mostCommon<Value: Hashable>(_ values: [Value]) -> Value? {
+    static func mostCommon<Value: Hashable>(_ values: [Value]) -> Value? {
         var counts: [Value: Int] = [:]
         var order: [Value] = []
         for value in values {

@@ -52,7 +52,9 @@ extension StudySelection {
         }
         return Synthesis(question: question, measure: pooled == nil && included.isEmpty ? nil : measure, included: included,
                          excluded: excluded, pooled: pooled, notPooled: notPooled, leaveOneOut: leaveOneOut,
-                         subgroups: subgroups, published: published)
+                         subgroups: subgroups, published: published,
+                         // SMD turned the other scales' signs to the most common benefit.
+                         benefit: Self.mostCommon(chosen.compactMap(\.report.outcome.benefit)))
     }
 
     /// "Only 1 study … has poolable data": what there is, and what it would take.
