@@ -39,7 +39,8 @@ struct SynthesisView {
         guard let pooled = synthesis.pooled else {
             return "\(title): not pooled (\(count(synthesis.included.count, "study", "studies")) with usable data)"
         }
-        return "\(title): \(count(pooled.k, "study", "studies")) pooled, \(pooled.measure.rawValue) "
+        // Two lines: an SMD under Hartung-Knapp would not fit 80 columns on one.
+        return "\(title): \(count(pooled.k, "study", "studies")) pooled\n\(pooled.measure.rawValue) "
             + "(\(EffectText.measureName(pooled.measure))), \(EffectText.methodName(pooled.method, hartungKnapp: pooled.hartungKnapp))"
     }
 
