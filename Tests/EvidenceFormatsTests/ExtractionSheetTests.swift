@@ -173,6 +173,16 @@ struct ExtractionSheetTests {
         #expect(problems(read[1]) == ["change_from_baseline on line 3: expected true or false (yes/no, 1/0), found \"maybe\""])
     }
 
+    @Test("A study with thousands of bad rows gets a bounded list of problems", .timeLimit(.minutes(1)))
+    func boundedProblems() throws {
+        let bad = String(repeating: ",,,,,,pain,improved,lower,20,x,1,20,4,1\n", count: 5000)
+        let path = try scratchFile("\(header)\n\(studyA),pain,improved,lower,30,4.1,1.9,30,5.0,2.0\n" + bad)
+        let read = try SourceFile.read(path: path).records
+        #expect(read.count == 1)
+        #expect(read[0].problems.count == 101)
+        #expect(read[0].problems.last?.message == "more problems; only the first 100 are listed")
+    }
+
     // MARK: Sheets without outcome columns
 
     @Test("A sheet without outcome columns still makes one record per row; blank rows are skipped")

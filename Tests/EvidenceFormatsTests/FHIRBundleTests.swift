@@ -183,6 +183,17 @@ struct FHIRBundleTests {
         #expect(fhirValue(estimates[1], "quantity.value") == .number(0.01))
     }
 
+    @Test("A reported SE is an attribute estimate, marked as on the log scale for a ratio")
+    func standardError() throws {
+        let statistic = FHIRStatistic.make(for: Outcome(measure: "pain", direction: .improved,
+                                                        effect: Effect(type: .rr, value: 1.5, se: 0.2)), participants: nil)
+        let estimates = try #require(statistic["attributeEstimate"]?.arrayValue)
+        #expect(estimates.count == 1)
+        #expect(fhirString(estimates[0], "type.coding[0].code") == "0000037")
+        #expect(fhirValue(estimates[0], "quantity.value") == .number(0.2))
+        #expect(fhirString(estimates[0], "description") == "On the log scale")
+    }
+
     @Test("Estimates appear only for what is reported; one bound is still a range")
     func partialEstimates() {
         let plain = FHIRStatistic.make(for: Outcome(measure: "pain", direction: .improved,
@@ -201,6 +212,8 @@ struct FHIRBundleTests {
         #expect(fhirValue(bruun, "entry[1].resource.statistic[0].sampleSize.numberOfParticipants") == .number(99))
         let smith = fhirBundle([(7, try fhirRecord(FHIRStudies.smith2011))])
         #expect(fhirValue(smith, "entry[1].resource.statistic[0].sampleSize.numberOfParticipants") == .number(40))
+        let arms = ArmPair(treatment: .binary(events: 3, total: 20), control: .binary(events: 1, total: 21))
+        #expect(FHIRStatistic.sampleSize(Outcome(measure: "pain", direction: .improved, arms: arms), participants: 50) == 41)
         let oneArm = Outcome(measure: "pain", direction: .improved, nTreatment: 12)
         #expect(FHIRStatistic.sampleSize(oneArm, participants: 30) == 12)
         #expect(FHIRStatistic.sampleSize(Outcome(measure: "pain", direction: .improved), participants: nil) == nil)

@@ -18,7 +18,7 @@ enum FHIRStatistic {
                 $0.add("numberOfParticipants", sampleSize(outcome, participants: participants))
             })
             if let effect = outcome.effect {
-                statistic.add("attributeEstimate", [confidenceInterval(effect), pValue(effect)].compactMap { $0 })
+                statistic.add("attributeEstimate", [confidenceInterval(effect), pValue(effect), standardError(effect)].compactMap { $0 })
             }
         }
     }
@@ -26,8 +26,9 @@ enum FHIRStatistic {
     /// The outcome's own arms when it gives them (they may be fewer than were enrolled),
     /// else the record's participants.
     static func sampleSize(_ outcome: Outcome, participants: Int?) -> Int? {
-        if outcome.nTreatment == nil && outcome.nControl == nil { return participants }
-        return (outcome.nTreatment ?? 0) + (outcome.nControl ?? 0)
+        let treatment = outcome.nTreatment ?? outcome.arms?.treatment.n, control = outcome.nControl ?? outcome.arms?.control.n
+        if treatment == nil && control == nil { return participants }
+        return (treatment ?? 0) + (control ?? 0)
     }
 
     /// Records hold 95% intervals only; one bound alone is still a valid Range.
@@ -40,6 +41,17 @@ enum FHIRStatistic {
                 range.add("low", effect.ciLow.map { ["value": .number(.double($0))] })
                 range.add("high", effect.ciHigh.map { ["value": .number(.double($0))] })
             })
+        }
+    }
+
+    /// On the log scale for ratios, as papers report it.
+    static func standardError(_ effect: Effect) -> JSONValue? {
+        effect.se.map { se in
+            FHIRObject.build { estimate in
+                estimate.add("description", effect.type.isRatio ? "On the log scale" : nil)
+                estimate.add("type", FHIRCodes.standardError.concept)
+                estimate.add("quantity", ["value": .number(.double(se))])
+            }
         }
     }
 

@@ -16,6 +16,8 @@ struct CSVStudy {
     private var cellLines: [String: Int] = [:]
     private(set) var outcomes: [(outcome: JSONValue, line: Int)] = []
     private(set) var problems: [Problem] = []
+    /// As intake does: a hostile sheet gets a bounded list, not one as large as itself.
+    static let maximumProblems = 100
 
     /// The sheet's rows as studies, in the order each study first appears.
     static func group(_ tableRows: [CSVTable.Row], header: [String]) -> [CSVStudy] {
@@ -65,13 +67,21 @@ struct CSVStudy {
                 continue
             }
             if !Self.same(column, earlier, value) {
-                problems.append(CSVOutcomeColumns.problem(column, row.line,
+                add(CSVOutcomeColumns.problem(column, row.line,
                     "\"\(value)\" differs from \"\(earlier)\" on line \(earlierLine): the rows of one study must agree, or leave the cell empty"))
             }
         }
         let (outcome, cellProblems) = CSVOutcomeColumns.outcome(row.cells, line: row.line)
-        problems += cellProblems
+        cellProblems.forEach { add($0) }
         if let outcome { outcomes.append((outcome, row.line)) }
+    }
+
+    private mutating func add(_ problem: Problem) {
+        if problems.count < Self.maximumProblems {
+            problems.append(problem)
+        } else if problems.count == Self.maximumProblems {
+            problems.append(Problem(field: "", message: "more problems; only the first \(Self.maximumProblems) are listed"))
+        }
     }
 
     /// Whether two cells of a record column say the same thing (identifiers and lists as
