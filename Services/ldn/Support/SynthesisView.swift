@@ -22,7 +22,7 @@ struct SynthesisView {
 
     func render() -> String {
         var lines = [headline]
-        if let notPooled = synthesis.notPooled { lines.append("Not pooled: \(notPooled)") }
+        if let notPooled = synthesis.notPooled { lines += wrap(notPooled, indent: "Not pooled: ") }
         if !synthesis.included.isEmpty {
             lines += ["", studyTable(), "", ForestPlotText(plot).render()]
         }
@@ -89,7 +89,8 @@ struct SynthesisView {
         let width = min(synthesis.excluded.map(\.label.count).max() ?? 0, 24)
         return ["Left out (\(synthesis.excluded.count)):"] + synthesis.excluded.map { study in
             let label = study.label.count > width ? String(study.label.prefix(width - 1)) + "…" : study.label
-            return "  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + study.reason
+            return wrap(study.reason, indent: "  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  ")
+                .joined(separator: "\n")
         }
     }
 

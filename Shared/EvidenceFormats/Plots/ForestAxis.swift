@@ -12,8 +12,10 @@ public struct ForestAxis: Sendable, Hashable {
     public let ticks: [Double]
 
     /// An axis for these `values` (estimates, the pooled CI, the prediction interval), which
-    /// it shows whole, and `extents` (study CIs), which it shows as far as half the values'
-    /// span beyond them: one imprecise study does not squeeze every other into a corner.
+    /// it shows whole, and `extents` (study CIs, low and high in turn), which it shows as far
+    /// as half the values' span or the median CI's width beyond them, whichever is more: one
+    /// imprecise study does not squeeze every other into a corner, and a typical CI (or a
+    /// lone study's) is shown whole.
     public init(values: [Double], extents: [Double], ratio: Bool) {
         self.ratio = ratio
         let core = (values + [0]).filter(\.isFinite)
@@ -21,8 +23,11 @@ public struct ForestAxis: Sendable, Hashable {
         var span = coreHigh - coreLow
         if span < 1e-9 { span = ratio ? log(2) : max(abs(coreLow), 1) }
         let reach = extents.filter(\.isFinite)
-        let low = max(min(reach.min() ?? coreLow, coreLow), coreLow - span / 2)
-        let high = min(max(reach.max() ?? coreHigh, coreHigh), coreHigh + span / 2)
+        let widths = stride(from: 0, to: extents.count - 1, by: 2).map { extents[$0 + 1] - extents[$0] }
+            .filter(\.isFinite).sorted()
+        let margin = max(span / 2, widths.isEmpty ? 0 : widths[widths.count / 2])
+        let low = max(min(reach.min() ?? coreLow, coreLow), coreLow - margin)
+        let high = min(max(reach.max() ?? coreHigh, coreHigh), coreHigh + margin)
         let ticks = ratio ? Self.logTicks(low, high) : Self.linearTicks(low, high)
         self.ticks = ticks
         // On the outer ticks (a tick found within rounding of an end may lie a hair inside it).
