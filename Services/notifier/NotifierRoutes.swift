@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import Logging
+import MetaAnalysis
 import ServiceKit
 import WireProtocol
 
@@ -22,7 +23,7 @@ struct NotifierRoutes {
         guard WatchName.isValid(body.name) else {
             throw ErrorBody(code: .invalidRequest, message: "a watch name is 1–64 letters, digits, '.', '_' or '-'")
         }
-        let filter = try body.filter.resolved()
+        let (filter, synthesis) = try Self.subject(body)
         if let webhook = body.webhook, webhook.utf8.count > 2048 {
             throw ErrorBody(code: .invalidRequest, message: "webhook is \(webhook.utf8.count) bytes long; at most 2048 are allowed",
                             details: [ErrorDetail(field: "webhook", message: "too long")])
@@ -34,17 +35,38 @@ struct NotifierRoutes {
             throw ErrorBody(code: .invalidRequest, message: "a watch needs a delivery: the stream, a webhook, or both")
         }
         let secret = webhook == nil ? nil : Self.newSecret()
-        // A watch is about new evidence: it starts at the store's current head.
-        let head = try await currentHead()
+        // A watch is about new evidence: it starts at the store's current head. A synthesis
+        // watch first reads the log up to there, to start from the synthesis as it stands;
+        // its head is the store's own, not the feed's view of it, which may lag behind a
+        // change the caller has just seen committed.
+        let head = synthesis == nil ? try await currentHead() : try await storeHead()
         let watch = WatchStore.Watch(name: body.name, filter: filter, stream: stream, webhook: webhook, secret: secret,
-                                     cursor: head, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0,
-                                     owner: request.caller.isAuthenticated ? request.caller.name : nil)
+                                     cursor: synthesis == nil ? head : 0, delivered: 0, failures: 0, deadInARow: 0, paused: nil,
+                                     rewinds: 0, owner: request.caller.isAuthenticated ? request.caller.name : nil,
+                                     synthesis: synthesis, synthesisBaseline: synthesis == nil ? 0 : head)
         guard try await context.watches.add(watch) else {
             throw ErrorBody(code: .invalidRequest, message: "a watch named \"\(body.name)\" exists; remove it first or pick another name")
         }
         context.registry.requestWorker(for: body.name)
         logger.info("watch added", metadata: ["watch": "\(body.name)", "seq": "\(head)"])
         return .ok(request, WatchAddReply(watch: try await info(watch), secret: secret))
+    }
+
+    /// What a watch follows: a filter (resolved as `query` resolves it), or a synthesis
+    /// question (resolved as `synthesize` resolves it); exactly one.
+    static func subject(_ body: WatchAddRequest) throws(ErrorBody) -> (EvidenceFilter, SynthesisQuestion?) {
+        switch (body.filter, body.synthesis) {
+        case (let filter?, nil):
+            return (try filter.resolved(), nil)
+        case (nil, let synthesis?):
+            return (EvidenceFilter(), try synthesis.resolved(field: "synthesis."))
+        case (nil, nil):
+            throw ErrorBody(code: .invalidRequest, message: "a watch needs a filter (new evidence matching it) or a synthesis "
+                            + "(a pooled result to follow)", details: [ErrorDetail(field: "filter", message: "is required")])
+        case (_?, _?):
+            throw ErrorBody(code: .invalidRequest, message: "a watch has a filter or a synthesis, not both",
+                            details: [ErrorDetail(field: "synthesis", message: "not with filter")])
+        }
     }
 
     @Sendable func list(_ request: Request, logger: Logger) async throws -> Reply {
@@ -104,7 +126,8 @@ struct NotifierRoutes {
 
     private func info(_ watch: WatchStore.Watch) async throws -> WatchInfo {
         let dead = try await context.watches.deadLetterCounts()[watch.name] ?? 0
-        return WatchInfo(name: watch.name, filter: watch.filter, stream: watch.stream, webhook: watch.webhook?.absoluteString,
+        return WatchInfo(name: watch.name, filter: watch.synthesis == nil ? watch.filter : nil, synthesis: watch.synthesis,
+                         headline: watch.synthesisHeadline, stream: watch.stream, webhook: watch.webhook?.absoluteString,
                          cursor: watch.cursor, lag: max(context.head - watch.cursor, 0), delivered: watch.delivered,
                          failures: watch.failures, deadLetters: dead, dropped: context.stream.droppedByWatch[watch.name] ?? 0,
                          paused: watch.paused)
@@ -113,6 +136,11 @@ struct NotifierRoutes {
     /// The store's head: the follower's view once it has one, else asked of the store.
     private func currentHead() async throws -> Int64 {
         if !context.follower.state.catchingUp { return context.head }
+        return try await storeHead()
+    }
+
+    /// The store's head, asked of the store.
+    private func storeHead() async throws -> Int64 {
         let reply = try await context.store.send(Request(type: MessageType.changes, id: "notifier-head-\(UUID().uuidString)",
                                                          body: ChangesRequest(after: Int64.max - 1, limit: 1)))
         return try reply.decode(ChangesReply.self).head

@@ -97,6 +97,12 @@ struct WireFuzzGenerator {
         ("include_needs_review", .raw("true")),
     ])
 
+    /// A synthesis question (a synthesis watch's), with every documented field.
+    static let synthesisQuestion = FuzzJSON.object([
+        ("condition", .string("fibromyalgia")), ("outcome", .string("pain")), ("design", .string("rct")),
+        ("timepoint_weeks", .raw("12")), ("measure", .string("MD")), ("method", .string("dl")), ("hartung_knapp", .raw("true")),
+    ])
+
     /// Request bodies by message type, each with every documented field. The webhook is a
     /// loopback address, which the notifier refuses (no --allow-private-webhooks here).
     static let bodies: [String: [FuzzJSON]] = [
@@ -117,7 +123,8 @@ struct WireFuzzGenerator {
                                 ("timepoint_weeks", .raw("12")), ("measure", .string("MD")), ("method", .string("dl")),
                                 ("hartung_knapp", .raw("true"))])],
         "watch.add": [.object([("name", .string("fuzz-watch")), ("filter", filter), ("stream", .raw("true")),
-                               ("webhook", .string("http://127.0.0.1:9/hook"))])],
+                               ("webhook", .string("http://127.0.0.1:9/hook"))]),
+                      .object([("name", .string("fuzz-synthesis")), ("synthesis", synthesisQuestion), ("stream", .raw("true"))])],
         "watch.list": [.object([])],
         "watch.remove": [.object([("name", .string("fuzz-watch"))])],
         "watch.resume": [.object([("name", .string("fuzz-watch"))])],

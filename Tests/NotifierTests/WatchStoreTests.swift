@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import GRDB
+import MetaAnalysis
 import Testing
 import WireProtocol
 @testable import Notifier
@@ -57,7 +58,7 @@ struct WatchStoreTests {
 
     @Test("The migrations keep the identifiers databases on disk already record")
     func migrationNames() {
-        #expect(WatchMigrations.migrator.migrations == ["v1", "watch-owner"])
+        #expect(WatchMigrations.migrator.migrations == ["v1", "watch-owner", "synthesis-watches"])
     }
 
     @Test("A database written before the migrations had their own file opens, with its watches and dead letters as stored")
@@ -102,6 +103,62 @@ struct WatchStoreTests {
         #expect(try await store.remove("synthetic-ms"))
         #expect(try await store.all().isEmpty)
         #expect(try await store.deadLetters().isEmpty, "its dead letters go with it")
+    }
+
+    @Test("A synthesis watch reads back with its question and starting point; its set and figures are saved with its cursor, or not at all when it was rewound meanwhile")
+    func synthesisRoundTrip() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-notifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try WatchStore(directory: directory, sealer: try testSealer())
+        let question = SynthesisQuestion(condition: "fibromyalgia", outcome: "pain", measure: .md, method: .derSimonianLaird)
+        let watch = WatchStore.Watch(name: "synthetic-pain", filter: EvidenceFilter(), stream: true, webhook: nil, secret: nil,
+                                     cursor: 0, delivered: 0, failures: 0, deadInARow: 0, paused: nil, rewinds: 0,
+                                     synthesis: question, synthesisBaseline: 40)
+        #expect(try await store.add(watch))
+        let (read, saved) = try #require(try await store.watchWithSynthesis("synthetic-pain"))
+        #expect(read.synthesis == question && read.synthesisBaseline == 40 && read.cursor == 0)
+        #expect(saved?.candidates.isEmpty == true && saved?.headline == nil)
+
+        let candidate = StoredCandidate(recordID: 7, key: "doi:10.5555/synthetic.7", seq: 12, body: Data(#"{"title":"SYNTHETIC"}"#.utf8))
+        let figures = SynthesisHeadline(k: 1, measure: .md, estimate: nil, ciLow: nil, ciHigh: nil, i2: nil)
+        var progress = SynthesisProgress()
+        progress.changed[7] = candidate
+        progress.changed[8] = .some(nil)
+        progress.headline = figures
+        progress.headlineChanged = true
+        func save(rewinds: Int) async throws -> Bool {
+            try await store.advance([.init(watch: "synthetic-pain", rewinds: rewinds, cursor: 40, delivered: 0, failures: 0, deadInARow: 0,
+                                           synthesis: progress)]).first == true
+        }
+        #expect(try await save(rewinds: 0))
+        let (after, state) = try #require(try await store.watchWithSynthesis("synthetic-pain"))
+        #expect(after.cursor == 40 && state?.candidates == [candidate] && state?.headline == figures)
+
+        try await store.rewind("synthetic-pain", to: 20)
+        let (rewound, emptied) = try #require(try await store.watchWithSynthesis("synthetic-pain"))
+        #expect(rewound.cursor == 0 && rewound.synthesisBaseline == 19, "rebuilt from the start up to the replay's start")
+        #expect(emptied?.candidates.isEmpty == true && emptied?.headline == nil)
+        #expect(try await save(rewinds: 0) == false, "a save from before the rewind is stale")
+        #expect(try await store.watchWithSynthesis("synthetic-pain")?.1?.candidates.isEmpty == true, "and changes nothing")
+
+        #expect(try await store.remove("synthetic-pain"))
+        let left = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM synthesis_candidates") }
+        #expect(left == 0, "its set goes with it")
+    }
+
+    @Test("A synthesis watch whose stored question no longer reads stays a synthesis watch, paused, saying why")
+    func unreadableQuestion() async throws {
+        let directory = try Self.earlierReleaseDatabase()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sealer = try testSealer()
+        _ = try WatchStore(directory: directory, sealer: sealer)  // migrates
+        try await DatabaseQueue(path: directory.appendingPathComponent(WatchStore.fileName).path).write { db in
+            try db.execute(sql: #"UPDATE watches SET synthesis = '{"condition": 3}' WHERE name = 'synthetic-crohns'"#)
+        }
+        let store = try WatchStore(directory: directory, sealer: sealer)
+        let watch = try #require(try await store.watch("synthetic-crohns"))
+        #expect(watch.synthesis != nil)
+        #expect(watch.paused?.hasPrefix("its stored synthesis question cannot be read") == true, "\(watch.paused ?? "not paused")")
     }
 
     @Test("A database a newer release migrated is refused, not opened")

@@ -118,7 +118,7 @@ struct WebhookSenderTests {
         try receiver.setSecret("synthetic-secret")
         let port = try #require(URL(string: receiver.url)?.port)
         let outcome = try await Self.withSender { sender in
-            await sender.deliver(Self.match, body: WebhookSender.body(Self.match, record: Data(#"{"title":"SYNTHETIC"}"#.utf8)),
+            await sender.deliver(Self.match, body: WebhookSender.body(Self.match, .record(Data(#"{"title":"SYNTHETIC"}"#.utf8))),
                                  to: URL(string: "http://localhost:\(port)/hook")!, secret: "synthetic-secret", logger: Self.quiet)
         }
         guard case .delivered(200, 1) = outcome else {

@@ -16,6 +16,8 @@ public final class WebhookReceiver: Sendable {
         public let host: String
         public let headers: [String: String]
         public let body: [String: any Sendable]
+        /// The body as JSON, for members that are objects (`body` shows them as text).
+        public let bodyJSON: Data
         public let signatureOK: Bool
         public let status: Int
 
@@ -61,6 +63,7 @@ public final class WebhookReceiver: Sendable {
             return Delivery(method: object["method"] as? String ?? "", path: object["path"] as? String ?? "",
                             host: object["host"] as? String ?? "", headers: object["headers"] as? [String: String] ?? [:],
                             body: (object["body"] as? [String: Any] ?? [:]).mapValues { "\($0)" },
+                            bodyJSON: (try? JSONSerialization.data(withJSONObject: object["body"] ?? [:])) ?? Data(),
                             signatureOK: object["signature_ok"] as? Bool ?? false, status: object["status"] as? Int ?? 0)
         }
     }

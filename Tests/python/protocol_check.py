@@ -171,6 +171,19 @@ def check_contract(ingest, store, query, notifier):
         check([w["name"] for w in reply["watches"]] == ["pc-watch"] and reply["dead_letters"] == []
               and "store_head" in reply, f"{msg_type} reply lists the watch: {reply}")
     expect_error(notifier, "watch.remove", {"name": "pc-watch"}, "not_found")
+    # 4.11: a synthesis watch: its question comes back resolved, with the method in effect; no filter,
+    # figures once it has read the log; a filter and a synthesis together are refused, as is an unknown outcome.
+    question = {"condition": "Fibromyalgia", "outcome": "pain intensity"}
+    added, _ = request(notifier, "watch.add", {"name": "pc-synthesis", "synthesis": question})
+    check(added["watch"]["synthesis"] == {"condition": "fibromyalgia", "outcome": "pain", "method": "reml", "hartung_knapp": False}
+          and "filter" not in added["watch"], f"watch.add echoes the resolved question: {added}")
+    listed = wait_until(lambda: request(notifier, "watch.list", {})[0], lambda l: "headline" in l["watches"][0],
+                        "the synthesis watch has its starting figures")
+    check(isinstance(listed["watches"][0]["headline"]["k"], int), f"a synthesis watch lists its figures: {listed}")
+    request(notifier, "watch.remove", {"name": "pc-synthesis"})
+    expect_error(notifier, "watch.add", {"name": "pc-both", "filter": {}, "synthesis": question}, "invalid_request", "synthesis")
+    expect_error(notifier, "watch.add", {"name": "pc-happy", "synthesis": {"condition": "ms", "outcome": "happiness"}},
+                 "invalid_request", "synthesis.outcome")
     # 4.2, 5: a re-key is a change of its own and earlier changes keep their key; a record naming two
     # stored studies is a conflict; a request id names one submission.
     first, _ = request(ingest, "submit", {}, [synthetic(200, identifiers={"pmid": "999000200"})])

@@ -2,6 +2,7 @@ import ArgumentParser
 import EvidenceModel
 import Foundation
 import Client
+import MetaAnalysis
 import ServiceKit
 import WireProtocol
 
@@ -13,8 +14,12 @@ struct Watch: ParsableCommand {
 
 struct WatchAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Add a watch on new evidence, e.g. `ldn watch add ms-rct --condition ms --design rct`.",
-        discussion: "A watch covers changes from the moment it is added. Webhook bodies are signed; the secret is shown once, here.")
+        commandName: "add", abstract: "Add a watch on new evidence, e.g. `ldn watch add ms-rct --condition ms --design rct`, "
+            + "or on a pooled result: `ldn watch add fibro-pain --synthesis fibromyalgia:pain`.",
+        discussion: """
+            A watch covers changes from the moment it is added. A synthesis watch starts from the synthesis as it stands \
+            and delivers each change that moves it. Webhook bodies are signed; the secret is shown once, here.
+            """)
 
     @Argument(help: "A name: letters, digits, '.', '_', '-'.")
     var name: String
@@ -23,6 +28,8 @@ struct WatchAdd: ParsableCommand {
 
     @Option(help: "Words that must appear (title, summary, outcomes, adverse events).")
     var text: String?
+
+    @OptionGroup var synthesis: SynthesisWatchOptions
 
     @Option(help: "Also POST each match to this http(s) URL.")
     var webhook: String?
@@ -35,12 +42,33 @@ struct WatchAdd: ParsableCommand {
     @Flag(help: "Print the answer as JSON.")
     var json = false
 
+    func validate() throws {
+        if let option = synthesis.givenWithoutSynthesis { throw ValidationError("\(option) goes with --synthesis") }
+        if synthesis.synthesis != nil {
+            var plain = filter.filter(text: text)
+            plain.design = nil  // --design narrows a synthesis too
+            if plain != EvidenceFilter() {
+                throw ValidationError("--synthesis follows a pooled result; the filter options other than --design are for plain watches")
+            }
+        }
+        _ = try synthesis.request(design: filter.design)
+    }
+
     func run() throws {
-        let answer = try endpoint.call(MessageType.watchAdd, WatchAddRequest(name: name, filter: filter.filter(text: text),
-                                                                            stream: !noStream, webhook: webhook),
-                                       as: WatchAddReply.self, condition: filter.condition)
+        let question = try synthesis.request(design: filter.design)
+        let answer = try endpoint.call(MessageType.watchAdd,
+                                       WatchAddRequest(name: name, filter: question == nil ? filter.filter(text: text) : nil,
+                                                       synthesis: question, stream: !noStream, webhook: webhook),
+                                       // A synthesis's not_found may be about its outcome: the notifier's message says which.
+                                       as: WatchAddReply.self, condition: question == nil ? filter.condition : nil)
         if json { return Output.json(answer) }
-        print("Watch \"\(answer.watch.name)\" added: \(WatchText.describe(answer.watch.filter).map { "new evidence matching \($0)" } ?? "all new evidence").")
+        if let followed = answer.watch.synthesis {
+            print("Watch \"\(answer.watch.name)\" added: the synthesis of \(SynthesisText.question(followed)).")
+            print("It starts from the synthesis as it stands (`ldn watch list` shows it); "
+                  + "each change that moves the estimate, its CI, k or I² is delivered.")
+        } else {
+            print("Watch \"\(answer.watch.name)\" added: \(WatchText.describe(answer.watch.filter ?? EvidenceFilter()).map { "new evidence matching \($0)" } ?? "all new evidence").")
+        }
         if answer.watch.stream { print("Stream: `ldn watch follow \(answer.watch.name)` shows each match as it arrives.") }
         if let webhook = answer.watch.webhook { print("Webhook: \(webhook)") }
         if let secret = answer.secret {
@@ -67,7 +95,12 @@ struct WatchList: ParsableCommand {
             let delivery = [watch.stream ? "stream" : nil, watch.webhook == nil ? nil : "webhook"].compactMap { $0 }.joined(separator: "+")
             table.add(watch.name, delivery, String(watch.delivered), String(watch.lag), String(watch.failures),
                       String(watch.deadLetters), watch.paused == nil ? "active" : "paused")
-            filters.add(watch.name, WatchText.describe(watch.filter) ?? "everything")
+            if let question = watch.synthesis {
+                filters.add(watch.name, "synthesis of \(SynthesisText.question(question)): "
+                            + (watch.headline.map(SynthesisText.figures) ?? "reading the store's log"))
+            } else {
+                filters.add(watch.name, WatchText.describe(watch.filter ?? EvidenceFilter()) ?? "everything")
+            }
         }
         print(table.render())
         print()

@@ -59,8 +59,13 @@ struct WatchFollow: ParsableCommand {
             }
             lastDelivery = match.delivery
             shown += 1
+            let synthesis = frames[2] == Data(MessageType.synthesisMatch.utf8)
             if json {
-                Output.line("{\"match\":\(String(decoding: frames[3], as: UTF8.self)),\"record\":\(String(decoding: frames[4], as: UTF8.self))}")
+                Output.line("{\"match\":\(String(decoding: frames[3], as: UTF8.self)),\"\(synthesis ? "synthesis" : "record")\":"
+                            + "\(String(decoding: frames[4], as: UTF8.self))}")
+            } else if synthesis {
+                let move = try? WireJSON.decode(SynthesisMove.self, from: frames[4])
+                Output.line(move.map { SynthesisText.line(match, $0) } ?? "seq \(match.change.seq) #\(match.delivery) \(match.change.key)")
             } else {
                 Output.line(Self.line(match, record: RecordIntake.evaluate(frames[4]).record))
             }

@@ -56,8 +56,10 @@ final class StreamPublisher: Service, Sendable {
     /// Messages dropped for slow subscribers, by watch.
     var droppedByWatch: [String: Int] { dropped.all }
 
-    func publish(_ match: MatchHeader, record: Data) {
-        pump.send([WatchName.topic(match.watch), Wire.versionFrame, Data(MessageType.match.utf8), WireJSON.encode(match), record])
+    /// One match: a plain watch's record, or a synthesis watch's move (its own message type).
+    func publish(_ match: MatchHeader, _ payload: MatchPayload) {
+        pump.send([WatchName.topic(match.watch), Wire.versionFrame, Data(payload.messageType.utf8), WireJSON.encode(match),
+                   payload.json])
     }
 
     /// On the socket's thread, right after a subscription arrives (manual mode applies it to

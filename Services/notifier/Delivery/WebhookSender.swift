@@ -101,16 +101,17 @@ struct WebhookSender: Sendable {
         return "HTTP \(status) redirect to \(shown) refused"
     }
 
-    /// The JSON body of a webhook: the match header's fields and the record.
-    static func body(_ match: MatchHeader, record: Data) -> Data {
+    /// The JSON body of a webhook: the match header's fields, then the record (a plain
+    /// watch) or the synthesis before and after (a synthesis watch).
+    static func body(_ match: MatchHeader, _ payload: MatchPayload) -> Data {
         var output = JSONOutput()
         output.object { o in
             o.field("watch", match.watch)
             o.field("delivery", match.delivery)
             o.field("delivery_id", "\(match.watch)-\(match.change.seq)")
             o.field("change", match.change)
-            o.key("record")
-            o.value(raw: record)
+            o.key(payload.webhookMember)
+            o.value(raw: payload.json)
         }
         return Data(output.bytes)
     }

@@ -7,7 +7,9 @@ import ServiceKit
 import WireProtocol
 
 /// Delivers one watch's matches, in sequence order, from its cursor on. One worker per
-/// watch, so that a slow or failing webhook delays only its own watch.
+/// watch, so that a slow or failing webhook delays only its own watch. A plain watch's
+/// matches are the changes its filter lets through; a synthesis watch's are the changes
+/// that move its pooled result (`SynthesisTracker`), whose set is saved with the cursor.
 ///
 /// The cursor moves past a change once the change is dealt with: not matching, published,
 /// POSTed, given up on (a dead letter), or unappliable (damaged, not a valid record:
@@ -24,12 +26,14 @@ struct WatchWorker {
     func run(wakeups: AsyncStream<Void>) async {
         var wakeup = wakeups.makeAsyncIterator()
         var current: WatchStore.Watch?
+        var synthesis: SynthesisTracker?
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(8))
         while !Task.isCancelled {
             if current == nil || context.registry.takeReload(name) {
                 do {
-                    guard let watch = try await context.watches.watch(name) else { return }  // removed
+                    guard let (watch, saved) = try await context.watches.watchWithSynthesis(name) else { return }  // removed
                     current = watch
+                    synthesis = tracker(watch, saved)
                 } catch {
                     context.stats.add("watch_store.errors")
                     context.logger.error("cannot read a watch; retrying", metadata: ["watch": "\(name)", "error": "\(error)"])
@@ -46,11 +50,13 @@ struct WatchWorker {
                 await backoff.wait()  // the store could not be reached: ask again, later
                 continue
             }
-            if batch.isEmpty {
+            // A synthesis watch whose figures were just set (its set was built) saves them at
+            // once, so that `watch.list` shows them before the next change.
+            if batch.isEmpty && synthesis?.progress.isEmpty ?? true {
                 guard await wakeup.next() != nil else { return }
                 continue
             }
-            switch await deliver(batch, for: watch) {
+            switch await deliver(batch, for: watch, synthesis: &synthesis) {
             case .saved(let watch):
                 current = watch
                 backoff.succeeded()
@@ -72,17 +78,38 @@ struct WatchWorker {
         case failed
     }
 
-    /// Delivers what in `batch` matches.
-    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch) async -> Delivered {
+    /// A synthesis watch's tracker, as saved with the watch; nil for a plain watch.
+    private func tracker(_ watch: WatchStore.Watch, _ saved: SavedSynthesis?) -> SynthesisTracker? {
+        guard let question = watch.synthesis else { return nil }
+        let tracker = SynthesisTracker(question: question, baseline: watch.synthesisBaseline,
+                                       saved: saved ?? SavedSynthesis(candidates: [], headline: nil), cursor: watch.cursor)
+        if !tracker.dropped.isEmpty {
+            context.logger.warning("stored records of a synthesis watch no longer read as records; left out of its set",
+                                   metadata: ["watch": "\(name)", "record.keys": "\(tracker.dropped.joined(separator: ","))"])
+        }
+        return tracker
+    }
+
+    /// Delivers what in `batch` matches (or, for a synthesis watch, moves its synthesis).
+    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch, synthesis: inout SynthesisTracker?) async -> Delivered {
         var watch = start
         var delivered = 0, failures = 0
         // The filter's tests, once per batch: every change of the batch is tried against them.
         let predicates = start.filter.predicates
+        let wasBuilt = synthesis?.headline != nil
         /// Saves the progress since the last save.
         func save() async -> Delivered {
+            let changed = synthesis.flatMap { $0.progress.isEmpty ? nil : $0.progress }
             let outcome = await context.progress.save(.init(watch: name, rewinds: watch.rewinds, cursor: watch.cursor,
-                                                            delivered: delivered, failures: failures, deadInARow: watch.deadInARow))
+                                                            delivered: delivered, failures: failures, deadInARow: watch.deadInARow,
+                                                            synthesis: changed))
             guard case .saved = outcome else { return outcome == .stale ? .reread : .failed }
+            synthesis?.saved()
+            if !wasBuilt, let built = synthesis, let figures = built.headline {
+                context.logger.info("synthesis watch ready", metadata: [
+                    "watch": "\(name)", "seq": "\(watch.cursor)", "k": "\(figures.k)", "candidates": "\(built.count)",
+                    "estimate": "\(figures.estimate.map { "\($0)" } ?? "-")"])
+            }
             context.stats.add("deliveries", delivered)
             context.stats.add("webhook.failures", failures)
             watch.delivered += delivered
@@ -94,28 +121,45 @@ struct WatchWorker {
             guard !Task.isCancelled else { break }
             guard let record = change.record else {
                 context.stats.add("deliveries.skipped")  // unappliable: reported where it was read
+                _ = synthesis?.apply(change)  // leaves the set as it was, but may end its build
                 watch.cursor = change.header.seq
                 continue
             }
-            guard predicates.allSatisfy({ $0.matches(record, status: change.header.status) }) else {
-                watch.cursor = change.header.seq
-                continue
+            // The set as it was before this change: what is saved with a cursor that stops short of it.
+            let beforeChange = synthesis
+            let payload: MatchPayload
+            if synthesis != nil {
+                guard let move = synthesis!.apply(change) else {
+                    watch.cursor = change.header.seq
+                    continue
+                }
+                payload = .synthesis(move)
+            } else {
+                guard predicates.allSatisfy({ $0.matches(record, status: change.header.status) }) else {
+                    watch.cursor = change.header.seq
+                    continue
+                }
+                payload = .record(change.body)
             }
             // Matches are numbered per watch: a repeat after a crash gets the number it had.
             let match = MatchHeader(watch: name, delivery: watch.delivered + delivered + 1, change: change.header)
-            if watch.stream { context.stream.publish(match, record: change.body) }
+            if watch.stream { context.stream.publish(match, payload) }
             if let url = watch.webhook, let secret = watch.secret {
-                switch await context.sender.deliver(match, body: WebhookSender.body(match, record: change.body), to: url,
+                switch await context.sender.deliver(match, body: WebhookSender.body(match, payload), to: url,
                                                     secret: secret, logger: context.logger) {
                 case .delivered(_, let attempt):
                     failures += attempt - 1
                     watch.deadInARow = 0
                 case .interrupted:
+                    synthesis = beforeChange
                     return await save()
                 case .failed(let status, let error, let attempts):
                     failures += attempts
                     // Not past this change until its dead letter is on disk.
-                    guard await deadLetter(change, attempts: attempts, status: status, error: error) else { return await save() }
+                    guard await deadLetter(change, attempts: attempts, status: status, error: error) else {
+                        synthesis = beforeChange
+                        return await save()
+                    }
                     watch.deadInARow += 1
                 }
             }

@@ -15,6 +15,8 @@ final class ProgressWriter: Sendable {
         let delivered: Int
         let failures: Int
         let deadInARow: Int
+        /// A synthesis watch's set and figures, saved with the cursor (nil: nothing changed).
+        var synthesis: SynthesisProgress? = nil
     }
 
     /// What became of a save.

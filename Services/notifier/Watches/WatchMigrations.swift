@@ -40,6 +40,28 @@ enum WatchMigrations {
         migrator.registerMigration("watch-owner") { db in
             try db.execute(sql: "ALTER TABLE watches ADD COLUMN owner TEXT")
         }
+        // Synthesis watches (issue 15): the question followed, where the watch starts
+        // delivering (the store's head when it was added, or a replay's start: changes up to
+        // it are read into the set without a delivery), the figures as of the cursor, and the
+        // records that take part, by record id. The set, the figures and the cursor are saved
+        // in one transaction, so they always agree.
+        migrator.registerMigration("synthesis-watches") { db in
+            try db.execute(sql: """
+                ALTER TABLE watches ADD COLUMN synthesis TEXT;
+                ALTER TABLE watches ADD COLUMN synthesis_baseline INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE watches ADD COLUMN synthesis_headline TEXT;
+                CREATE TABLE synthesis_candidates (
+                    watch TEXT NOT NULL,
+                    record_id INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    -- the change this version of the record came with
+                    seq INTEGER NOT NULL,
+                    -- the record's JSON as of that change
+                    record BLOB NOT NULL,
+                    PRIMARY KEY (watch, record_id)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import GRDB
+import MetaAnalysis
 import WireProtocol
 
 extension WatchStore.Watch: FetchableRecord, TableRecord {
@@ -20,10 +21,13 @@ extension WatchStore.Watch: FetchableRecord, TableRecord {
         static let rewinds = Column("rewinds")
         static let createdAt = Column("created_at")
         static let owner = Column("owner")
+        static let synthesis = Column("synthesis")
+        static let synthesisBaseline = Column("synthesis_baseline")
+        static let synthesisHeadline = Column("synthesis_headline")
     }
 
-    /// A watch as stored. One whose filter no longer reads is kept paused, saying why: an
-    /// empty filter in its place would announce every change.
+    /// A watch as stored. One whose filter or question no longer reads is kept paused, saying
+    /// why: an empty filter in its place would announce every change.
     init(row: Row) throws {
         var paused: String? = try row.decode(forColumn: Columns.paused)
         let filter: EvidenceFilter
@@ -33,12 +37,25 @@ extension WatchStore.Watch: FetchableRecord, TableRecord {
             filter = EvidenceFilter()
             paused = "its stored filter cannot be read (\(error)); remove the watch and add it again"
         }
+        var synthesis: SynthesisQuestion?
+        if let stored = try row.decode(String?.self, forColumn: Columns.synthesis) {
+            do {
+                synthesis = try WireJSON.decode(SynthesisQuestion.self, from: Data(stored.utf8))
+            } catch {
+                // Still a synthesis watch (never a plain one matching everything), and paused.
+                synthesis = SynthesisQuestion(condition: "", outcome: "")
+                paused = "its stored synthesis question cannot be read (\(error)); remove the watch and add it again"
+            }
+        }
         self.init(name: try row.decode(forColumn: Columns.name), filter: filter, stream: try row.decode(forColumn: Columns.stream),
                   webhook: try row.decode(String?.self, forColumn: Columns.webhook).flatMap(URL.init(string:)),
                   secret: try row.decode(forColumn: Columns.secret), cursor: try row.decode(forColumn: Columns.cursor),
                   delivered: try row.decode(forColumn: Columns.delivered), failures: try row.decode(forColumn: Columns.failures),
                   deadInARow: try row.decode(forColumn: Columns.deadInARow), paused: paused,
-                  rewinds: try row.decode(forColumn: Columns.rewinds), owner: try row.decode(forColumn: Columns.owner))
+                  rewinds: try row.decode(forColumn: Columns.rewinds), owner: try row.decode(forColumn: Columns.owner),
+                  synthesis: synthesis, synthesisBaseline: try row.decode(forColumn: Columns.synthesisBaseline),
+                  synthesisHeadline: try row.decode(String?.self, forColumn: Columns.synthesisHeadline)
+                    .flatMap { try? WireJSON.decode(SynthesisHeadline.self, from: Data($0.utf8)) })
     }
 }
 

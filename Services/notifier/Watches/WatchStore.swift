@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import GRDB
+import MetaAnalysis
 import WireProtocol
 
 /// The notifier's own database: watches, each with its cursor in the store's change log,
@@ -31,6 +32,13 @@ final class WatchStore: Sendable {
         var rewinds: Int
         /// The identity that added it, when the notifier had keys; only it and admins manage or follow it.
         var owner: String?
+        /// What a synthesis watch follows (its `filter` is then unused); nil for a plain watch.
+        var synthesis: SynthesisQuestion?
+        /// A synthesis watch delivers for changes after this one: up to it, changes only build
+        /// its set of records (from the store's head at `watch.add`, or a replay's start).
+        var synthesisBaseline: Int64 = 0
+        /// A synthesis watch's figures as of its cursor, as last saved; nil until its set is built.
+        var synthesisHeadline: SynthesisHeadline?
     }
 
     init(directory: URL, sealer: SecretSealer) throws {
@@ -83,7 +91,7 @@ final class WatchStore: Sendable {
 
     /// The watch with its secret in clear. One whose secret does not open is kept paused,
     /// saying why: a webhook without its secret cannot be signed.
-    private func unsealed(_ watch: Watch) -> Watch {
+    func unsealed(_ watch: Watch) -> Watch {
         guard let stored = watch.secret, SecretSealer.isSealed(stored) else { return watch }
         var watch = watch
         do {
@@ -117,10 +125,12 @@ final class WatchStore: Sendable {
         try await pool.write { db in
             guard try !Watch.exists(db, key: watch.name) else { return false }
             try db.execute(sql: """
-                INSERT INTO watches (name, filter, stream, webhook, secret, cursor, created_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO watches (name, filter, stream, webhook, secret, cursor, created_at, owner, synthesis, synthesis_baseline)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [watch.name, String(decoding: WireJSON.encode(watch.filter), as: UTF8.self), watch.stream,
                                  watch.webhook?.absoluteString, try watch.secret.map { try sealer.seal($0, watch: watch.name) },
-                                 watch.cursor, Int64(Date().timeIntervalSince1970), watch.owner])
+                                 watch.cursor, Int64(Date().timeIntervalSince1970), watch.owner,
+                                 watch.synthesis.map { String(decoding: WireJSON.encode($0), as: UTF8.self) }, watch.synthesisBaseline])
             return true
         }
     }
@@ -130,13 +140,15 @@ final class WatchStore: Sendable {
             try db.execute(sql: "DELETE FROM watches WHERE name = ?", arguments: [name])
             let removed = db.changesCount > 0
             try db.execute(sql: "DELETE FROM dead_letters WHERE watch = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM synthesis_candidates WHERE watch = ?", arguments: [name])
             return removed
         }
     }
 
     /// Records each watch's progress (its cursor, and the deliveries and failures since its
-    /// last save) in one transaction. For each: false when the watch was removed or rewound
-    /// since the worker read it, so the worker starts again from what is saved.
+    /// last save; for a synthesis watch, also its set of records and figures) in one
+    /// transaction. For each: false when the watch was removed or rewound since the worker
+    /// read it, so the worker starts again from what is saved.
     func advance(_ updates: [ProgressWriter.Progress]) async throws -> [Bool] {
         try await pool.write { db in
             try updates.map { update in
@@ -144,7 +156,9 @@ final class WatchStore: Sendable {
                     UPDATE watches SET cursor = ?, delivered = delivered + ?, failures = failures + ?, dead_in_a_row = ?
                     WHERE name = ? AND rewinds = ?
                     """, arguments: [update.cursor, update.delivered, update.failures, update.deadInARow, update.watch, update.rewinds])
-                return db.changesCount > 0
+                guard db.changesCount > 0 else { return false }
+                if let synthesis = update.synthesis { try Self.save(synthesis, of: update.watch, db) }
+                return true
             }
         }
     }
@@ -156,10 +170,17 @@ final class WatchStore: Sendable {
         }
     }
 
-    /// Moves a watch back to just before `seq`, so it delivers again from there.
+    /// Moves a watch back to just before `seq`, so it delivers again from there. A synthesis
+    /// watch starts again from an empty set at the start of the log and rebuilds it up to
+    /// `seq - 1` without delivering: its figures before `seq` are then those it had then.
     func rewind(_ name: String, to seq: Int64) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE watches SET cursor = ?, rewinds = rewinds + 1 WHERE name = ?", arguments: [max(seq - 1, 0), name])
+            try db.execute(sql: """
+                UPDATE watches SET cursor = CASE WHEN synthesis IS NULL THEN ?1 ELSE 0 END, rewinds = rewinds + 1,
+                    synthesis_baseline = CASE WHEN synthesis IS NULL THEN synthesis_baseline ELSE ?1 END, synthesis_headline = NULL
+                WHERE name = ?2
+                """, arguments: [max(seq - 1, 0), name])
+            try db.execute(sql: "DELETE FROM synthesis_candidates WHERE watch = ?", arguments: [name])
         }
     }
 

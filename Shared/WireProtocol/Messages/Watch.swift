@@ -1,10 +1,17 @@
 import EvidenceModel
 import Foundation
+import MetaAnalysis
 
 /// A watch as the notifier reports it.
 public struct WatchInfo: Codable, Sendable, Hashable {
     public var name: String
-    public var filter: EvidenceFilter
+    /// What a plain watch matches; absent on a synthesis watch.
+    public var filter: EvidenceFilter?
+    /// What a synthesis watch follows, resolved (codes, and the method in effect); absent on a plain watch.
+    public var synthesis: SynthesisQuestion?
+    /// A synthesis watch's figures as of its cursor (the last ones delivered, or its starting
+    /// point); absent while it is still reading the store's log up to where it was added.
+    public var headline: SynthesisHeadline?
     /// Matches go out on the notifier's stream (topic: the name, then a NUL byte).
     public var stream: Bool
     /// Matches are POSTed here.
@@ -24,10 +31,13 @@ public struct WatchInfo: Codable, Sendable, Hashable {
     /// Why delivery is paused, when it is.
     public var paused: String?
 
-    public init(name: String, filter: EvidenceFilter, stream: Bool, webhook: String?, cursor: Int64, lag: Int64,
+    public init(name: String, filter: EvidenceFilter?, synthesis: SynthesisQuestion? = nil, headline: SynthesisHeadline? = nil,
+                stream: Bool, webhook: String?, cursor: Int64, lag: Int64,
                 delivered: Int, failures: Int, deadLetters: Int, dropped: Int, paused: String?) {
         self.name = name
         self.filter = filter
+        self.synthesis = synthesis
+        self.headline = headline
         self.stream = stream
         self.webhook = webhook
         self.cursor = cursor
@@ -40,19 +50,24 @@ public struct WatchInfo: Codable, Sendable, Hashable {
     }
 }
 
-/// `watch.add` (to the notifier): a durable watch on new changes matching `filter`.
+/// `watch.add` (to the notifier): a durable watch on new changes matching `filter`, or on
+/// the pooled result of `synthesis` (one of the two).
 public struct WatchAddRequest: Codable, Sendable {
     /// 1–64 characters: letters, digits, `.`, `_`, `-`.
     public var name: String
-    public var filter: EvidenceFilter
+    public var filter: EvidenceFilter?
+    /// The question of `synthesize`: deliver when a change moves its pooled estimate, CI, k or I².
+    public var synthesis: SynthesizeRequest?
     /// Deliver on the stream (default true).
     public var stream: Bool?
     /// Also POST each match here (http or https).
     public var webhook: String?
 
-    public init(name: String, filter: EvidenceFilter, stream: Bool? = nil, webhook: String? = nil) {
+    public init(name: String, filter: EvidenceFilter? = nil, synthesis: SynthesizeRequest? = nil, stream: Bool? = nil,
+                webhook: String? = nil) {
         self.name = name
         self.filter = filter
+        self.synthesis = synthesis
         self.stream = stream
         self.webhook = webhook
     }
@@ -137,6 +152,22 @@ public struct MatchHeader: Codable, Sendable, Hashable {
     }
 }
 
+/// What a synthesis watch delivers for a change that moved its synthesis: the stream
+/// message's last frame, and the webhook body's `synthesis` member.
+public struct SynthesisMove: Codable, Sendable, Hashable {
+    public var question: SynthesisQuestion
+    /// The figures before the change (as last delivered, or as they stood when the watch was added)…
+    public var before: SynthesisHeadline
+    /// …and with it.
+    public var after: SynthesisHeadline
+
+    public init(question: SynthesisQuestion, before: SynthesisHeadline, after: SynthesisHeadline) {
+        self.question = question
+        self.before = before
+        self.after = after
+    }
+}
+
 extension MessageType {
     public static let watchAdd = "watch.add"
     public static let watchList = "watch.list"
@@ -145,6 +176,8 @@ extension MessageType {
     public static let watchReplay = "watch.replay"
     /// notifier stream (PUB): one match.
     public static let match = "match"
+    /// notifier stream (PUB): a change that moved a synthesis watch's pooled result.
+    public static let synthesisMatch = "synthesis.match"
 }
 
 public enum WatchName {
