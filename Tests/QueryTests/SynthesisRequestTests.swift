@@ -49,12 +49,12 @@ struct SynthesisRequestTests {
 
     @Test("Names become codes and defaults are filled in: two spellings of one question are one question")
     func resolution() throws {
-        let a = try SynthesizeRequest(condition: "Fibromyalgia syndrome", outcome: "pain intensity").question()
-        let b = try SynthesizeRequest(condition: "fibromyalgia", outcome: "pain", method: .reml, hartungKnapp: false).question()
+        let a = try SynthesizeRequest(condition: "Fibromyalgia syndrome", outcome: "pain intensity").resolved()
+        let b = try SynthesizeRequest(condition: "fibromyalgia", outcome: "pain", method: .reml, hartungKnapp: false).resolved()
         #expect(a == b)
         #expect(a == SynthesisQuestion(condition: "fibromyalgia", outcome: "pain", method: .reml, hartungKnapp: false))
         let narrowed = try SynthesizeRequest(condition: "MS", outcome: "Fatigue", design: .rct, timepointWeeks: 12, measure: .smd,
-                                             method: .derSimonianLaird, hartungKnapp: true).question()
+                                             method: .derSimonianLaird, hartungKnapp: true).resolved()
         #expect(narrowed == SynthesisQuestion(condition: "ms", outcome: "fatigue", design: .rct, timepointWeeks: 12, measure: .smd,
                                               method: .derSimonianLaird, hartungKnapp: true))
     }
@@ -74,7 +74,7 @@ struct SynthesisRequestTests {
          "RR, OR or RD, not MD", "method"),
     ])
     func refused(request: SynthesizeRequest, code: ErrorCode, message: String, field: String) {
-        let error = #expect(throws: ErrorBody.self) { try request.question() }
+        let error = #expect(throws: ErrorBody.self) { try request.resolved() }
         #expect(error?.code == code)
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
         #expect(error?.details.allSatisfy { $0.field == field } == true && error?.details.isEmpty == false, "\(error?.details ?? [])")

@@ -9,7 +9,7 @@ extension QueryRoutes {
     /// An answer is reused until the replica applies a change (`SynthesisCache`), as the JSON it
     /// was sent as; the `replica` state beside it is always the current one.
     @Sendable func synthesize(_ request: Request, logger: Logger) async throws -> Reply {
-        let question = try request.decodeBody(SynthesizeRequest.self).question()
+        let question = try request.decodeBody(SynthesizeRequest.self).resolved()
         let state = follower.state
         if let cached = syntheses.answer(to: question, at: state.applied) {
             stats.add("synthesize.cached")
