@@ -56,8 +56,14 @@ struct ForestPlotTextTests {
 
     @Test("One very imprecise study does not squeeze the others: the axis reaches half the estimates' span past them")
     func imprecise() {
-        let axis = ForestAxis(values: [-1, 0.5], extents: [-40, 30], ratio: false)
+        let axis = ForestAxis(values: [-1, 0.5], extents: [-1.2, -0.8, 0.3, 0.7, -40, 30], ratio: false)
         #expect(axis.low >= -1.75 - 1 && axis.high <= 1.25 + 1, "\(axis.low)…\(axis.high)")
+    }
+
+    @Test("A lone study's CI is shown whole (Bruun 2024's MD, -0.34 [-0.95, 0.27])")
+    func loneStudy() {
+        let axis = ForestAxis(values: [-0.34], extents: [-0.95, 0.27], ratio: false)
+        #expect(axis.low <= -0.95 && axis.high >= 0.27, "\(axis.low)…\(axis.high)")
     }
 
     @Test("A log axis has round ratios around 1, also for a narrow range")
