@@ -12,7 +12,7 @@ import Foundation
 ///   its first line (its own output is not compared);
 /// - a command ending in `&` runs in the background until the test ends; what the README shows
 ///   after it is compared with its first lines.
-/// A command that only reads (`ldn status`, `get`, `query`, `search`, `summary`, `watch list`,
+/// A command that only reads (`ldn status`, `get`, `query`, `search`, `summary`, `synthesize`, `watch list`,
 /// `export` to standard output) is run again, for up to 10 s, while its output differs:
 /// replicas and webhook deliveries catch up a moment after a change.
 ///
@@ -42,9 +42,9 @@ struct ReadmeExample {
             while count > 0, expected[count - 1].trimmingCharacters(in: .whitespaces).isEmpty { count -= 1 }
             return count
         }
-        /// `ldn status`, `get`, `query`, `search`, `summary`, `export` to standard output, `watch list`.
+        /// `ldn status`, `get`, `query`, `search`, `summary`, `synthesize`, `export` to standard output, `watch list`.
         var onlyReads: Bool {
-            text.contains(/^ldn (status|get|query|search|summary|watch list)\b/)
+            text.contains(/^ldn (status|get|query|search|summary|synthesize|watch list)\b/)
                 || (text.hasPrefix("ldn export") && !text.contains(" -o "))
         }
         /// What bash runs: without the background `&`.

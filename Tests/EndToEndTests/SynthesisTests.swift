@@ -42,7 +42,7 @@ struct SynthesisTests {
         let run = try await ldn(["synthesize", "fibromyalgia", "--outcome", "pain", "--plot", plotFile, "--query", set.query])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(Array(lines.prefix(2)) == ["Fibromyalgia · pain: 8 studies pooled", "MD (mean difference), random effects (REML)"],
+        #expect(lines.prefix(2) == ["Fibromyalgia · pain: 8 studies pooled", "MD, mean difference · random effects (REML)"],
                 "\(run.stdout)")
         #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
         // The table: one row per trial, its arm sizes and its weight.

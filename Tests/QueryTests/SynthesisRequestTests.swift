@@ -62,7 +62,7 @@ struct SynthesisRequestTests {
     @Test("Wrong questions are errors a client can act on", arguments: [
         (SynthesizeRequest(condition: "fibromialgia", outcome: "pain"), ErrorCode.notFound, "did you mean fibromyalgia?", "condition"),
         (SynthesizeRequest(condition: "fibromyalgia", outcome: "pian"), .invalidRequest, "unknown outcome \"pian\"; did you mean pain?", "outcome"),
-        (SynthesizeRequest(condition: "fibromyalgia", outcome: "xyzzy"), .invalidRequest, "the outcomes are pain, pressure-pain-threshold, disease-activity", "outcome"),
+        (SynthesizeRequest(condition: "fibromyalgia", outcome: "xyzzy"), .invalidRequest, "the outcomes are pain, ", "outcome"),
         (SynthesizeRequest(condition: String(repeating: "a", count: 201), outcome: "pain"), .invalidRequest, "at most 200", "condition"),
         (SynthesizeRequest(condition: "ms", outcome: String(repeating: "p", count: 100_000)), .invalidRequest, "at most 200", "outcome"),
         (SynthesizeRequest(condition: "ms", outcome: "pain", timepointWeeks: -1), .invalidRequest, "between 0 and 1040", "timepoint_weeks"),

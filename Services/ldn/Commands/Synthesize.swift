@@ -40,6 +40,9 @@ struct Synthesize: ParsableCommand {
     @Option(help: "Also write the forest plot as SVG to this file.")
     var plot: String?
 
+    @Option(help: "The plot's title (default: the condition and the outcome).")
+    var title: String?
+
     @OptionGroup var query: QueryEndpoint
 
     @Flag(help: "Print the answer as JSON.")
@@ -53,6 +56,7 @@ struct Synthesize: ParsableCommand {
             throw ValidationError("--timepoint must be between 0 and 1040 weeks")
         }
         if let plot, plot.isEmpty { throw ValidationError("--plot needs a file name") }
+        if title != nil, plot == nil { throw ValidationError("--title is the plot's: give --plot FILE too") }
     }
 
     func run() throws {
@@ -60,7 +64,7 @@ struct Synthesize: ParsableCommand {
                                         measure: measure.map(\.effectType), method: method, hartungKnapp: hartungKnapp ? true : nil)
         let answer = try query.call(MessageType.synthesize, request, as: SynthesizeReply.self, condition: condition)
         if let plot {
-            let svg = ForestPlotSVG(ForestPlot(answer.synthesis, title: SynthesisView.title(answer.synthesis))).render()
+            let svg = ForestPlotSVG(ForestPlot(answer.synthesis, title: title ?? SynthesisView.title(answer.synthesis))).render()
             guard FileManager.default.createFile(atPath: plot, contents: Data(svg.utf8)) else {
                 Output.error("cannot write \(plot)")
                 throw ExitCode(2)

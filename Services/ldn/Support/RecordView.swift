@@ -60,6 +60,9 @@ struct RecordView {
         }
         return text
     }
+
+    /// Words laid out in lines of at most `width`, the first after `indent`, the rest aligned under it.
+    func wrap(_ text: String, width: Int, indent: String) -> [String] { TextWrap.lines(text, width: width, indent: indent) }
 }
 
 extension Double {

@@ -21,8 +21,8 @@ struct SynthesisView {
     }
 
     func render() -> String {
-        var lines = [headline]
-        if let notPooled = synthesis.notPooled { lines += wrap(notPooled, indent: "Not pooled: ") }
+        var lines = headline
+        if let notPooled = synthesis.notPooled { lines += TextWrap.lines(notPooled, width: 80, indent: "Not pooled: ") }
         if !synthesis.included.isEmpty {
             lines += ["", studyTable(), "", ForestPlotText(plot).render()]
         }
@@ -34,14 +34,15 @@ struct SynthesisView {
         return lines.joined(separator: "\n")
     }
 
-    var headline: String {
+    /// "Fibromyalgia · pain: 8 studies pooled", then the measure and the model.
+    var headline: [String] {
         let title = Self.title(synthesis)
         guard let pooled = synthesis.pooled else {
-            return "\(title): not pooled (\(count(synthesis.included.count, "study", "studies")) with usable data)"
+            return ["\(title): not pooled (\(count(synthesis.included.count, "study", "studies")) with usable data)"]
         }
-        // Two lines: an SMD under Hartung-Knapp would not fit 80 columns on one.
-        return "\(title): \(count(pooled.k, "study", "studies")) pooled\n\(pooled.measure.rawValue) "
-            + "(\(EffectText.measureName(pooled.measure))), \(EffectText.methodName(pooled.method, hartungKnapp: pooled.hartungKnapp))"
+        return ["\(title): \(count(pooled.k, "study", "studies")) pooled",
+                "\(pooled.measure.rawValue), \(EffectText.measureName(pooled.measure)) · "
+                    + EffectText.methodName(pooled.method, hartungKnapp: pooled.hartungKnapp)]
     }
 
     func studyTable() -> String {
@@ -77,20 +78,20 @@ struct SynthesisView {
 
     func publishedLines() -> [String] {
         ["Published pooled values (as their meta-analyses report them; not recomputed here):"]
-            + synthesis.published.map { pool in
+            + synthesis.published.flatMap { pool in
                 let ci = pool.ciLow.flatMap { low in pool.ciHigh.map { " [95% CI \(EffectText.number(low)), \(EffectText.number($0))]" } } ?? ""
                 let size = pool.participants.map { ", \($0) participants" } ?? ""
-                return "  \(pool.label) (\(pool.design.rawValue)\(size)): \(pool.measure.rawValue) \(EffectText.number(pool.value))\(ci)"
-                    + (pool.p.map { ", \(EffectText.p($0))" } ?? "")
+                return TextWrap.lines("\(pool.measure.rawValue) \(EffectText.number(pool.value))\(ci)"
+                                      + (pool.p.map { ", \(EffectText.p($0))" } ?? ""),
+                                      width: 80, indent: "  \(pool.label) (\(pool.design.rawValue)\(size)): ")
             }
     }
 
     func excludedLines() -> [String] {
         let width = min(synthesis.excluded.map(\.label.count).max() ?? 0, 24)
-        return ["Left out (\(synthesis.excluded.count)):"] + synthesis.excluded.map { study in
+        return ["Left out (\(synthesis.excluded.count)):"] + synthesis.excluded.flatMap { study in
             let label = study.label.count > width ? String(study.label.prefix(width - 1)) + "…" : study.label
-            return wrap(study.reason, indent: "  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  ")
-                .joined(separator: "\n")
+            return TextWrap.lines(study.reason, width: 80, indent: "  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  ")
         }
     }
 

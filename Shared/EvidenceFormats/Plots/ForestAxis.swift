@@ -12,22 +12,24 @@ public struct ForestAxis: Sendable, Hashable {
     public let ticks: [Double]
 
     /// An axis for these `values` (estimates, the pooled CI, the prediction interval), which
-    /// it shows whole, and `extents` (study CIs, low and high in turn), which it shows as far
-    /// as half the values' span or the median CI's width beyond them, whichever is more: one
-    /// imprecise study does not squeeze every other into a corner, and a typical CI (or a
-    /// lone study's) is shown whole.
-    public init(values: [Double], extents: [Double], ratio: Bool) {
+    /// it shows whole, and the studies' `intervals`, shown whole too unless one is more than
+    /// 4 times as wide as the median interval: one very imprecise study does not squeeze every
+    /// other into a corner (its line runs off the axis, with an arrow).
+    public init(values: [Double], intervals: [(low: Double, high: Double)], ratio: Bool) {
         self.ratio = ratio
         let core = (values + [0]).filter(\.isFinite)
-        let coreLow = core.min() ?? 0, coreHigh = core.max() ?? 0
-        var span = coreHigh - coreLow
-        if span < 1e-9 { span = ratio ? log(2) : max(abs(coreLow), 1) }
-        let reach = extents.filter(\.isFinite)
-        let widths = stride(from: 0, to: extents.count - 1, by: 2).map { extents[$0 + 1] - extents[$0] }
-            .filter(\.isFinite).sorted()
-        let margin = max(span / 2, widths.isEmpty ? 0 : widths[widths.count / 2])
-        let low = max(min(reach.min() ?? coreLow, coreLow), coreLow - margin)
-        let high = min(max(reach.max() ?? coreHigh, coreHigh), coreHigh + margin)
+        var low = core.min() ?? 0, high = core.max() ?? 0
+        let finite = intervals.filter { $0.low.isFinite && $0.high.isFinite && $0.high >= $0.low }
+        let widths = finite.map { $0.high - $0.low }.sorted()
+        let median = widths.isEmpty ? 0 : widths[widths.count / 2]
+        for interval in finite where interval.high - interval.low <= 4 * median {
+            low = min(low, interval.low)
+            high = max(high, interval.high)
+        }
+        if high - low < 1e-9 {
+            let half = ratio ? log(2) / 2 : max(abs(low), 1) / 2
+            (low, high) = (low - half, high + half)
+        }
         let ticks = ratio ? Self.logTicks(low, high) : Self.linearTicks(low, high)
         self.ticks = ticks
         // On the outer ticks (a tick found within rounding of an end may lie a hair inside it).

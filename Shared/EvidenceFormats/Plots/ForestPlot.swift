@@ -55,7 +55,7 @@ public struct ForestPlot: Sendable {
             values += [pooled.estimate, pooled.ciLow, pooled.ciHigh]
             values += [pooled.predictionLow, pooled.predictionHigh].compactMap { $0 }
         }
-        axis = ForestAxis(values: values, extents: drawn.flatMap { [$0.ciLow, $0.ciHigh] }, ratio: measure?.isRatio ?? false)
+        axis = ForestAxis(values: values, intervals: drawn.map { ($0.ciLow, $0.ciHigh) }, ratio: measure?.isRatio ?? false)
     }
 
     public var ratio: Bool { axis.ratio }

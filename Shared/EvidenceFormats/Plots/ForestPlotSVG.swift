@@ -32,7 +32,7 @@ public struct ForestPlotSVG {
 
     public func render() -> String {
         var svg = SVGDocument(width: Self.width, height: height)
-        svg.add("<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(Self.width)\" height=\"\(height)\" fill=\"#ffffff\"/>")
+        svg.add("<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(n(Self.width))\" height=\"\(n(height))\" fill=\"#ffffff\"/>")
         svg.text(SVGText.cut(plot.title, 110), x: 16, y: 28, size: 15, weight: "bold", class: "title")
         svg.text(subtitle, x: 16, y: 48, size: 12, fill: "#444444", class: "subtitle")
         header(&svg)

@@ -44,7 +44,7 @@ public struct ForestPlotText {
             let (left, right) = side == .below ? ("favours LDN", "favours control") : ("favours control", "favours LDN")
             lines.append(row("", favours(left: "◀ " + left, right: right + " ▶"), ""))
         }
-        lines.append(row("", centred(plot.axisTitle), ""))
+        lines.append(row("", centred(plot.measure.map { $0.rawValue + (plot.ratio ? " (log scale)" : "") } ?? ""), ""))
         return lines.map { String($0.reversed().drop { $0 == " " }.reversed()) }
     }
 

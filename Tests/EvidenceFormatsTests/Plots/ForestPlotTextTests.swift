@@ -45,19 +45,22 @@ struct ForestPlotTextTests {
 
     @Test("A linear axis ends on round ticks and always shows 0")
     func linearAxis() {
-        let axis = ForestAxis(values: [-0.8, -0.3, 0.2], extents: [-1.2, 0.6], ratio: false)
+        let axis = ForestAxis(values: [-0.8, -0.3, 0.2], intervals: [(-1.2, -0.4), (-0.7, 0.1), (-0.2, 0.6)], ratio: false)
         #expect(axis.ticks.contains(0))
         #expect(axis.low <= -1.2 && axis.high >= 0.6)
         #expect((4...9).contains(axis.ticks.count), "\(axis.ticks)")
         #expect(axis.ticks.map(axis.label) == ["-1.5", "-1", "-0.5", "0", "0.5", "1"], "round steps: \(axis.ticks.map(axis.label))")
-        let positive = ForestAxis(values: [3, 5], extents: [], ratio: false)
+        let positive = ForestAxis(values: [3, 5], intervals: [], ratio: false)
         #expect(positive.low == 0 && positive.contains(5))
     }
 
-    @Test("One very imprecise study does not squeeze the others: the axis reaches half the estimates' span past them")
+    @Test("Every study's CI is on the axis, except one far wider than the rest, which does not squeeze the others")
     func imprecise() {
-        let axis = ForestAxis(values: [-1, 0.5], extents: [-1.2, -0.8, 0.3, 0.7, -40, 30], ratio: false)
-        #expect(axis.low >= -1.75 - 1 && axis.high <= 1.25 + 1, "\(axis.low)…\(axis.high)")
+        let intervals: [(low: Double, high: Double)] = [(-1.2, -0.4), (-0.8, 0), (-0.6, 0.2), (-40, 30)]
+        let axis = ForestAxis(values: [-0.8, -0.4, -0.2, -5], intervals: intervals, ratio: false)
+        #expect(axis.low <= -5 && axis.low > -10 && axis.high <= 2, "\(axis.low)…\(axis.high)")
+        let alone = ForestAxis(values: [-0.34], intervals: [(-0.95, 0.27)], ratio: false)
+        #expect(alone.contains(-0.95) && alone.contains(0.27), "a single study's CI is shown whole: \(alone.ticks)")
     }
 
     @Test("A lone study's CI is shown whole (Bruun 2024's MD, -0.34 [-0.95, 0.27])")
@@ -68,9 +71,9 @@ struct ForestPlotTextTests {
 
     @Test("A log axis has round ratios around 1, also for a narrow range")
     func logAxis() {
-        let wide = ForestAxis(values: [log(0.3), log(4)], extents: [], ratio: true)
+        let wide = ForestAxis(values: [log(0.3), log(4)], intervals: [], ratio: true)
         #expect(wide.ticks.map(wide.label) == ["0.2", "0.5", "1", "2", "5"], "\(wide.ticks.map(wide.label))")
-        let narrow = ForestAxis(values: [log(0.95), log(1.08)], extents: [], ratio: true)
+        let narrow = ForestAxis(values: [log(0.95), log(1.08)], intervals: [], ratio: true)
         #expect(narrow.ticks.count >= 3 && narrow.ticks.contains { abs($0) < 1e-12 }, "\(narrow.ticks.map(narrow.label))")
         #expect(narrow.low <= log(0.95) && narrow.high >= log(1.08), "\(narrow.ticks.map(narrow.label)) \(narrow.low) \(narrow.high)")
     }
