@@ -35,13 +35,14 @@ struct Search: ParsableCommand {
         print("\(answer.total) stud\(answer.total == 1 ? "y mentions" : "ies mention") \"\(text)\"; best first.\n")
         for (rank, hit) in answer.hits.enumerated() {
             guard let record = hit.record else { continue }
+            let view = RecordView(header: nil, record: record)
             let number = String(rank + 1).leftPadded(to: 2) + ". "
-            print(wrap("\(record.title) (\(record.year))", width: 80, indent: number).joined(separator: "\n"))
+            print(view.wrap("\(record.title) (\(record.year))", width: 80, indent: number).joined(separator: "\n"))
             let facts = [record.design.displayName, record.participants.map { "\($0) participants" },
                          "certainty \(record.certainty.rawValue)", "record \(hit.id)"].compactMap { $0 }
-            print(wrap(facts.joined(separator: " · "), width: 80, indent: "    ").joined(separator: "\n"))
+            print(view.wrap(facts.joined(separator: " · "), width: 80, indent: "    ").joined(separator: "\n"))
             if let snippet = hit.snippet, !snippet.isEmpty {
-                print(wrap(snippet, width: 80, indent: "    ").joined(separator: "\n"))
+                print(view.wrap(snippet, width: 80, indent: "    ").joined(separator: "\n"))
             }
             print("")
         }

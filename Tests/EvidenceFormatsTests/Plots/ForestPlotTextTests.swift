@@ -63,12 +63,6 @@ struct ForestPlotTextTests {
         #expect(alone.contains(-0.95) && alone.contains(0.27), "a single study's CI is shown whole: \(alone.ticks)")
     }
 
-    @Test("A lone study's CI is shown whole (Bruun 2024's MD, -0.34 [-0.95, 0.27])")
-    func loneStudy() {
-        let axis = ForestAxis(values: [-0.34], extents: [-0.95, 0.27], ratio: false)
-        #expect(axis.low <= -0.95 && axis.high >= 0.27, "\(axis.low)…\(axis.high)")
-    }
-
     @Test("A log axis has round ratios around 1, also for a narrow range")
     func logAxis() {
         let wide = ForestAxis(values: [log(0.3), log(4)], intervals: [], ratio: true)
