@@ -15,6 +15,7 @@ import ZMQ
 /// (both subscribers keyed), and the two are compared (`--security`).
 ///
 ///     swift build -c release && .build/release/ldn-bench-notify
+///     .build/release/ldn-bench-notify --synthesis     # a synthesis watch next to a plain one
 @main
 struct NotifyBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,9 +37,27 @@ struct NotifyBenchmark: AsyncParsableCommand {
     @Option(help: "Without CURVE (plain), with CURVE on every socket (curve), or both in turn (both; curve-first: the other order).")
     var security = SecurityChoice.both
 
+    @Flag(help: "Instead: a synthesis watch next to a plain watch on the same trials (issue 15).")
+    var synthesis = false
+
+    @Option(help: "With --synthesis: SYNTHETIC trials in the watched condition and outcome.")
+    var trials = 200
+
+    @Option(help: "With --synthesis: other synthetic records in the store.")
+    var background = 20_000
+
+    @Option(help: "With --synthesis: new versions submitted, one at a time, each moving the pooled estimate.")
+    var changes = 500
+
+    @Option(help: "With --synthesis: new versions per second.")
+    var synthesisRate = 50
+
     func run() async throws {
         print("LDN notifier benchmark — synthetic records (generated, not real studies)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
+        if synthesis {
+            return try await SynthesisLatency(trials: trials, background: background, changes: changes, rate: synthesisRate).run()
+        }
         var results: [SecurityPass: Subscriber.Result] = [:]
         for pass in security.passes { results[pass] = try await measure(pass) }
         guard let plain = results[.plain], let curve = results[.curve] else { return }

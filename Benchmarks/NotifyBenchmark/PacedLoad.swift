@@ -12,8 +12,14 @@ enum PacedLoad {
     /// Returns how long the load took. `security`: the CURVE client options for ingest, or none.
     static func run(range: Range<Int>, rate: Int, batchSize: Int, ingest: String,
                     security: [SocketOption] = []) async throws -> Duration {
-        let bodies = range.map { SyntheticRecords.record($0).jsonData }
-        return try await Measure.onThread {
+        try await run(range.map { SyntheticRecords.record($0).jsonData }, name: "paced-\(range.lowerBound)", rate: rate,
+                      batchSize: batchSize, ingest: ingest, security: security)
+    }
+
+    /// The same for any records; `name` prefixes the request ids.
+    static func run(_ bodies: [Data], name: String, rate: Int, batchSize: Int, ingest: String,
+                    security: [SocketOption] = []) async throws -> Duration {
+        try await Measure.onThread {
             let connection = Connection(context: try Context(), endpoint: ingest, timeout: .seconds(10), retries: 0,
                                         security: security)
             let interval = Duration.seconds(Double(batchSize) / Double(rate))
@@ -22,7 +28,7 @@ enum PacedLoad {
                 let due = started + interval * number
                 if due > clock.now { Thread.sleep(forTimeInterval: (due - clock.now).seconds) }
                 let batch = Array(bodies[start..<min(start + batchSize, bodies.count)])
-                let reply = try connection.send(Request(type: MessageType.submit, id: "paced-\(range.lowerBound)-\(start)",
+                let reply = try connection.send(Request(type: MessageType.submit, id: "\(name)-\(start)",
                                                         body: SubmitRequest(submitter: "bench"), attachments: batch))
                 guard reply.isOK else { throw reply.errorBody }
             }

@@ -16,11 +16,21 @@ final class Subscriber: Sendable {
         let stream: Measure.Latencies
         /// Feed receipt to stream receipt for the same change, ms.
         let added: Measure.Latencies
+        /// Every match received, in order.
+        let matches: [Match]
+    }
+
+    /// One match on the stream: its watch and change, when it arrived and its commit-to-receipt latency (ms).
+    struct Match: Sendable {
+        let watch: String
+        let seq: Int64
+        let at: ContinuousClock.Instant
+        let latency: Double
     }
 
     private struct Arrivals {
         var feed: [Int64: (at: ContinuousClock.Instant, latency: Double)] = [:]
-        var matches: [(seq: Int64, at: ContinuousClock.Instant, latency: Double)] = []
+        var matches: [Match] = []
     }
 
     private let arrivals = Mutex(Arrivals())
@@ -58,7 +68,7 @@ final class Subscriber: Sendable {
                 let at = ContinuousClock.now, now = Date()
                 guard let match = try? WireJSON.decode(MatchHeader.self, from: frames[3]) else { continue }
                 let latency = now.timeIntervalSince(match.change.committedAt) * 1000
-                arrivals.withLock { $0.matches.append((match.change.seq, at, latency)) }
+                arrivals.withLock { $0.matches.append(Match(watch: match.watch, seq: match.change.seq, at: at, latency: latency)) }
             }
         }
     }
@@ -89,7 +99,7 @@ final class Subscriber: Sendable {
             }
             return Result(feed: Measure.Latencies(arrivals.feed.values.map(\.latency)),
                           stream: Measure.Latencies(arrivals.matches.map(\.latency)),
-                          added: Measure.Latencies(added))
+                          added: Measure.Latencies(added), matches: arrivals.matches)
         }
     }
 }

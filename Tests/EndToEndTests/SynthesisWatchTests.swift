@@ -27,8 +27,13 @@ struct SynthesisWatchEndToEndTests {
         try receiver.setSecret(try #require(secret(from: added.stdout)))
         let follow = try ServiceProcess("ldn", ["watch", "follow", "fibro-pain", "--json", "--stream", set.stream,
                                                 "--notifier", set.notifier], captureOutput: true)
+        let lines = try ServiceProcess("ldn", ["watch", "follow", "fibro-pain", "--count", "1", "--stream", set.stream,
+                                               "--notifier", set.notifier], captureOutput: true)
         try await follow.waitForLine("following watch")
-        try await waitForSubscriber(set, watch: "fibro-pain")
+        try await lines.waitForLine("following watch")
+        try await eventually("both followers joined the stream") {
+            set.process("notifier")!.log.count { $0.contains("stream subscriber joined") && $0.contains("watch=fibro-pain") } >= 2
+        }
         let start = try await figures(set)
         #expect(start.k == 20, "it starts from the synthesis as it stands: \(start)")
 
@@ -72,6 +77,12 @@ struct SynthesisWatchEndToEndTests {
         #expect(moves[2].before == moves[1].after && moves[2].after.k == 21)
         #expect(moves.allSatisfy { $0.question.method == .derSimonianLaird && $0.after.measure == .md })
         #expect(stream[1].0.change.status == .retracted && stream[1].0.change.key == "doi:10.5555/synthetic.trial.fibromyalgia.pain.7")
+        // As a person reads it: `seq 21 #1 k 20→21, MD -0.407 → -0.413 [-0.627, -0.199], I² 65→63% (…ia.pain.21)`,
+        // at most 80 columns.
+        #expect(try await lines.waitForExit() == 0)
+        let line = try #require(lines.output.first)
+        #expect(line.hasPrefix("seq \(stream[0].0.change.seq) #1 k 20→21, MD ") && line.contains(" → ") && line.contains(", I² ")
+                && line.hasSuffix(".pain.21)") && line.count <= 80, "\(line)")
 
         let hooks = receiver.deliveries
         #expect(hooks.count == 3 && Set(hooks.map(\.deliveryID)).count == 3, "none twice")

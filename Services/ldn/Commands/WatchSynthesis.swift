@@ -79,7 +79,7 @@ enum SynthesisText {
         return text
     }
 
-    /// One stream line: `seq 42 #3 k 11→12, MD -0.38 → -0.41 [-0.60, -0.22], I² 30→35% (doi:…)`, at most 80 columns.
+    /// One stream line: `seq 42 #3 k 11→12, MD -0.38 → -0.41 [-0.6, -0.22], I² 30→35% (…/abc.123)`, at most 80 columns.
     static func line(_ match: MatchHeader, _ move: SynthesisMove) -> String {
         let (before, after) = (move.before, move.after)
         var text = "seq \(match.change.seq) #\(match.delivery) k \(before.k)→\(after.k)"
@@ -96,7 +96,8 @@ enum SynthesisText {
         let room = 80 - text.count - 3
         let key = match.change.key
         guard room >= 8 else { return text }
-        return text + " (\(key.count > room ? String(key.prefix(room - 1)) + "…" : key))"
+        // Cut at the front: a key's end (a DOI's suffix, a PMID) tells records apart.
+        return text + " (\(key.count > room ? "…" + String(key.suffix(room - 1)) : key))"
     }
 
     /// On the natural scale (ratios are pooled on the log scale), three significant digits.
