@@ -160,6 +160,20 @@ struct EvidenceSynthesisTests {
         #expect(EvidenceSynthesis.synthesize(atFour, candidates: candidates).included.map(\.key) == ["a"])
     }
 
+    @Test("Without sensitivity analyses the headline is the same, and leave-one-out and subgroups are left out")
+    func headlineWithoutSensitivity() {
+        let candidates = [
+            Self.trial("a", author: "Alpha", outcomes: [Self.responders(20, 50, 10, 50)]),
+            Self.trial("b", author: "Beta", year: 2021, outcomes: [Self.responders(30, 60, 18, 60)]),
+            Self.trial("c", author: "Gamma", year: 2022, design: .cohort, outcomes: [Self.responders(12, 40, 9, 40)]),
+        ]
+        let full = EvidenceSynthesis.synthesize(pain, candidates: candidates)
+        let lean = EvidenceSynthesis.synthesize(pain, candidates: candidates, sensitivity: false)
+        #expect(full.leaveOneOut.count == 3 && full.subgroups != nil)
+        #expect(lean.leaveOneOut.isEmpty && lean.subgroups == nil)
+        #expect(lean.headline == full.headline)
+    }
+
     @Test("Labels that coincide get letters, as forest plots need distinct rows")
     func uniqueLabels() {
         #expect(StudySelection.uniqueLabels(["Younger 2013", "Smith 2011", "Younger 2013"]) == ["Younger 2013a", "Smith 2011", "Younger 2013b"])

@@ -95,7 +95,8 @@ struct SynthesisTracker {
             let member = members[id]!
             return EvidenceSynthesis.Candidate(key: member.stored.key, record: member.record)
         }
-        return EvidenceSynthesis.synthesize(question, candidates: candidates).headline
+        // The headline only: leave-one-out would be k more fits per change (docs/PERFORMANCE.md).
+        return EvidenceSynthesis.synthesize(question, candidates: candidates, sensitivity: false).headline
     }
 
     /// The changes are saved: what changes next is new progress.

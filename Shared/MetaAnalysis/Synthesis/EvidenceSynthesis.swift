@@ -46,9 +46,11 @@ public enum EvidenceSynthesis {
         return "\(family.trimmingCharacters(in: .punctuationCharacters)) \(record.year)"
     }
 
-    public static func synthesize(_ question: SynthesisQuestion, candidates: [Candidate]) -> Synthesis {
+    /// `sensitivity`: leave-one-out and subgroups too. They cost k more fits, and a follower
+    /// that needs only the `headline` (a synthesis watch) leaves them out.
+    public static func synthesize(_ question: SynthesisQuestion, candidates: [Candidate], sensitivity: Bool = true) -> Synthesis {
         var selection = StudySelection(question: question)
         for candidate in candidates.sorted(by: { $0.key < $1.key }) { selection.consider(candidate) }
-        return selection.pooled()
+        return selection.pooled(sensitivity: sensitivity)
     }
 }

@@ -53,7 +53,7 @@ struct StudySelection {
     }
 
     /// The synthesis of what was gathered.
-    mutating func pooled() -> Synthesis {
+    mutating func pooled(sensitivity: Bool) -> Synthesis {
         let studies = oneReportPerStudy()
         let measure = question.measure ?? Self.measure(for: studies.map(\.outcome))
         var included: [(report: Report, data: StudyData, notes: [String])] = []
@@ -66,7 +66,7 @@ struct StudySelection {
             }
             included = onOneScale(included, measure: measure)
         }
-        return finish(included, measure: measure)
+        return finish(included, measure: measure, sensitivity: sensitivity)
     }
 
     /// Reports that share a ClinicalTrials.gov id are one study: the most certain, largest,

@@ -3,7 +3,8 @@ import EvidenceModel
 /// The last step of a synthesis: pool what was selected, with its sensitivity analyses, or
 /// say plainly why nothing was pooled.
 extension StudySelection {
-    mutating func finish(_ selected: [(report: Report, data: StudyData, notes: [String])], measure: EffectType?) -> Synthesis {
+    mutating func finish(_ selected: [(report: Report, data: StudyData, notes: [String])], measure: EffectType?,
+                         sensitivity: Bool) -> Synthesis {
         let options = PoolingOptions(method: question.method, hartungKnapp: question.hartungKnapp)
         var chosen = selected
         var labels = Self.uniqueLabels(chosen.map(\.report.label))
@@ -38,7 +39,7 @@ extension StudySelection {
         }
         var leaveOneOut: [LeaveOneOut] = []
         var subgroups: SubgroupAnalysis?
-        if pooled != nil, let measure {
+        if sensitivity, pooled != nil, let measure {
             let studies = zip(labels, chosen).map { Study(label: $0, data: $1.data) }
             leaveOneOut = (try? MetaAnalysis.leaveOneOut(studies, measure: measure, options: options)) ?? []
             let designs = Array(Set(chosen.map(\.report.record.design))).sorted()
