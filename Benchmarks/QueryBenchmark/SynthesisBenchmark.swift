@@ -73,6 +73,7 @@ struct SynthesisBenchmark {
         print("  decode and check their JSON (as the replica reads them): \(inProcess.decode.line(counting: "runs"))")
         print("  EvidenceSynthesis.synthesize (REML, leave-one-out, subgroups): \(inProcess.synthesize.line(counting: "runs"))")
         print("  one REML pooling of \(Self.trials) studies: \(inProcess.pool.line(counting: "runs")), \(inProcess.iterations) iterations")
+        print("  encoding the answer as JSON (\(inProcess.replyBytes) bytes): \(inProcess.encode.line(counting: "runs"))")
 
         do {
             let heavy = try await heavyQuestion(set)
@@ -101,7 +102,8 @@ struct SynthesisBenchmark {
 
     /// Decoding, synthesis and one pooling, each timed many times over.
     static func inProcess(_ trials: [EvidenceRecord]) throws -> (decode: Measure.Latencies, synthesize: Measure.Latencies,
-                                                                  pool: Measure.Latencies, iterations: Int) {
+                                                                  pool: Measure.Latencies, iterations: Int,
+                                                                  encode: Measure.Latencies, replyBytes: Int) {
         let bodies = trials.map(\.jsonData)
         let decode = Measure.Latencies((0..<50).map { _ in
             time { _ = bodies.compactMap { RecordIntake.evaluate($0).record } }
@@ -124,7 +126,16 @@ struct SynthesisBenchmark {
             samples.append((ContinuousClock.now - started).milliseconds)
             iterations = result.iterations ?? 0
         }
-        return (decode, synthesize, Measure.Latencies(samples), iterations)
+        // As the replica sends it (Synthesis.forWire): leave-one-out results without their per-study rows.
+        var answer = EvidenceSynthesis.synthesize(question, candidates: candidates)
+        for index in answer.leaveOneOut.indices { answer.leaveOneOut[index].result.studies = [] }
+        let replyBytes = try WireJSON.encodeChecked(answer).count
+        let encode = Measure.Latencies(try (0..<50).map { _ in
+            let started = ContinuousClock.now
+            _ = try WireJSON.encodeChecked(answer)
+            return (ContinuousClock.now - started).milliseconds
+        })
+        return (decode, synthesize, Measure.Latencies(samples), iterations, encode, replyBytes)
     }
 
     /// Fibromyalgia pain: fresh once after a change, then cached.

@@ -28,6 +28,17 @@ final class BodyWriter {
 
     var depth: Int { closers.count }
 
+    /// Property names already turned into member names (`WireKey`): a body repeats a few
+    /// names many times (a page of hits, the studies of a synthesis).
+    private var names: [String: String] = [:]
+
+    func wireName(_ property: String) -> String {
+        if let known = names[property] { return known }
+        let name = WireKey.name(property)
+        names[property] = name
+        return name
+    }
+
     /// `codingPath` is made only when needed (a nested Codable value, an error), not for
     /// each element of a page of change headers.
     func write<Value: Encodable>(_ value: Value, at codingPath: () -> [any CodingKey]) throws {
@@ -37,7 +48,7 @@ final class BodyWriter {
         case let number as Int: output.value(number)
         case let number as Int64: output.value(number)
         case let flag as Bool: output.value(flag)
-        case let number as Double: try write(number, at: codingPath())
+        case let number as Double: try write(number, at: codingPath)
         case let tree as JSONValue: output.value(tree)
         case let date as Date: output.value(Timestamp.string(date, fraction: false))
         case let dictionary as any EncodableStringKeyedDictionary: try dictionary.writeMembers(to: self, at: codingPath())
@@ -49,9 +60,10 @@ final class BodyWriter {
         }
     }
 
-    func write(_ number: Double, at codingPath: [any CodingKey]) throws {
+    /// The path is made only for the error: a body of figures writes many doubles.
+    func write(_ number: Double, at codingPath: () -> [any CodingKey]) throws {
         guard number.isFinite else {
-            throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "JSON has no \(number)"))
+            throw EncodingError.invalidValue(number, .init(codingPath: codingPath(), debugDescription: "JSON has no \(number)"))
         }
         output.value(number)
     }
@@ -111,11 +123,13 @@ private struct KeyedBodyContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     let writer: BodyWriter
     let codingPath: [any CodingKey]
     let depth: Int
+    /// Data keys, written as they are (asked once per object, not per member).
+    private let verbatim = Key.self is any VerbatimCodingKey.Type
 
     /// Starts a member: closes the previous member's containers, writes the name.
     private func member(_ key: Key) -> String {
         writer.close(downTo: depth)
-        let name = key is any VerbatimCodingKey ? key.stringValue : WireKey.name(key.stringValue)
+        let name = verbatim ? key.stringValue : writer.wireName(key.stringValue)
         writer.output.key(name)
         return name
     }
@@ -128,6 +142,33 @@ private struct KeyedBodyContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
         let name = member(key)
         try writer.write(value) { codingPath + [MemberKey(name)] }
+    }
+
+    // The common scalars written directly: the generic path finds their type by dynamic
+    // casts, which dominate encoding a body of figures (a synthesis).
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        let name = member(key)
+        try writer.write(value) { codingPath + [MemberKey(name)] }
+    }
+
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        _ = member(key)
+        writer.output.value(value)
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        _ = member(key)
+        writer.output.value(value)
+    }
+
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        _ = member(key)
+        writer.output.value(value)
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        _ = member(key)
+        writer.output.value(value)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy _: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
@@ -204,8 +245,8 @@ private struct SingleBodyContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { writer.output.null() }
     mutating func encode(_ value: Bool) throws { writer.output.value(value) }
     mutating func encode(_ value: String) throws { writer.output.value(value) }
-    mutating func encode(_ value: Double) throws { try writer.write(value, at: codingPath) }
-    mutating func encode(_ value: Float) throws { try writer.write(Double(value), at: codingPath) }
+    mutating func encode(_ value: Double) throws { try writer.write(value) { codingPath } }
+    mutating func encode(_ value: Float) throws { try writer.write(Double(value)) { codingPath } }
     mutating func encode(_ value: Int) throws { writer.output.value(value) }
     mutating func encode(_ value: Int8) throws { writer.output.value(value) }
     mutating func encode(_ value: Int16) throws { writer.output.value(value) }

@@ -17,12 +17,17 @@ extension QueryRoutes {
         }
         let started = ContinuousClock.now
         let candidates = try await replica.synthesisCandidates(condition: question.condition, outcome: question.outcome)
-        // Pooling is arithmetic that grows with the studies (leave-one-out pools k times): off
-        // the cooperative pool, so that it never holds up other requests.
-        let synthesis = await Self.computeOffPool { EvidenceSynthesis.synthesize(question, candidates: candidates) }
+        let read = ContinuousClock.now
+        // Pooling and encoding grow with the studies (leave-one-out pools k times): off the
+        // cooperative pool, so that they never hold up other requests.
+        let (synthesis, encoded, pooled) = await Self.computeOffPool {
+            let synthesis = EvidenceSynthesis.synthesize(question, candidates: candidates)
+            let pooled = ContinuousClock.now
+            return (synthesis, Result { try WireJSON.encodeChecked(synthesis.forWire) }, pooled)
+        }
         let json: Data
         do {
-            json = try WireJSON.encodeChecked(synthesis.forWire)
+            json = try encoded.get()
         } catch {
             logger.error("synthesis not answerable", metadata: ["synthesis.condition": "\(question.condition)",
                                                                  "synthesis.outcome": "\(question.outcome)", "error": "\(error)"])
@@ -34,7 +39,8 @@ extension QueryRoutes {
         logger.debug("synthesized", metadata: [
             "synthesis.condition": "\(question.condition)", "synthesis.outcome": "\(question.outcome)",
             "synthesis.candidates": "\(candidates.count)", "synthesis.k": "\(synthesis.included.count)",
-            "duration_ms": "\(String(format: "%.2f", (ContinuousClock.now - started).milliseconds))"])
+            "read_ms": "\(Self.milliseconds(read - started))", "pool_ms": "\(Self.milliseconds(pooled - read))",
+            "encode_ms": "\(Self.milliseconds(ContinuousClock.now - pooled))", "reply_bytes": "\(json.count)"])
         return Self.reply(request, synthesis: json, replica: state)
     }
 
@@ -48,6 +54,8 @@ extension QueryRoutes {
         body.append(UInt8(ascii: "}"))
         return Reply(type: request.type, requestID: request.id, body: body)
     }
+
+    static func milliseconds(_ duration: Duration) -> String { String(format: "%.2f", duration.milliseconds) }
 
     static func computeOffPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
