@@ -39,7 +39,14 @@ struct SynthesisTests {
 
         let plotFile = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-forest-\(UUID().uuidString).svg").path
         defer { try? FileManager.default.removeItem(atPath: plotFile) }
-        let run = try await ldn(["synthesize", "fibromyalgia", "--outcome", "pain", "--plot", plotFile, "--query", set.query])
+        let fhirFile = plotFile + ".fhir.json"
+        defer { try? FileManager.default.removeItem(atPath: fhirFile) }
+        let run = try await ldn(["synthesize", "fibromyalgia", "--outcome", "pain", "--plot", plotFile, "--fhir", fhirFile,
+                                 "--query", set.query])
+        // --fhir writes the Bundle FHIRSynthesisExport makes (its content is checked with fhir.resources in EvidenceFormatsTests).
+        let bundle = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fhirFile))) as? [String: Any]
+        #expect(bundle?["resourceType"] as? String == "Bundle")
+        #expect((bundle?["entry"] as? [Any])?.count == 1 + trials.count, "the pooled Evidence and one per study")
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.prefix(2) == ["Fibromyalgia · pain: 8 studies pooled", "MD, mean difference · random effects (REML)"],

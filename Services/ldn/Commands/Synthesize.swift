@@ -43,6 +43,9 @@ struct Synthesize: ParsableCommand {
     @Option(help: "The plot's title (default: the condition and the outcome).")
     var title: String?
 
+    @Option(help: "Also write the synthesis as a FHIR R5 Bundle (the pooled Evidence, one per study) to this file.")
+    var fhir: String?
+
     @OptionGroup var query: QueryEndpoint
 
     @Flag(help: "Print the answer as JSON.")
@@ -56,6 +59,7 @@ struct Synthesize: ParsableCommand {
             throw ValidationError("--timepoint must be between 0 and 1040 weeks")
         }
         if let plot, plot.isEmpty { throw ValidationError("--plot needs a file name") }
+        if let fhir, fhir.isEmpty { throw ValidationError("--fhir needs a file name") }
         if title != nil, plot == nil { throw ValidationError("--title is the plot's: give --plot FILE too") }
     }
 
@@ -65,15 +69,21 @@ struct Synthesize: ParsableCommand {
         let answer = try query.call(MessageType.synthesize, request, as: SynthesizeReply.self, condition: condition)
         if let plot {
             let svg = ForestPlotSVG(ForestPlot(answer.synthesis, title: title ?? SynthesisView.title(answer.synthesis))).render()
-            guard FileManager.default.createFile(atPath: plot, contents: Data(svg.utf8)) else {
-                Output.error("cannot write \(plot)")
-                throw ExitCode(2)
-            }
+            try Self.write(Data(svg.utf8), to: plot)
         }
+        if let fhir { try Self.write(FHIRSynthesisExport.bundle(for: answer.synthesis), to: fhir) }
         if json { return Output.json(answer) }
         QueryOutput.noteStaleness(answer.replica)
         print(SynthesisView(synthesis: answer.synthesis).render())
         if let plot { Output.error("wrote the forest plot to \(plot)") }
+        if let fhir { Output.error("wrote the FHIR Bundle to \(fhir)") }
+    }
+
+    private static func write(_ data: Data, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            Output.error("cannot write \(path)")
+            throw ExitCode(2)
+        }
     }
 
     /// The effect types a synthesis pools on (every one but `proportion`).

@@ -1,4 +1,6 @@
+import Dispatch
 import EvidenceModel
+import Synchronization
 
 /// Leave-one-out and subgroup analyses: the same model refitted on parts of the studies.
 enum SensitivityAnalysis {
@@ -10,11 +12,16 @@ enum SensitivityAnalysis {
                             options: PoolingOptions) throws(PoolingError) -> [LeaveOneOut] {
         guard studies.count >= 3 else { return [] }
         let prepared = try Pooling.prepare(studies, measure: measure, options: options)
+        // k independent refits, k² work in all: spread over the cores (results in study order).
+        let fits = Mutex([Result<PooledResult, PoolingError>?](repeating: nil, count: studies.count))
+        DispatchQueue.concurrentPerform(iterations: studies.count) { index in
+            let fit = Result { () throws(PoolingError) in try Pooling.fit(prepared.removing(index), measure: measure, options: options) }
+            fits.withLock { $0[index] = fit }
+        }
         var results: [LeaveOneOut] = []
         results.reserveCapacity(studies.count)
-        for index in studies.indices {
-            results.append(LeaveOneOut(omitted: studies[index].label,
-                                       result: try Pooling.fit(prepared.removing(index), measure: measure, options: options)))
+        for (index, fit) in fits.withLock({ $0 }).enumerated() {
+            results.append(LeaveOneOut(omitted: studies[index].label, result: try (fit ?? .failure(.notApplicable("a leave-one-out refit did not run"))).get()))
         }
         return results
     }
