@@ -17,7 +17,7 @@ struct MetaforDifferentialTests {
     static let absoluteFloor = 1e-8
 
     @Test(.timeLimit(.minutes(1)))
-    func everyModelMatchesMetafor() throws {
+    func everyModelMatchesMetafor() async throws {
         let started = ContinuousClock.now
         let datasets = SyntheticMetaAnalysis.generate(seed: 0x1515_2025, perScenario: 4)
         let jobs = datasets.flatMap(Job.all(for:))
@@ -27,7 +27,7 @@ struct MetaforDifferentialTests {
         try ReferenceFiles.write(datasets, jobs: jobs, to: folder)
 
         let rStarted = ContinuousClock.now
-        guard let output = try Metafor.run(folder: folder) else { return }
+        guard let output = try await Metafor.run(folder: folder) else { return }
         let rDuration = ContinuousClock.now - rStarted
         let references = try Metafor.parse(output.lines)
 
@@ -119,7 +119,7 @@ enum Metafor {
     static let install = "install R's metafor with `apt-get install r-cran-metafor` (.ci/run does this on CI)"
 
     /// Runs the reference script once; nil (with the failure recorded) when R or metafor is missing.
-    static func run(folder: URL) throws -> (version: String, lines: [String])? {
+    static func run(folder: URL) async throws -> (version: String, lines: [String])? {
         guard let rscript = executable(named: "Rscript") else {
             Issue.record("Rscript was not found on PATH: \(install)")
             return nil
@@ -135,8 +135,16 @@ enum Metafor {
         process.standardOutput = stdout
         process.standardError = try FileHandle(forWritingTo: stderrFile)
         try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // R takes seconds: wait on a thread of its own, not on one of the few the suite's
+        // in-process services share (a blocked cooperative thread stalls them).
+        let output = stdout.fileHandleForReading
+        let data = await withCheckedContinuation { continuation in
+            Thread {
+                let data = output.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }.start()
+        }
         let errors = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
             let hint = process.terminationStatus == 3 ? install : "Rscript failed"
