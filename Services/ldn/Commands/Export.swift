@@ -24,27 +24,11 @@ struct Export: ParsableCommand {
         case jsonl, csv, fhir, escalc
     }
 
-    /// The effect measures escalc can be asked for (HR only comes as a reported effect).
-    enum Measure: String, LenientArgument {
-        case rr = "RR", or = "OR", rd = "RD", md = "MD", smd = "SMD", hr = "HR"
-
-        var effectType: EffectType {
-            switch self {
-            case .rr: .rr
-            case .or: .or
-            case .rd: .rd
-            case .md: .md
-            case .smd: .smd
-            case .hr: .hr
-            }
-        }
-    }
-
     @Option(help: "jsonl, csv, fhir or escalc.")
     var format: Format = .jsonl
 
     @Option(help: "escalc only: the effect measure for every outcome (RR, OR, RD, MD, SMD, HR); default: each outcome's own (RR for events, MD for means, else the reported effect's).")
-    var measure: Measure?
+    var measure: MeasureArgument?
 
     @OptionGroup var filter: FilterOptions
 

@@ -23,7 +23,7 @@ struct Synthesize: ParsableCommand {
     var outcome: String
 
     @Option(help: "The effect measure (default: what the studies' numbers suggest).")
-    var measure: Measure?
+    var measure: MeasureArgument?
 
     @Option(help: "reml or dl (random effects), fe (common effect, inverse variance) or mh (Mantel-Haenszel, events per arm).")
     var method: PoolingMethod = .reml
@@ -84,13 +84,6 @@ struct Synthesize: ParsableCommand {
             Output.error("cannot write \(path)")
             throw ExitCode(2)
         }
-    }
-
-    /// The effect types a synthesis pools on (every one but `proportion`).
-    enum Measure: String, LenientArgument {
-        case rr = "RR", or = "OR", rd = "RD", md = "MD", smd = "SMD", hr = "HR"
-
-        var effectType: EffectType { EffectType(rawValue: rawValue)! }
     }
 }
 
