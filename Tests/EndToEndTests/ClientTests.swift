@@ -91,8 +91,9 @@ struct ClientTests {
         let lines = (1...600).map { #"{"title":"SYNTHETIC record \#($0)","year":2020,"conditions":["ms"],"design":"cohort"}"# }
         let file = try temporaryFile("load.jsonl", lines.joined(separator: "\n") + "\n")
         let started = ContinuousClock.now
-        let run = try await ldn(["submit", file, "--ingest", set.ingest, "--retries", "0"])
-        #expect(ContinuousClock.now - started < .seconds(3), "one failing batch is enough to stop")
+        // 120 batches sent one at a time: going on after the first failure would take 120 × 0.2 s.
+        let run = try await ldn(["submit", file, "--ingest", set.ingest, "--retries", "0", "--batch-size", "5", "--in-flight", "1"])
+        #expect(ContinuousClock.now - started < .seconds(10), "one failing batch is enough to stop")
         #expect(run.status == 2)
         #expect(run.stderr.contains("ingest is up but cannot do this now"), "\(run.stderr)")
         #expect(run.stderr.contains("nothing was stored: none of the 600 records was confirmed"), "\(run.stderr)")
