@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "ZMQ", "WireProtocol", "TestHarness"], path: "Tests/ClientTests"),
         .testTarget(name: "EvidenceStorageTests", dependencies: ["EvidenceStorage", "TestHarness"],
                     path: "Tests/EvidenceStorageTests"),
-        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol", "MetaAnalysis"],
+        .testTarget(name: "EvidenceFormatsTests", dependencies: ["EvidenceFormats", "EvidenceModel", "WireProtocol", "MetaAnalysis", "TestHarness"],
                     path: "Tests/EvidenceFormatsTests",
                     exclude: ["Fixtures"]),
         // In-process tests of each service's builder (the store's, behind the others, too).

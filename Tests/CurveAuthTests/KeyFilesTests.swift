@@ -1,5 +1,6 @@
 import CurveAuth
 import Foundation
+import TestHarness
 import Testing
 import WireProtocol
 import ZMQ
@@ -23,15 +24,9 @@ struct KeyFilesTests {
             print(public.decode(), secret.decode())
             zmq.auth.create_certificates(sys.argv[1], "theirs")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, directory.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let python = try await run("/usr/bin/env", ["python3", "-c", script, directory.path])
+        #expect(python.status == 0, "\(python.stderr)")
+        let printed = python.stdout
         #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "\(ours.publicKey) \(ours.secretKey!)")
 
         let theirs = try CurveCertificate.read(from: directory.appendingPathComponent("theirs.key_secret"))

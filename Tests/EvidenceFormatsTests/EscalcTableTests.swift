@@ -123,12 +123,12 @@ struct EscalcTableTests {
 
     @Test("metafor's escalc, run on the exported arm columns, gives the exported yi and vi",
           .timeLimit(.minutes(2)))
-    func agreesWithMetafor() throws {
+    func agreesWithMetafor() async throws {
         let entries = try EscalcRecords.entries()
         let table = EscalcTable.table(entries) + EscalcTable.table([entries[1]], measure: .smd)
             .split(separator: "\r\n", omittingEmptySubsequences: true).dropFirst().map { $0 + "\r\n" }.joined()
         let path = try scratchFile(table, name: "escalc.csv")
-        let (status, output) = try runProgram(["Rscript", "--vanilla", "-e", """
+        let (status, output) = try await runProgram(["Rscript", "--vanilla", "-e", """
             suppressMessages(library(metafor))
             dat <- read.csv("\(path)")
             worst <- 0

@@ -62,9 +62,9 @@ private func estimate(_ statistic: JSONValue?, _ code: String) -> JSONValue? {
 }
 
 /// Runs Tests/python/validate_fhir.py (fhir.resources' R5 models) on `data`.
-func validateFHIR(_ data: Data) throws -> (status: Int32, output: String) {
+func validateFHIR(_ data: Data) async throws -> (status: Int32, output: String) {
     let path = try scratchFile(String(decoding: data, as: UTF8.self), name: "bundle.json")
-    return try runProgram(["python3", repositoryFile("Tests/python/validate_fhir.py"), path])
+    return try await runProgram(["python3", repositoryFile("Tests/python/validate_fhir.py"), path])
 }
 
 @Suite("FHIR R5 export of a synthesis (ldn synthesize --fhir)")
@@ -184,14 +184,14 @@ struct FHIRSynthesisExportTests {
 
     @Test("Every bundle validates against fhir.resources' R5 models, with references that resolve",
           .timeLimit(.minutes(2)))
-    func validates() throws {
+    func validates() async throws {
         var syntheses = [Syntheses.notPooled]
         for method in PoolingMethod.allCases {
             for measure: EffectType in [.md, .rr] { syntheses.append(Syntheses.pooledSynthesis(measure, method: method,
                                                                                                   hartungKnapp: method.isRandomEffects)) }
         }
         for synthesis in syntheses {
-            let (status, output) = try validateFHIR(FHIRSynthesisExport.bundle(for: synthesis, generatedAt: Self.time))
+            let (status, output) = try await validateFHIR(FHIRSynthesisExport.bundle(for: synthesis, generatedAt: Self.time))
             #expect(status == 0, "\(synthesis.pooled?.method.rawValue ?? "not pooled"): \(output)")
             #expect(output.contains("valid FHIR R5 Bundle"))
         }

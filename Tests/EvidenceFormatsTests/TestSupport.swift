@@ -1,4 +1,5 @@
 import Foundation
+import TestHarness
 
 /// A file in the repository, from this test file's place in it.
 func repositoryFile(_ path: String) -> String {
@@ -15,17 +16,10 @@ func scratchFile(_ text: String, name: String = "sheet.csv") throws -> String {
     return path
 }
 
-/// Runs a program found on the PATH (Rscript, python3) to completion: its exit status and
-/// what it printed on standard output and standard error.
-func runProgram(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// Runs a program found on the PATH (Rscript, python3) to completion, waiting on a thread of
+/// its own rather than a cooperative one: its exit status and what it printed on standard
+/// output, then standard error.
+func runProgram(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let run = try await TestHarness.run("/usr/bin/env", arguments)
+    return (run.status, run.stdout + run.stderr)
 }

@@ -4,6 +4,7 @@ import Foundation
 import FoundationXML
 #endif
 import MetaAnalysis
+import TestHarness
 import Testing
 @testable import EvidenceFormats
 
@@ -172,7 +173,7 @@ struct ForestPlotSVGTests {
     }
 
     @Test("rsvg-convert renders the plot to a PNG of the document's size, with the plot drawn on it", .timeLimit(.minutes(1)))
-    func rendersWithARealRenderer() throws {
+    func rendersWithARealRenderer() async throws {
         let renderer = try #require(Self.rsvgConvert,
                                     "rsvg-convert is not installed: apt-get install librsvg2-bin (the plots are checked with a real renderer)")
         let plot = ForestPlotSVG(ForestPlot(PlotFixtures.meanDifferences, title: "SYNTHETIC: fibromyalgia pain"))
@@ -182,15 +183,8 @@ struct ForestPlotSVGTests {
         let (svgFile, pngFile) = (folder.appendingPathComponent("forest.svg"), folder.appendingPathComponent("forest.png"))
         try Data(plot.render().utf8).write(to: svgFile)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: renderer)
-        process.arguments = ["--format", "png", "--output", pngFile.path, svgFile.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "rsvg-convert: \(message)")
+        let rendered = try await run(renderer, ["--format", "png", "--output", pngFile.path, svgFile.path])
+        #expect(rendered.status == 0, "rsvg-convert: \(rendered.stderr)")
 
         let image = try PNGImage(try Data(contentsOf: pngFile))
         #expect(image.width == Int(ForestPlotSVG.width) && image.height == Int(plot.height.rounded(.up)))
