@@ -17,8 +17,6 @@ import WireProtocol
 /// Codes are those of `FHIRCodes`; docs/FORMATS.md lists them.
 public enum FHIRSynthesisExport {
     public static let synthesisID = "synthesis"
-    /// z for a 95% interval, for a study's CI when no pooled result gives it.
-    static let z95 = 1.959963984540054
 
     /// The bundle's JSON bytes (compact, deterministic for the same synthesis and time).
     public static func bundle(for synthesis: Synthesis, generatedAt: Date = Date()) -> Data {
@@ -141,7 +139,7 @@ public enum FHIRSynthesisExport {
         let measure = synthesis.pooled?.measure ?? synthesis.measure
         let result = synthesis.pooled?.studies.indices.contains(index) == true ? synthesis.pooled?.studies[index] : nil
         let se = study.effect.se
-        let low = result?.ciLow ?? study.effect.yi - z95 * se, high = result?.ciHigh ?? study.effect.yi + z95 * se
+        let low = result?.ciLow ?? study.effect.yi - Distributions.z975 * se, high = result?.ciHigh ?? study.effect.yi + Distributions.z975 * se
         let scale = measure.map(Scale.init) ?? Scale(nil)
         return FHIRObject.build { evidence in
             evidence.add("resourceType", "Evidence")

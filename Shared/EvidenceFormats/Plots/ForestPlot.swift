@@ -31,9 +31,6 @@ public struct ForestPlot: Sendable {
     public var benefit: Benefit?
     public var axis: ForestAxis
 
-    /// The z of a 95% interval, for studies shown without a pooled result.
-    static let z975 = 1.959963984540054
-
     public init(_ synthesis: Synthesis, title: String) {
         self.title = title
         measure = synthesis.measure ?? synthesis.pooled?.measure
@@ -43,7 +40,7 @@ public struct ForestPlot: Sendable {
         let results = Dictionary((synthesis.pooled?.studies ?? []).map { ($0.label, $0) }, uniquingKeysWith: { first, _ in first })
         rows = synthesis.included.map { study in
             let result = results[study.label]
-            let half = Self.z975 * study.effect.vi.squareRoot()
+            let half = Distributions.z975 * study.effect.vi.squareRoot()
             return Row(label: study.label, design: study.design, nTreatment: study.nTreatment, nControl: study.nControl,
                        estimate: result?.yi ?? study.effect.yi,
                        ciLow: result?.ciLow ?? study.effect.yi - half, ciHigh: result?.ciHigh ?? study.effect.yi + half,

@@ -6,6 +6,9 @@ public enum Distributions {
     /// The standard normal's p-quantile (`qnorm(p)`).
     public static func normalQuantile(_ p: Double) -> Double { NormalDistribution.quantile(p) }
 
+    /// The standard normal's 97.5% point: a 95% interval spans ±z975 standard errors.
+    public static let z975 = normalQuantile(0.975)
+
     /// Student's t p-quantile with `df` degrees of freedom (`qt(p, df)`).
     public static func tQuantile(_ p: Double, df: Double) -> Double { StudentTDistribution.quantile(p, df: df) }
 

@@ -5,9 +5,6 @@ import Foundation
 /// to an effect size"). A between-group effect the study reports on that measure is used as
 /// reported (it is the trial's own analysis, often adjusted); otherwise the arms are.
 extension EvidenceSynthesis {
-    /// The 97.5% point of the standard normal: a reported 95% CI spans ±z standard errors.
-    static let z975 = 1.959963984540054
-
     public static func studyData(_ outcome: Outcome, design: StudyDesign, measure: EffectType) -> Conversion {
         if let effect = outcome.effect, effect.type == measure {
             return reported(effect, design: design, crossover: outcome.crossover)
@@ -60,7 +57,7 @@ extension EvidenceSynthesis {
             return .unusable(reason: "the reported 95% CI has no width, so it gives no standard error")
         }
         notes[0] += " (SE from its 95% CI)"
-        return .usable(.estimate(yi: yi, se: width / (2 * z975)), notes: notes)
+        return .usable(.estimate(yi: yi, se: width / (2 * Distributions.z975)), notes: notes)
     }
 
     /// An arm's SD from what it reports: SD as given; SE × √n; from a 95% CI of the mean,
