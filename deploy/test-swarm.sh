@@ -170,11 +170,11 @@ step "a client load through tasks.ingest and tasks.query while query and ingest 
 mkdir -p "$work/load"
 # One round: submit one new (SYNTHETIC) record, then ask a summary. Each ldn resolves the
 # tasks.NAME anew, connects to every task, retries an unanswered request elsewhere. Bounded:
-# at most 600 rounds or 300 s; the test ends it (the stop file) once both rollouts are done.
+# at most 3000 rounds or 300 s; the test ends it (the stop file) once both rollouts are done.
 cat > "$work/load/load.sh" <<'EOF'
 #!/bin/sh
 round=0; start=$(date +%s)
-while [ $round -lt 600 ] && [ ! -e /load/stop ] && [ $(( $(date +%s) - start )) -lt 300 ]; do
+while [ $round -lt 3000 ] && [ ! -e /load/stop ] && [ $(( $(date +%s) - start )) -lt 300 ]; do
     round=$((round + 1))
     printf '{"title":"SYNTHETIC swarm-test record %d, not a real study","year":2026,"conditions":["crohns"],"design":"other","source":"synthetic (deploy/test-swarm.sh)"}\n' "$round" > /tmp/record.jsonl
     if out=$(ldn submit /tmp/record.jsonl --timeout 3 --request-id "swarm-load-$round" 2>&1); then
@@ -200,6 +200,7 @@ for service in query ingest; do
     echo "swarm-test: $service rolled out to $rollout in $((SECONDS - started)) s"
 done
 wait_ready 60
+[ "$(docker inspect --format '{{.State.Running}}' "$stack-load")" = true ] || fail "the load ended before the rollouts did"
 touch "$work/load/stop"
 [ "$(timeout 60 docker wait "$stack-load")" = 0 ] || fail "the load did not end"
 docker logs "$stack-load" > "$work/load.txt" 2>&1
