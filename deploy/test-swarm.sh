@@ -177,12 +177,11 @@ round=0; start=$(date +%s)
 while [ $round -lt 3000 ] && [ ! -e /load/stop ] && [ $(( $(date +%s) - start )) -lt 300 ]; do
     round=$((round + 1))
     printf '{"title":"SYNTHETIC swarm-test record %d, not a real study","year":2026,"conditions":["crohns"],"design":"other","source":"synthetic (deploy/test-swarm.sh)"}\n' "$round" > /tmp/record.jsonl
-    if out=$(ldn submit /tmp/record.jsonl --timeout 3 --request-id "swarm-load-$round" 2>&1); then
-        echo "submit $round ok: $out"
-    else
-        echo "submit $round FAILED: $out"
-    fi
-    if out=$(ldn summary crohns --timeout 3 2>&1); then echo "query $round ok"; else echo "query $round FAILED: $out"; fi
+    # One line per request: "submit N ok: <what ldn said>" or "… FAILED: <why>".
+    if out=$(ldn submit /tmp/record.jsonl --timeout 3 --request-id "swarm-load-$round" 2>&1); then said=ok; else said=FAILED; fi
+    echo "submit $round $said: $(echo "$out" | tr '\n' ' ')"
+    if out=$(ldn summary crohns --timeout 3 2>&1); then said=ok; else said=FAILED; fi
+    echo "query $round $said: $(echo "$out" | head -1)"
 done
 echo "load: $round rounds in $(( $(date +%s) - start )) s"
 EOF
@@ -206,7 +205,7 @@ touch "$work/load/stop"
 docker logs "$stack-load" > "$work/load.txt" 2>&1
 docker rm "$stack-load" > /dev/null
 rounds="$(grep -c "^query " "$work/load.txt" || true)"
-failed="$(grep -c "FAILED" "$work/load.txt" || true)"
+failed="$(grep -c "^[a-z]* [0-9]* FAILED:" "$work/load.txt" || true)"
 acknowledged="$(grep -c "^submit [0-9]* ok: .*1 accepted" "$work/load.txt" || true)"
 tail -1 "$work/load.txt"
 echo "swarm-test: $((rounds * 2)) requests ($rounds submits, $rounds summaries) during $((SECONDS - rollout_started)) s of rollouts: $failed failed, $acknowledged records acknowledged"
