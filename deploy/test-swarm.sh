@@ -43,7 +43,7 @@ cleanup() {
             for service in $(docker stack services -q "$stack" 2>/dev/null); do
                 docker service logs --no-trunc --tail 15 "$service" >&2 2>&1
             done
-            [ -f "$work/load.txt" ] && { echo "swarm-test: the load's failures:" >&2; grep FAILED "$work/load.txt" | head -20 >&2; }
+            [ -f "$work/load.txt" ] && { echo "swarm-test: the load's failures:" >&2; grep FAILED "$work/load.txt" | sed -n 1,20p >&2; }
         fi
         docker rm -f "$stack-load" > /dev/null 2>&1
         docker stack rm "$stack" > /dev/null 2>&1
@@ -156,10 +156,10 @@ docker service scale --detach "${stack}_query=3" > /dev/null
 wait_ready 120
 mkdir -m 0700 "$work/host-client" && cp "$work/client/"* "$work/host-client/"
 for container in $(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_query"); do
-    port="$(docker port "$container" 5570/tcp | head -1 | sed 's/.*://')"
+    port="$(docker port "$container" 5570/tcp | sed -n '1s/.*://p')"
     deadline=$((SECONDS + 60))
     until LDN_KEYS="$work/host-client" LDN_IDENTITY=admin "$ldn" summary crohns --json --query "tcp://127.0.0.1:$port" \
-            | grep -q '"studies" *: *5'; do
+            | grep '"studies" *: *5' > /dev/null; do
         [ $SECONDS -lt $deadline ] || fail "the query replica on port $port does not show 5 Crohn's disease studies"
         sleep 1
     done
@@ -192,10 +192,14 @@ docker run -d --name "$stack-load" --network "${stack}_ldn" -v "$work/client:/ke
 rollout_started=$SECONDS
 for service in query ingest; do
     started=$SECONDS
-    docker service update --detach=false --quiet --no-resolve-image --image "$rollout" "${stack}_$service" > /dev/null 2>&1 \
-        || fail "the rollout of $service did not complete: $(docker service inspect --format '{{json .UpdateStatus}}' "${stack}_$service")"
-    [ "$(docker service inspect --format '{{.UpdateStatus.State}}' "${stack}_$service")" = completed ] \
-        || fail "the rollout of $service: $(docker service inspect --format '{{json .UpdateStatus}}' "${stack}_$service")"
+    docker service update --detach --quiet --no-resolve-image --image "$rollout" "${stack}_$service" > /dev/null
+    # Task by task, start-first; done when swarm says so (a failed task would roll it back).
+    until [ "$(docker service inspect --format '{{.UpdateStatus.State}}' "${stack}_$service")" = completed ]; do
+        state="$(docker service inspect --format '{{json .UpdateStatus}}' "${stack}_$service")"
+        grep -q -e rollback -e paused <<< "$state" && fail "the rollout of $service failed: $state"
+        [ $((SECONDS - started)) -lt 240 ] || fail "the rollout of $service did not complete in 240 s: $state"
+        sleep 1
+    done
     echo "swarm-test: $service rolled out to $rollout in $((SECONDS - started)) s"
 done
 wait_ready 60
@@ -209,7 +213,7 @@ failed="$(grep -c "^[a-z]* [0-9]* FAILED:" "$work/load.txt" || true)"
 acknowledged="$(grep -c "^submit [0-9]* ok: .*1 accepted" "$work/load.txt" || true)"
 tail -1 "$work/load.txt"
 echo "swarm-test: $((rounds * 2)) requests ($rounds submits, $rounds summaries) during $((SECONDS - rollout_started)) s of rollouts: $failed failed, $acknowledged records acknowledged"
-[ "$failed" = 0 ] || { grep FAILED "$work/load.txt" | head -10; fail "$failed requests failed during the rollouts"; }
+[ "$failed" = 0 ] || { grep FAILED "$work/load.txt" | sed -n 1,10p; fail "$failed requests failed during the rollouts"; }
 [ "$rounds" -ge 10 ] || fail "only $rounds rounds of load ran during the rollouts"
 [ "$acknowledged" = "$rounds" ] || fail "$rounds submits, but $acknowledged said \"1 accepted\""
 expected=$((24 + acknowledged))
@@ -231,10 +235,10 @@ docker run --rm --network "${stack}_ldn" -v "$work/client:/keys:ro" -v "$work/lo
 grep -q "1 accepted" "$work/after.txt" || fail "a record submitted after the restart was not accepted"
 [ "$(records)" = $((expected + 1)) ] || fail "the store holds $(records) records, not $((expected + 1))"
 
-if docker run --rm "$image" ldn-evidence-store backup --help > /dev/null 2>&1; then
+if docker run --rm "$image" ldn-evidence-store --help | grep -E '^ +backup ' > /dev/null; then
     step "the scheduled backup service wrote a verified backup"
     deadline=$((SECONDS + 60))
-    until docker exec "$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_backup")" sh -c 'ls /backups' | grep -q .; do
+    until docker exec "$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_backup")" sh -c 'ls /backups' | grep . > /dev/null; do
         [ $SECONDS -lt $deadline ] || fail "no backup in the backup service's volume after 60 s"
         sleep 1
     done
