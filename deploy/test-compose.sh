@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 project=ldnci
-image=ldn-evidence-network:ci
+image="${LDN_TEST_IMAGE:-ldn-evidence-network:ci}"
 base=ldn-base:bookworm
 compose=(docker-compose -p "$project" -f deploy/docker-compose.yml)
 work="$(mktemp -d /tmp/ldn-compose.XXXXXX)"
@@ -36,7 +36,8 @@ cleanup() {
     fi
     if command -v docker-compose > /dev/null && docker info > /dev/null 2>&1; then
         "${compose[@]}" --profile seed down -v --remove-orphans > /dev/null 2>&1
-        docker image rm -f "$image" > /dev/null 2>&1
+        # .ci/run keeps the image for deploy/test-swarm.sh (LDN_KEEP_IMAGE=1) and removes it after.
+        [ "${LDN_KEEP_IMAGE:-}" = 1 ] || docker image rm -f "$image" > /dev/null 2>&1
     fi
     if [ -n "$started_dockerd" ]; then
         kill "$started_dockerd" 2>/dev/null && wait "$started_dockerd" 2>/dev/null
@@ -82,18 +83,9 @@ else
     echo "compose-test: cached"
 fi
 
-step "release binaries (static Swift runtime)"
-mkdir -p "$work/context/bin"
-for product in ldn-evidence-store ldn-ingest ldn-query ldn-notifier ldn; do
-    swift build -c release --static-swift-stdlib --scratch-path .build-static --product "$product" 2>&1 | tail -1
-done
-bin="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)"
-for product in ldn-evidence-store ldn-ingest ldn-query ldn-notifier ldn; do cp "$bin/$product" "$work/context/bin/"; done
-ldn="$bin/ldn"
-
-step "runtime image $image from the binaries"
-DOCKER_BUILDKIT=1 docker build -q -f deploy/Dockerfile --target prebuilt \
-    --build-arg RUNTIME_IMAGE="$base" -t "$image" "$work/context"
+step "release binaries (static Swift runtime) and the runtime image $image (deploy/build-image.sh)"
+./deploy/build-image.sh "$image" "$base" | tee "$work/build.txt"
+ldn="$(sed -n 's/^LDN_CLIENT=//p' "$work/build.txt")"
 export LDN_IMAGE="$image" LDN_LOG_LEVEL=debug LDN_STATS_INTERVAL=5
 
 wait_healthy() {  # every long-running container of the project healthy, within 120 s

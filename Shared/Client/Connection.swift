@@ -7,7 +7,10 @@ import ZMQ
 ///
 /// `endpoint` may list several instances of the service, comma-separated (scaled ingest or
 /// query replicas): the DEALER socket connects to each and ZeroMQ spreads requests over
-/// those whose connection is up (`ZMQ_IMMEDIATE`), so a dead instance gets none.
+/// those whose connection is up (`ZMQ_IMMEDIATE`), so a dead instance gets none. A name
+/// that stands for several instances (`tcp://tasks.query:5570` in a swarm) is connected at
+/// each of its addresses and resolved again every `resolveInterval` (`ReplicaDiscovery`),
+/// on the caller's thread.
 ///
 /// Retries are the engine's (`RequestEngine`, policy `RetryPolicy.commandLine`): a late
 /// request is resent with its id on a fresh socket, given up after `retries` resends; an
@@ -23,20 +26,27 @@ public final class Connection {
     private let security: [SocketOption]
     private var link: Link?
     private var engine: RequestEngine
+    private var discovery: ReplicaDiscovery
 
     /// How long a request waits for a connection to come up (not refused, not accepted:
     /// a host that drops packets, say).
     public static let connectWait: Duration = .seconds(2)
 
     public init(context: Context, endpoint: String, timeout: Duration = .seconds(5), retries: Int = 2,
-                security: [SocketOption] = []) {
+                security: [SocketOption] = [], resolveInterval: Duration = ReplicaDiscovery.defaultInterval,
+                resolver: AddressResolver = .system) {
         self.context = context
         self.security = security
         self.endpoint = endpoint
         self.timeout = timeout
         self.retries = retries
         engine = RequestEngine(endpoint: endpoint, policy: .commandLine(timeout: timeout, retries: retries))
+        discovery = ReplicaDiscovery(endpoints: engine.endpoints, interval: resolveInterval, resolver: resolver)
     }
+
+    /// What the socket connects to now: `endpoints`, with each name that stands for several
+    /// instances replaced by their addresses.
+    public var connectedEndpoints: [String] { discovery.current }
 
     deinit { link?.close() }
 
@@ -116,6 +126,7 @@ public final class Connection {
         let link = try openLink()
         try onSocket {
             while true {
+                try rediscover(link)
                 try readEvents(link)
                 if try link.trySend(request) { return }
                 if let refusal = engine.refusal(forWaitingSince: waitingSince) { throw refusal }
@@ -124,7 +135,7 @@ public final class Connection {
                 }
                 // Wake for the monitor's news, the connection, or the end of a restarting service's grace.
                 let graceEnds = engine.refusalFinal.flatMap { $0 > .now ? $0 : nil } ?? deadline
-                try link.poll(until: min(deadline, graceEnds), sending: true)
+                try link.poll(until: min(deadline, graceEnds, discovery.nextCheck ?? deadline), sending: true)
             }
         }
     }
@@ -134,12 +145,22 @@ public final class Connection {
         let link = try openLink()
         return try onSocket {
             while true {
+                try rediscover(link)
                 try readEvents(link)
                 if let reply = try link.takeReply() { return reply }
                 guard let deadline = engine.nextDeadline, deadline > .now else { return nil }
-                try link.poll(until: deadline, sending: false)
+                try link.poll(until: min(deadline, discovery.nextCheck ?? deadline), sending: false)
             }
         }
+    }
+
+    /// Resolves the names again when due, and follows the change (`link` nil: before the
+    /// socket exists, which then connects to what was found).
+    private func rediscover(_ link: Link?) throws {
+        let change = discovery.refresh()
+        guard !change.isEmpty else { return }
+        try link?.apply(change)
+        engine.endpointsChanged(change, count: discovery.current.count)
     }
 
     private func readEvents(_ link: Link) throws {
@@ -149,7 +170,8 @@ public final class Connection {
     private func openLink() throws(ClientError) -> Link {
         if let link { return link }
         do {
-            let link = try Link(context: context, endpoints: endpoints, security: security)
+            try rediscover(nil)
+            let link = try Link(context: context, endpoints: discovery.current, security: security)
             self.link = link
             return link
         } catch {

@@ -25,6 +25,18 @@ final class Link {
         return (socket, monitor)
     }
 
+    /// Connects and disconnects as a name's addresses changed (`ReplicaDiscovery`).
+    func apply(_ change: ReplicaDiscovery.Change) throws {
+        try Self.apply(change, to: socket)
+    }
+
+    /// The same on a socket of a pump's thread. Disconnecting an endpoint whose connection
+    /// is already gone is no error.
+    static func apply(_ change: ReplicaDiscovery.Change, to socket: Socket) throws {
+        for endpoint in change.removed { try? socket.disconnect(endpoint) }
+        for endpoint in change.added { try socket.connect(endpoint) }
+    }
+
     func close() {
         monitor.close()
         socket.close()

@@ -33,8 +33,10 @@ public struct LinkHealth: Sendable {
         case refused
     }
 
-    private let endpointCount: Int
+    private var endpointCount: Int
     private var connections: [String: Connection] = [:]
+    /// Endpoints the socket disconnected on purpose (`connecting(to:)`): their late events mean nothing.
+    private var dropped: Set<String> = []
     /// Since when every endpoint has refused connections; nil while one is up or trying.
     public private(set) var refusedSince: ContinuousClock.Instant?
     /// When an attempt last failed with every endpoint refusing. A request that was waiting
@@ -50,6 +52,17 @@ public struct LinkHealth: Sendable {
         endpointCount = endpoints
     }
 
+    /// The socket's endpoints changed (a name's addresses did, `ReplicaDiscovery`): it
+    /// connected `added`, disconnected `removed`, and now has `count`. What it knew of the
+    /// removed ones is forgotten and their late events ignored, so "every endpoint refuses"
+    /// and "none is up" count only the endpoints there are.
+    public mutating func endpointsChanged(added: [String], removed: [String], count: Int) {
+        dropped.formUnion(removed)
+        dropped.subtract(added)
+        for endpoint in removed { connections[endpoint] = nil }
+        endpointCount = count
+    }
+
     /// Whether a connection is up now (handshake done).
     public var isUp: Bool { connections.values.contains(.up) }
 
@@ -57,6 +70,7 @@ public struct LinkHealth: Sendable {
     @discardableResult
     public mutating func heard(_ event: SocketEvent, at now: ContinuousClock.Instant = .now) -> Change? {
         let (upBefore, refusedBefore) = (isUp, refusedSince != nil)
+        if dropped.contains(event.endpoint) { return nil }
         if connections[event.endpoint] == .handshakeFailed,
            [.connected, .disconnected, .connectRetried].contains(event.kind) { return nil }
         switch event.kind {

@@ -24,6 +24,9 @@ public struct RequestEngine: Sendable {
     public let endpoint: String
     public let endpoints: [String]
     public private(set) var health: LinkHealth
+    /// How many endpoints the face's socket connects to: `endpoints`, or what their names
+    /// stand for now (`ReplicaDiscovery`).
+    private var linkEndpointCount: Int
     /// Whether the service was up on any link so far (links are replaced on reopening).
     private var serviceWasUp = false
     private var inFlight: [String: InFlight] = [:]
@@ -48,7 +51,16 @@ public struct RequestEngine: Sendable {
         self.endpoint = endpoint
         self.endpoints = Self.endpoints(in: endpoint)
         self.policy = policy
+        linkEndpointCount = endpoints.count
         health = LinkHealth(endpoints: endpoints.count)
+    }
+
+    /// The face's socket connected `change.added` and disconnected `change.removed`, and
+    /// now connects to `count` endpoints. A request in flight to an instance removed is
+    /// resent when its time is up, as for any silence.
+    public mutating func endpointsChanged(_ change: ReplicaDiscovery.Change, count: Int) {
+        linkEndpointCount = count
+        health.endpointsChanged(added: change.added, removed: change.removed, count: count)
     }
 
     /// The endpoints of a comma-separated list ("tcp://a:5550, tcp://b:5550").
@@ -157,7 +169,7 @@ public struct RequestEngine: Sendable {
             inFlight[id] = nil
         }
         due.reopen = policy.reopenOnTimeout && !late.isEmpty && due.failed.isEmpty
-        if due.reopen { health = LinkHealth(endpoints: endpoints.count) }
+        if due.reopen { health = LinkHealth(endpoints: linkEndpointCount) }
         for (id, request) in inFlight.sorted(by: { $0.value.firstSent < $1.value.firstSent }) {
             let resend = request.awaitingReply ? late[id] != nil || due.reopen : request.resendAt! <= now
             guard resend else { continue }

@@ -18,20 +18,26 @@ import ZMQ
 /// as soon as a connection attempt made while they wait is refused (libzmq tries every
 /// 100 ms, doubling to 2 s), without waiting for the timeouts. An `unavailable` answer from the other service is
 /// handed back as it is: the caller decides whether to retry.
+///
+/// A name that stands for several instances is connected at each of its addresses and
+/// resolved again every `resolveInterval` on the socket's thread (`ReplicaDiscovery`).
 public final class ServiceClient: Service, Sendable {
     public let endpoint: String
     private let core: Core
     private let pump: SocketPump
 
     public init(endpoint: String, name: String, attemptTimeout: Duration = .seconds(2), attempts: Int = 3,
-                context: Context, logger: Logger, security: [SocketOption] = []) async throws {
+                context: Context, logger: Logger, security: [SocketOption] = [],
+                resolveInterval: Duration = ReplicaDiscovery.defaultInterval, resolver: AddressResolver = .system) async throws {
         self.endpoint = endpoint
-        let core = Core(engine: RequestEngine(endpoint: endpoint, policy: .serviceLink(timeout: attemptTimeout, attempts: attempts)),
-                        logger: logger)
+        let engine = RequestEngine(endpoint: endpoint, policy: .serviceLink(timeout: attemptTimeout, attempts: attempts))
+        let core = Core(engine: engine, logger: logger,
+                        discovery: ReplicaDiscovery(endpoints: engine.endpoints, interval: resolveInterval, resolver: resolver))
         self.core = core
-        let endpoints = core.endpoints
-        pump = try await SocketPump.start(name: name, context: context, onEvent: { core.heard($0) }) { context in
-            try Link.open(context: context, endpoints: endpoints, heartbeats: true, security: security)
+        // Both closures run on the pump's thread: the first lookup before connecting, then one every interval.
+        pump = try await SocketPump.start(name: name, context: context, onEvent: { core.heard($0) },
+                                          chore: { core.rediscover(socket: $0) }) { context in
+            try Link.open(context: context, endpoints: core.discoverFirst(), heartbeats: true, security: security)
         }
     }
 
@@ -118,14 +124,45 @@ private final class Core: Sendable {
     let endpoint: String
     let endpoints: [String]
 
-    init(engine: RequestEngine, logger: Logger) {
+    /// What the names of `endpoints` stand for; only the socket's thread uses it.
+    private let discovery: Mutex<ReplicaDiscovery>
+
+    init(engine: RequestEngine, logger: Logger, discovery: ReplicaDiscovery) {
         endpoint = engine.endpoint
         endpoints = engine.endpoints
         self.logger = logger
         state = Mutex(State(engine: engine))
+        self.discovery = Mutex(discovery)
     }
 
     var isConnected: Bool { state.withLock { $0.engine.health.isUp } }
+
+    /// On the socket's thread, before connecting: what to connect to.
+    func discoverFirst() -> [String] {
+        discovery.withLock { discovery in
+            let change = discovery.refresh()
+            if !change.isEmpty { state.withLock { $0.engine.endpointsChanged(change, count: discovery.current.count) } }
+            return discovery.current
+        }
+    }
+
+    /// On the socket's thread: resolves the names again when due, connects and disconnects
+    /// what changed, and says when to look next.
+    func rediscover(socket: Socket) -> ContinuousClock.Instant? {
+        discovery.withLock { discovery in
+            let change = discovery.refresh()
+            guard !change.isEmpty else { return discovery.nextCheck }
+            do {
+                try Link.apply(change, to: socket)
+                logger.info("instances changed", metadata: ["peer": "\(endpoint)", "added": "\(change.added)",
+                                                            "removed": "\(change.removed)"])
+            } catch {
+                logger.error("cannot connect to a new instance", metadata: ["peer": "\(endpoint)", "error": "\(error)"])
+            }
+            state.withLock { $0.engine.endpointsChanged(change, count: discovery.current.count) }
+            return discovery.nextCheck
+        }
+    }
 
     /// Registers a caller; true when its request is new and must be sent, false when one with
     /// this id is in flight already (the caller then waits for that answer).

@@ -28,6 +28,10 @@ public final class SocketPump: Sendable {
     /// socket, and says whether to deliver it: an XPUB in manual mode subscribes the sender
     /// there, or refuses to (and the refused subscription goes no further).
     private let inspect: (@Sendable (Socket, Multipart) -> Bool)?
+    private let chore: Chore?
+
+    /// Work on the socket's thread, with the socket; returns when it is next due (nil: never).
+    public typealias Chore = @Sendable (Socket) -> ContinuousClock.Instant?
 
     /// How a pump treats messages larger than `limit`: `answer` gets the frames kept of
     /// each and its counted size, and returns the reply to send, if any. It runs on the
@@ -60,8 +64,9 @@ public final class SocketPump: Sendable {
 
     private init(name: String, incomingLimit: Int, drainTimeout: Duration, onError: @escaping @Sendable (ZMQError) -> Void,
                  onDrop: (@Sendable (Multipart) -> Void)?, oversize: Oversize?,
-                 inspect: (@Sendable (Socket, Multipart) -> Bool)? = nil) throws {
+                 inspect: (@Sendable (Socket, Multipart) -> Bool)? = nil, chore: Chore? = nil) throws {
         self.name = name
+        self.chore = chore
         self.inspect = inspect
         self.oversize = oversize
         self.incomingLimit = incomingLimit
@@ -104,11 +109,17 @@ public final class SocketPump: Sendable {
     /// follows: `open` makes the socket's monitor (`socket.monitor()`) before it connects, so
     /// that no event is missed, and the thread hands each event to `onEvent` as it reads it.
     /// `onEvent` runs on the socket's thread: it must be quick.
+    ///
+    /// `chore`, given, runs on the socket's thread with the socket when it is due (first
+    /// right after `open`, then when it last said, never again once it says nil), for work
+    /// that must touch the socket or may block, such as resolving names again and connecting
+    /// to what they became.
     public static func start(name: String, context: Context, incomingLimit: Int = 1024,
                              onEvent: @escaping @Sendable (SocketEvent) -> Void,
+                             chore: Chore? = nil,
                              open: @escaping @Sendable (Context) throws -> (Socket, SocketMonitor)) async throws -> SocketPump {
         let pump = try SocketPump(name: name, incomingLimit: incomingLimit, drainTimeout: .seconds(1),
-                                  onError: { _ in }, onDrop: nil, oversize: nil)
+                                  onError: { _ in }, onDrop: nil, oversize: nil, chore: chore)
         try await pump.launch(context: context, onEvent: onEvent) { context in
             let (socket, monitor) = try open(context)
             return (socket, monitor)
@@ -245,6 +256,7 @@ public final class SocketPump: Sendable {
         let monitorItem = monitor.map { poller.add($0.0) }
         var unsent: [Multipart] = []
         var stopDeadline: ContinuousClock.Instant?
+        var choreDue: ContinuousClock.Instant? = chore == nil ? nil : .now
 
         while true {
             let (fresh, stopping, mayRead) = state.withLock { state in
@@ -267,8 +279,9 @@ public final class SocketPump: Sendable {
             if mayRead { events.insert(.readable) }
             if !unsent.isEmpty { events.insert(.writable) }
             poller.setEvents(events, at: socketItem)
+            if let due = choreDue, due <= .now, let chore { choreDue = chore(socket) }
             do {
-                try poller.poll(timeoutMilliseconds: stopping ? 10 : -1)
+                try poller.poll(timeoutMilliseconds: stopping ? 10 : choreDue.map(Self.milliseconds(until:)) ?? -1)
             } catch let error as ZMQError {
                 report(error)
                 return ended(by: error)
@@ -283,6 +296,12 @@ public final class SocketPump: Sendable {
                 guard receiveAvailable(from: socket) else { return ended(by: ZMQError("receive", code: ETERM)) }
             }
         }
+    }
+
+    /// A poll timeout that wakes at `instant` (rounded up, so the wait never ends early).
+    private static func milliseconds(until instant: ContinuousClock.Instant) -> Int {
+        let wait = max(instant - .now, .zero)
+        return Int(wait.components.seconds) * 1000 + Int((wait.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
 
     /// Records why the thread ends, unless `stop()` asked it to.

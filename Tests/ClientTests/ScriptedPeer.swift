@@ -21,11 +21,13 @@ final class ScriptedPeer: Sendable {
     private let serving = Mutex<Task<Void, Never>?>(nil)
     private let arrivals = Mutex<[Arrival]>([])
 
-    init(context: Context, script: @escaping Script) async throws {
+    /// `bind` may name another loopback address (127.0.0.2) or a port, as replicas of one
+    /// service on several addresses have.
+    init(context: Context, bind: String = "tcp://127.0.0.1:*", script: @escaping Script) async throws {
         let pump = try await SocketPump.start(name: "scripted-peer", context: context) { context in
             let socket = try context.socket(.router)
             try socket.set(.linger(milliseconds: 0))
-            try socket.bind("tcp://127.0.0.1:*")
+            try socket.bind(bind)
             return socket
         }
         self.pump = pump
