@@ -17,6 +17,8 @@ public enum MetricName {
     public static let followerLagChanges = "ldn_follower_lag_changes"
     /// 1 while the follower is catching up (after a start, while the store is unreachable, or far behind).
     public static let followerCatchingUp = "ldn_follower_catching_up"
+    /// 1 while ingest's link to the store is up (heartbeats drop it within seconds of silence).
+    public static let ingestStoreConnected = "ldn_ingest_store_connected"
 
     /// The counter a `status` counter is also exposed as: `records.committed` is
     /// `ldn_records_committed_total`.

@@ -85,6 +85,12 @@ public final class ServiceMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
+    /// A gauge whose value is read when scraped.
+    public func gauge(_ name: String, reading value: @escaping @Sendable () -> Int64) {
+        let gauge = self.gauge(name)
+        beforeScrape { gauge.record(value()) }
+    }
+
     /// Sends what libraries record through swift-metrics' global API to this registry.
     /// Once per process (`MetricsSystem` allows one bootstrap): the executable's runtime.
     public func bootstrapProcessWide() {
