@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        // Metrics: the swift-metrics API, exposed in Prometheus's text format (docs/OPERATIONS.md, "Metrics").
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Shared
@@ -47,6 +50,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                // the /metrics endpoint: a few lines of HTTP/1.1, no web framework
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Shared/ServiceKit"),
         // The one request/retry engine and its two faces (blocking for ldn, async for services), and Backoff.
@@ -60,7 +69,8 @@ let package = Package(
         .target(name: "Replication",
                 dependencies: ["ServiceKit", "Client", "ZMQ", "WireProtocol", "EvidenceModel",
                                .product(name: "Logging", package: "swift-log"),
-                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "Metrics", package: "swift-metrics")],
                 path: "Shared/Replication"),
 
         // MARK: Services
@@ -70,7 +80,8 @@ let package = Package(
             dependencies: ["EvidenceModel", "WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Services/evidence-store/Storage"),
         .executableTarget(name: "EvidenceStore",
-                          dependencies: ["ServiceKit", "EvidenceStorage", .product(name: "Crypto", package: "swift-crypto")],
+                          dependencies: ["ServiceKit", "EvidenceStorage", .product(name: "Crypto", package: "swift-crypto"),
+                                         .product(name: "Metrics", package: "swift-metrics")],
                           path: "Services/evidence-store/Server"),
         .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "Services/query"),

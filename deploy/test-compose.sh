@@ -11,8 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-project=ldnci
+# Overridable, so that a developer's run beside another one touches none of its containers or images.
+project="${LDN_COMPOSE_PROJECT:-ldnci}"
 image="${LDN_TEST_IMAGE:-ldn-evidence-network:ci}"
+prometheus_image="${LDN_PROMETHEUS_IMAGE:-ldn-prometheus:ci}"
 base=ldn-base:bookworm
 compose=(docker-compose -p "$project" -f deploy/docker-compose.yml)
 work="$(mktemp -d /tmp/ldn-compose.XXXXXX)"
@@ -38,6 +40,7 @@ cleanup() {
         "${compose[@]}" --profile seed down -v --remove-orphans > /dev/null 2>&1
         # .ci/run keeps the image for deploy/test-swarm.sh (LDN_KEEP_IMAGE=1) and removes it after.
         [ "${LDN_KEEP_IMAGE:-}" = 1 ] || docker image rm -f "$image" > /dev/null 2>&1
+        docker image rm -f "$prometheus_image" > /dev/null 2>&1
     fi
     if [ -n "$started_dockerd" ]; then
         kill "$started_dockerd" 2>/dev/null && wait "$started_dockerd" 2>/dev/null
@@ -53,6 +56,7 @@ missing=()
 command -v dockerd > /dev/null || missing+=(docker.io)
 command -v docker-compose > /dev/null || missing+=(docker-compose)
 command -v debootstrap > /dev/null || missing+=(debootstrap)
+command -v promtool > /dev/null || missing+=(prometheus)  # promtool, and the binary for the Prometheus image
 # A static Swift runtime links Foundation's networking and XML parts against these.
 for package in libcurl4-openssl-dev libxml2-dev; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -99,6 +103,13 @@ wait_healthy() {  # every long-running container of the project healthy, within 
     echo "$states" >&2
     fail "not every service became healthy"
 }
+
+step "Prometheus image $prometheus_image from the host's Debian package"
+mkdir -p "$work/prometheus"
+cp /usr/bin/prometheus "$work/prometheus/"
+DOCKER_BUILDKIT=1 docker build -q -f deploy/prometheus/Dockerfile --target prebuilt \
+    --build-arg BASE_IMAGE="$base" -t "$prometheus_image" "$work/prometheus"
+export LDN_PROMETHEUS_IMAGE="$prometheus_image"
 
 step "docker-compose up (the keys service makes the keys); every service healthy; the store's ports are not published"
 "${compose[@]}" up -d --no-build
@@ -201,6 +212,59 @@ done
 for service in ingest evidence-store query; do grep "$trace" "$work/logs.txt" | grep "^${service}_[0-9]" | head -2; done
 grep "$trace" "$work/logs.txt" | grep "^ingest_[0-9]" | grep -q "identity=admin" \
     || fail "no ingest log line about the load names its caller (identity=admin)"
+
+step "metrics: promtool checks the alert rules; Prometheus scrapes every service; the committed-records counter is what was loaded"
+promtool check rules deploy/prometheus/alerts.yml
+promtool check config deploy/prometheus/prometheus.yml
+prometheus="http://127.0.0.1:${LDN_PROMETHEUS_PORT:-9090}"
+api() {  # api PATH [QUERY]: Prometheus's JSON answer (the query URL-encoded)
+    python3 - "$prometheus" "$@" <<'PY'
+import json, sys, urllib.parse, urllib.request
+base, path = sys.argv[1], sys.argv[2]
+url = base + path + ("?" + urllib.parse.urlencode({"query": sys.argv[3]}) if len(sys.argv) > 3 else "")
+answer = json.load(urllib.request.urlopen(url, timeout=5))
+assert answer["status"] == "success", answer
+print(json.dumps(answer["data"]))
+PY
+}
+targets_up() {  # jobs and health of the active targets, e.g. "evidence-store up"
+    api /api/v1/targets | python3 -c '
+import json, sys
+print("\n".join(sorted(t["labels"]["job"] + " " + t["health"] for t in json.load(sys.stdin)["activeTargets"])))'
+}
+want_targets="$(printf '%s\n' "evidence-store up" "ingest up" "notifier up" "query up" "query up")"
+until_equal 90 "$want_targets" targets_up || fail "Prometheus does not scrape every service: $(targets_up | tr '\n' ',')"
+echo "compose-test: Prometheus scrapes $(targets_up | wc -l) targets, all up"
+api /api/v1/rules | python3 -c '
+import json, sys
+rules = [r["name"] for g in json.load(sys.stdin)["groups"] for r in g["rules"]]
+assert "LDNStoreDown" in rules and "LDNReplicaLagging" in rules and "LDNDeadLetters" in rules, rules
+print("compose-test: Prometheus evaluates", len(rules), "alert rules")'
+# The store was killed and restarted above, so its counter started again at 0: add up each
+# run's highest value over the counter's whole history (24 loaded, then 1 after the restart).
+committed() {
+    api /api/v1/query 'ldn_records_committed_total{job="evidence-store"}[30m]' | python3 -c '
+import json, sys
+samples = sorted((float(t), float(v)) for series in json.load(sys.stdin)["result"] for t, v in series["values"])
+total, highest, previous = 0, 0, None
+for _, value in samples:
+    if previous is not None and value < previous:
+        total, highest = total + highest, 0
+    highest, previous = max(highest, value), value
+print(int(total + highest))'
+}
+until_equal 60 25 committed || fail "ldn_records_committed_total adds up to $(committed), not the 25 records loaded"
+scalar() {  # the value of an instant query with one result
+    api /api/v1/query "$1" | python3 -c 'import json, sys; r = json.load(sys.stdin)["result"]; print(r[0]["value"][1] if len(r) == 1 else f"{len(r)} results")'
+}
+[ "$(scalar 'ldn_store_head_seq')" = 25 ] || fail "ldn_store_head_seq is $(scalar 'ldn_store_head_seq'), not 25"
+replicas_applied() {  # how many query replicas applied change 25, and the largest lag
+    echo "$(scalar 'count(ldn_follower_applied_seq{job="query"} == 25)') $(scalar 'max(ldn_follower_lag_changes{job="query"})')"
+}
+until_equal 30 "2 0" replicas_applied || fail "ldn_follower_applied_seq / lag of the replicas: $(replicas_applied), not 2 at 25 / lag 0"
+[ "$(scalar 'sum(ldn_requests_total{job="ingest",type="submit",outcome="ok"}) > 0')" != "0 results" ] \
+    || fail "ingest counted no successful submit in ldn_requests_total"
+echo "compose-test: ldn_records_committed_total adds up to 25 over the store's two runs; head 25; both replicas applied 25, lag 0"
 
 step "docker-compose down -v"
 "${compose[@]}" --profile seed down -v --remove-orphans

@@ -35,6 +35,9 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
                                   registry: registry, follower: follower, stats: runtime.state.stats, logger: runtime.logger,
                                   pauseAfter: options.pauseAfter)
 
+    // On /metrics from the start (at 0), so that alerts on them have a series to watch.
+    runtime.state.stats.declare(["deliveries", "webhook.failures", "dead_letters", "stream.dropped"])
+
     var routes = Routes()
     NotifierRoutes(context: context, policy: policy).add(to: &routes)
     routes.addStatus(runtime.state) { status in

@@ -1,5 +1,6 @@
 import Foundation
 import Client
+import CoreMetrics
 import Logging
 import ServiceKit
 import ZMQ
@@ -64,6 +65,24 @@ public final class FeedFollower: Service, Sendable {
         self.headProbeInterval = headProbeInterval
         self.receiveHighWaterMark = receiveHighWaterMark
         self.skipped = SkippedChanges(logger: runtime.logger, stats: runtime.state.stats, last: lastSkipped)
+        exposeProgress(runtime.metrics)
+    }
+
+    /// `ldn_follower_applied_seq`, `ldn_follower_store_head_seq`, `ldn_follower_lag_changes` and
+    /// `ldn_follower_catching_up`, read from `state` when scraped: `status`'s replica block.
+    private func exposeProgress(_ metrics: ServiceMetrics) {
+        stats.declare(["changes.applied", "changes.skipped"])
+        let applied = metrics.gauge(MetricName.followerAppliedSeq)
+        let head = metrics.gauge(MetricName.followerStoreHeadSeq)
+        let lag = metrics.gauge(MetricName.followerLagChanges)
+        let catchingUp = metrics.gauge(MetricName.followerCatchingUp)
+        metrics.beforeScrape { [weak self] in
+            guard let state = self?.state else { return }
+            applied.record(state.applied)
+            head.record(state.storeHead)
+            lag.record(state.lag)
+            catchingUp.record(state.catchingUp ? 1 : 0)
+        }
     }
 
     /// Where the follower is, for `status` and for every answer built on what it applied.

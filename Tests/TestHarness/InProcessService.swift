@@ -9,15 +9,20 @@ import ServiceLifecycle
 /// runtime once the builder has bound its endpoints; afterwards the group shuts down
 /// gracefully (what SIGTERM does) and the context closes, also when `body` throws.
 /// Warnings and errors are logged to standard error.
-public func withService<Result>(_ service: String, build: (ServiceRuntime) async throws -> [any Service],
+///
+/// - Parameter options: common flags, e.g. `["--metrics-bind", "127.0.0.1:0"]` (the URL is
+///   then the `metrics` endpoint in `runtime.state.boundEndpoints`).
+public func withService<Result>(_ service: String, options: [String] = [], build: (ServiceRuntime) async throws -> [any Service],
                                 _ body: (ServiceRuntime) async throws -> Result) async throws -> Result {
     let logger = Logger(label: "ldn.\(service)") { _ in LineLogHandler(service: service, format: .text, level: .warning) }
-    let runtime = try ServiceRuntime(service: service, options: try CommonOptions.parse([]), logger: logger)
+    let runtime = try ServiceRuntime(service: service, options: try CommonOptions.parse(options), logger: logger)
     defer {
         runtime.context.shutdown()
         _ = runtime.context.terminate(within: .seconds(5))
     }
-    let group = ServiceGroup(services: try await build(runtime), gracefulShutdownSignals: [], logger: logger)
+    let metricsServer = try await runtime.makeMetricsServer()
+    let group = ServiceGroup(services: (metricsServer.map { [$0] } ?? []) + (try await build(runtime)),
+                             gracefulShutdownSignals: [], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { running in
         running.addTask { try await group.run() }
         let outcome: Swift.Result<Result, any Error>

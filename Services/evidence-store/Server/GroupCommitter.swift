@@ -1,5 +1,6 @@
 import EvidenceStorage
 import Foundation
+import CoreMetrics
 import Logging
 import ServiceKit
 import ServiceLifecycle
@@ -19,6 +20,9 @@ final class GroupCommitter: Service, Sendable {
     private let maxBatchRecords: Int
     private let logger: Logger
     private let stats: ServiceStats
+    /// `ldn_store_commit_batch_records` and `ldn_store_head_seq`.
+    private let batchRecords: Recorder
+    private let headSeq: Gauge
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -33,12 +37,17 @@ final class GroupCommitter: Service, Sendable {
         var records = 0
     }
 
-    init(database: EvidenceDatabase, feed: FeedPublisher, maxBatchRecords: Int, runtime: ServiceRuntime) {
+    /// - Parameter head: the database's head at start.
+    init(database: EvidenceDatabase, feed: FeedPublisher, maxBatchRecords: Int, head: Int64, runtime: ServiceRuntime) {
         self.database = database
         self.feed = feed
         self.maxBatchRecords = maxBatchRecords
         self.logger = runtime.logger
         self.stats = runtime.state.stats
+        stats.declare(["records.committed"])
+        batchRecords = runtime.metrics.histogram(MetricName.storeCommitBatchRecords)
+        headSeq = runtime.metrics.gauge(MetricName.storeHeadSeq)
+        headSeq.record(head)
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -101,10 +110,14 @@ final class GroupCommitter: Service, Sendable {
                 state.batches += 1
                 state.records += batch.reduce(0) { $0 + $1.recordCount }
             }
+            // Counted before anyone is answered: a client that has its answer finds it in status and /metrics.
+            stats.add("records.committed", records)
+            batchRecords.record(batch.reduce(0) { $0 + $1.recordCount })
+            let last = outcomes.last(where: { !$0.changes.isEmpty })?.changes.last
+            if let last { headSeq.record(last.header.seq) }
             for outcome in outcomes { answer(outcome.requestID, with: outcome.reply) }
             feed.publish(outcomes.flatMap(\.changes))
-            stats.add("records.committed", records)
-            if let last = outcomes.last(where: { !$0.changes.isEmpty })?.changes.last {
+            if let last {
                 logger.debug("committed", metadata: ["requests": "\(batch.count)", "changes": "\(records)",
                                                      "seq": "\(last.header.seq)",
                                                      "ms": "\((ContinuousClock.now - started).milliseconds)"])

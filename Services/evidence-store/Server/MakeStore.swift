@@ -13,7 +13,8 @@ func makeStore(_ options: StoreOptions, _ runtime: ServiceRuntime) async throws 
     runtime.logger.info("database open", metadata: ["path": "\(database.path)", "records": "\(counts.records)",
                                                     "seq": "\(counts.head)"])
     let feed = try await FeedPublisher(endpoint: options.feedBind, highWaterMark: options.feedHighWaterMark, runtime: runtime)
-    let committer = GroupCommitter(database: database, feed: feed, maxBatchRecords: options.maxBatchRecords, runtime: runtime)
+    let committer = GroupCommitter(database: database, feed: feed, maxBatchRecords: options.maxBatchRecords,
+                                   head: counts.head, runtime: runtime)
 
     var routes = Routes()
     StoreRoutes(database: database, committer: committer,

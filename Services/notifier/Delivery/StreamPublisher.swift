@@ -38,7 +38,11 @@ final class StreamPublisher: Service, Sendable {
         let security = runtime.security, logger = runtime.logger, stats = runtime.state.stats
         let options = try security.serverOptions(binding: endpoint)
         pump = try await SocketPump.start(name: "notifier-stream", context: runtime.context,
-                                          onDrop: { message in if let topic = message.first { dropped.add(topic) } },
+                                          onDrop: { message in
+            guard let topic = message.first else { return }
+            dropped.add(topic)
+            stats.add("stream.dropped")  // the same total as `droppedByWatch`, for /metrics
+        },
                                           inspect: { socket, message in
             Self.grant(message, on: socket, security: security, ownerOf: ownerOf, logger: logger, stats: stats)
         }) { context in

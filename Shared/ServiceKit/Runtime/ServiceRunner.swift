@@ -14,6 +14,8 @@ public struct ServiceRuntime: Sendable {
     public let options: CommonOptions
     /// Keys, allow-list and ZAP handler, or plaintext (`--keys`, `--insecure`).
     public let security: ServiceSecurity
+    /// This service's metrics (`/metrics` with `--metrics-bind`).
+    public var metrics: ServiceMetrics { state.metrics }
 
     public init(service: String, options: CommonOptions, context: Context? = nil, logger: Logger? = nil) throws {
         let context = try context ?? Context()
@@ -53,9 +55,14 @@ public enum ServiceRunner {
         let logger = runtime.logger
         logSecurity(runtime.security, logger: logger)
         runtime.security.reloadOnHangup(logger: logger)
-        var services: [any Service]
+        var services: [any Service] = []
         do {
-            services = try await build(runtime)
+            // First in the group, so that it stops last: a drain can still be watched.
+            if let metricsServer = try await runtime.makeMetricsServer() {
+                runtime.metrics.bootstrapProcessWide()
+                services.append(metricsServer)
+            }
+            services += try await build(runtime)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
@@ -90,5 +97,16 @@ public enum ServiceRunner {
         } else {
             logger.info("no keys: plaintext, on loopback endpoints only")
         }
+    }
+}
+
+extension ServiceRuntime {
+    /// The metrics server `--metrics-bind` asks for, bound (its URL is the `metrics` endpoint
+    /// in `status`); nil when metrics are off.
+    public func makeMetricsServer() async throws -> MetricsServer? {
+        guard let bind = options.metricsAddress else { return nil }
+        let server = try await MetricsServer(bind: bind, metrics: metrics, logger: logger)
+        state.setEndpoint("metrics", server.url)
+        return server
     }
 }

@@ -34,6 +34,7 @@ public struct RequestServer: Service {
     let heavyThreads: Int
     let security: ServiceSecurity
     let pump: SocketPump
+    let metrics: RequestMetrics
 
     /// Requests above this many bytes count as heavy. A status request is about 60 bytes and
     /// a query under 1 KiB; JSON of this size parses in well under a millisecond, so what
@@ -59,6 +60,8 @@ public struct RequestServer: Service {
         self.maxInFlight = maxInFlight
         self.heavyRequestBytes = heavyRequestBytes
         self.heavyThreads = heavyThreads
+        let metrics = RequestMetrics(metrics: state.metrics, types: routes.types)
+        self.metrics = metrics
         // A ROUTER prepends the peer's identity, which the peer did not send; the frames up to
         // the request id are kept from an oversized message to answer it. (The socket puts the
         // sender's user id in front of all these, uncounted: `prefixesUserID`.)
@@ -77,7 +80,7 @@ public struct RequestServer: Service {
                 }
             },
             oversize: SocketPump.Oversize(limit: limit) { [state, logger] head, bytes in
-                Self.answerTooLarge(head, bytes: bytes, limit: maxMessageBytes, state: state, logger: logger)
+                Self.answerTooLarge(head, bytes: bytes, limit: maxMessageBytes, state: state, metrics: metrics, logger: logger)
             }
         ) { context in
             let socket = try context.socket(.router)
@@ -152,9 +155,10 @@ public struct RequestServer: Service {
                                                   identity: "revoked key \(String(decoding: userID, as: UTF8.self))"))
             }
         }
-        pump.send(routing + reply.frames)
-        Self.record(reply, since: started, state: state, logger: logger, peer: routing,
+        // Counted before it is sent: a client that has its answer finds it in status and /metrics.
+        Self.record(reply, since: started, state: state, metrics: metrics, logger: logger, peer: routing,
                     identity: caller.flatMap { $0.isAuthenticated ? $0.name : nil })
+        pump.send(routing + reply.frames)
     }
 
     /// The logger for one request: every line it writes names the request, the peer and,
@@ -176,7 +180,7 @@ public struct RequestServer: Service {
     /// The `too_large` reply to a message the socket thread did not copy, echoing its type and
     /// id when they can be read. Runs on the socket's thread: only the first frames are parsed.
     private static func answerTooLarge(_ head: Multipart, bytes: Int, limit: Int, state: ServiceState,
-                                       logger: Logger) -> Multipart {
+                                       metrics: RequestMetrics, logger: Logger) -> Multipart {
         let started = ContinuousClock.now
         let head = Array(head.dropFirst())  // the user id
         let routing = routing(of: head)
@@ -189,14 +193,15 @@ public struct RequestServer: Service {
         }
         let reply = Reply.error(request, ErrorBody(code: .tooLarge,
                                                    message: "message is \(bytes) bytes; this service accepts at most \(limit)"))
-        record(reply, since: started, state: state, logger: logger, peer: routing)
+        record(reply, since: started, state: state, metrics: metrics, logger: logger, peer: routing)
         return routing + reply.frames
     }
 
-    private static func record(_ reply: Reply, since started: ContinuousClock.Instant, state: ServiceState, logger: Logger,
-                               peer routing: Multipart, identity: String? = nil) {
+    private static func record(_ reply: Reply, since started: ContinuousClock.Instant, state: ServiceState,
+                               metrics: RequestMetrics, logger: Logger, peer routing: Multipart, identity: String? = nil) {
         let elapsed = ContinuousClock.now - started
         state.stats.recordRequest(ok: reply.isOK, duration: elapsed)
+        metrics.record(reply, duration: elapsed)
         if !reply.isOK, case let error = reply.errorBody, error.code == .forbidden {
             state.stats.add("requests.forbidden")
             logger.warning("forbidden", metadata: ["request.id": "\(reply.requestID)", "request.type": "\(reply.type)",

@@ -8,12 +8,15 @@ public final class ServiceState: Sendable {
     public let service: String
     public let instance: String
     public let startedAt = Date()
-    public let stats = ServiceStats()
+    /// This service's metrics; its named counters are `stats`' too.
+    public let metrics = ServiceMetrics()
+    public let stats: ServiceStats
     private let started = ContinuousClock.now
     private let endpoints = Mutex<[String: String]>([:])
 
     public init(service: String) {
         self.service = service
+        self.stats = ServiceStats(metrics: metrics)
         self.instance = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 

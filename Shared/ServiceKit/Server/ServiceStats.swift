@@ -3,6 +3,9 @@ import Synchronization
 
 /// Counters for `status` (totals since start) and for the periodic throughput line
 /// (requests, errors and latencies since the previous line).
+///
+/// Every named counter is also a Prometheus counter (`MetricName.statusCounter`), moved by the
+/// same call: `status` and `/metrics` never disagree, and nothing is counted twice by hand.
 public final class ServiceStats: Sendable {
     public struct Window: Sendable {
         public var requests = 0
@@ -18,8 +21,11 @@ public final class ServiceStats: Sendable {
     }
 
     private let state = Mutex(State())
+    private let metrics: ServiceMetrics?
 
-    public init() {}
+    public init(metrics: ServiceMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     public func recordRequest(ok: Bool, duration: Duration) {
         let micros = UInt32(clamping: duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
@@ -40,6 +46,13 @@ public final class ServiceStats: Sendable {
             state.totals[counter, default: 0] += amount
             state.window.counters[counter, default: 0] += amount
         }
+        metrics?.counter(MetricName.statusCounter(counter)).increment(by: amount)
+    }
+
+    /// Makes counters appear on `/metrics` at 0 before their first event, so that a rate or
+    /// an alert on them has a series from the start (`status` shows them once they move).
+    public func declare(_ counters: [String]) {
+        for counter in counters { _ = metrics?.counter(MetricName.statusCounter(counter)) }
     }
 
     public var totals: [String: Int] { state.withLock { $0.totals } }
