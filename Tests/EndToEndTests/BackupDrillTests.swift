@@ -95,9 +95,13 @@ struct BackupDrillTests {
         let statuses = try await set.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
     }
+}
 
-    /// The figures in docs/OPERATIONS.md ("Backup and restore"): run on purpose only, as
-    /// `LDN_MEASURE_RECOVERY=100000 swift test --filter BackupDrillTests/measureRecovery`.
+/// The figures in docs/OPERATIONS.md ("Backup and restore"), measured on purpose only.
+@Suite("Backup and restore: recovery point and time", .serialized)
+struct RecoveryMeasurement {
+    /// Run as `LDN_MEASURE_RECOVERY=100000 swift test --filter RecoveryMeasurement` (with
+    /// `LDN_BIN_DIR=.build/release` for release binaries).
     @Test("Recovery point and recovery time, measured (only with LDN_MEASURE_RECOVERY=<records>)",
           .enabled(if: ProcessInfo.processInfo.environment["LDN_MEASURE_RECOVERY"] != nil), .timeLimit(.minutes(15)))
     func measureRecovery() async throws {

@@ -58,7 +58,7 @@ struct WatchStoreTests {
 
     @Test("The migrations keep the identifiers databases on disk already record")
     func migrationNames() {
-        #expect(WatchMigrations.migrator.migrations == ["v1", "watch-owner", "synthesis-watches"])
+        #expect(WatchMigrations.migrator.migrations == ["v1", "watch-owner", "synthesis-watches", "followed-store"])
     }
 
     @Test("A database written before the migrations had their own file opens, with its watches and dead letters as stored")
