@@ -77,9 +77,14 @@ public final class FeedFollower: Service, Sendable {
 
     /// Where the follower is, for `status` and for every answer built on what it applied.
     /// The head includes the newest feed message still waiting to be taken.
-    public var state: ReplicaState {
+    public var state: ReplicaState { stateInHistory.state }
+
+    /// `state`, and how many times the follower resynchronised with a restored store, read
+    /// together: the same position in another history is other data, so what is cached by
+    /// position (a query replica's syntheses) is keyed by both.
+    public var stateInHistory: (state: ReplicaState, history: Int) {
         let waiting = feed.withLock { $0 }?.newestWaiting.flatMap { try? FeedChange(feedMessage: $0).header.seq }
-        return progress.withLock { $0.replicaState(pageSize: pageSize, newestWaiting: waiting) }
+        return progress.withLock { ($0.replicaState(pageSize: pageSize, newestWaiting: waiting), $0.resynchronisations) }
     }
 
     public func run() async throws {
@@ -362,7 +367,7 @@ public final class FeedFollower: Service, Sendable {
         try await sink.resynchronise(storeID: store.storeID, head: store.seq)
         let resumed = try await sink.position()
         progress.withLock { progress in
-            progress = FollowerProgress()
+            progress = FollowerProgress(resynchronisations: progress.resynchronisations + 1)
             progress.storeID = store.storeID
             progress.heard(head: store.seq)
         }

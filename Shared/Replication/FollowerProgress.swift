@@ -22,6 +22,8 @@ struct FollowerProgress: Sendable {
     var storeID: String?
     /// The head probe heard another store id: following starts again, and resynchronises.
     var historyChanged = false
+    /// Times the follower resynchronised with a restored store (it starts a new history).
+    var resynchronisations = 0
 
     mutating func heard(head: Int64) { storeHead = max(storeHead, head) }
 
