@@ -204,6 +204,17 @@ grep -q "1 accepted" "$work/after.txt" || fail "a record submitted after the res
 for replica in 1 2; do until_equal 60 6 studies "$replica" || fail "replica $replica did not catch up after the restart"; done
 echo "compose-test: store holds $(records) records; both replicas show 6 Crohn's disease studies"
 
+step "scheduled backup: the backup service took a verified copy; one taken now holds every record; its restore verifies"
+"${compose[@]}" logs --no-color backup | grep -q ", verified" || fail "the backup service logged no verified backup"
+"${compose[@]}" exec -T backup ldn-evidence-store backup --to /backups --verify --keep 7 | tee "$work/backup.txt"
+grep -q "head seq 25, 25 records" "$work/backup.txt" || fail "the backup does not hold the 25 records"
+"${compose[@]}" exec -T backup sh -c 'f="$(ls /backups/evidence-*.sqlite | tail -1)" && rm -rf /tmp/restored \
+    && ldn-evidence-store restore --from "$f" --data-dir /tmp/restored && ldn-evidence-store verify --data-dir /tmp/restored' \
+    | tee "$work/restore.txt"
+grep -q "25 records checked; no damage found" "$work/restore.txt" || fail "the restored copy does not verify"
+kept="$("${compose[@]}" exec -T backup sh -c 'ls /backups/evidence-*.sqlite | wc -l')"
+[ "$kept" -ge 2 ] && [ "$kept" -le 7 ] || fail "the backups volume holds $kept backups, not 2 to 7"
+
 step "one request id in the logs of ingest, store and query; ingest names the caller"
 "${compose[@]}" logs --no-color > "$work/logs.txt"
 for service in ingest evidence-store query; do  # docker-compose prefixes lines with "service_N  |"

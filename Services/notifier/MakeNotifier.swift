@@ -19,7 +19,8 @@ func makeNotifier(_ options: NotifierOptions, _ runtime: ServiceRuntime) async t
     let store = try await ServiceClient(endpoint: options.store, name: "notifier-store", attemptTimeout: .seconds(5),
                                         context: runtime.context, logger: runtime.logger,
                                         security: try runtime.security.clientOptions(to: "evidence-store"))
-    let follower = try FeedFollower(feedEndpoint: options.feed, store: store, sink: buffer, start: .head, runtime: runtime)
+    let follower = try FeedFollower(feedEndpoint: options.feed, store: store,
+                                    sink: NotifierSink(buffer: buffer, watches: watches, registry: registry), start: .head, runtime: runtime)
     let stream = try await StreamPublisher(endpoint: options.streamBind, highWaterMark: options.streamHighWaterMark, runtime: runtime,
                                            ownerOf: { try watches.ownerNow(of: $0) })
     let transport = WebhookTransport()

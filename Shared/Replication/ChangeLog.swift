@@ -20,18 +20,26 @@ public struct ChangeLog: Sendable {
         self.requester = requester
     }
 
-    /// Changes after `seq`, oldest first, read; and the store's head.
+    /// Changes after `seq`, oldest first, read; and the store's head and history id.
     public struct Page: Sendable {
         public var changes: [ReadChange]
         public var head: Int64
+        /// The id of the store's history; nil from a store older than store ids (unknown).
+        public var storeID: String?
+    }
+
+    /// The store's head and the id of its history.
+    public struct StoreHead: Sendable, Equatable {
+        public var seq: Int64
+        public var storeID: String?
     }
 
     /// Up to `limit` changes after `seq`. Throws for the store's error replies and when it
     /// cannot be reached (worth retrying), never for what it served.
     public func changes(after seq: Int64, limit: Int) async throws -> Page {
         switch try await fetch(after: seq, limit: limit) {
-        case .read(let changes, let head):
-            return Page(changes: await ReadChange.readAll(changes), head: head)
+        case .read(let changes, let head, let storeID):
+            return Page(changes: await ReadChange.readAll(changes), head: head, storeID: storeID)
         case .unreadable:
             return try await isolate(after: seq, limit: limit)
         }
@@ -39,21 +47,22 @@ public struct ChangeLog: Sendable {
 
     /// The store's head: an empty page after the end of the log, which reads even when a
     /// stored change does not.
-    public func head() async throws -> Int64 {
+    public func head() async throws -> StoreHead {
         switch try await fetch(after: Int64.max - 1, limit: 1) {
-        case .read(_, let head): return head
+        case .read(_, let head, let storeID): return StoreHead(seq: head, storeID: storeID)
         case .unreadable(let reason): throw UnreadableChange("the store's head does not read: \(reason)")
         }
     }
 
     /// One snapshot page, read. Throws `UnreadableChange` when the page does not read:
     /// snapshot pages cannot be split by change, so the follower builds from the log instead.
-    public func snapshot(afterID: Int64, limit: Int) async throws -> (records: [ReadChange], seq: Int64, nextAfterID: Int64?) {
+    public func snapshot(afterID: Int64, limit: Int) async throws -> (records: [ReadChange], seq: Int64, nextAfterID: Int64?, storeID: String?) {
         let (page, records) = try await ask(MessageType.snapshot, SnapshotRequest(afterID: afterID, limit: limit),
                                             as: SnapshotReply.self, headers: \.records).get()
         guard page.seq >= 0, page.seq <= FeedChange.sequenceRange.upperBound else {
             throw UnreadableChange("a snapshot page at seq \(page.seq)")
         }
+        if let id = page.storeID, !Self.isStoreID(id) { throw UnreadableChange("a snapshot page with store id \"\(id.prefix(80))\"") }
         // Ascending record ids, each once: a copy inserts them without looking for an older one.
         var previous = afterID
         for header in page.records {
@@ -65,13 +74,19 @@ public struct ChangeLog: Sendable {
         if let next = page.nextAfterID, next < previous || next <= afterID {
             throw UnreadableChange("a snapshot page after record id \(afterID), ending at \(previous), points back to \(next)")
         }
-        return (await ReadChange.readAll(records), page.seq, page.nextAfterID)
+        return (await ReadChange.readAll(records), page.seq, page.nextAfterID, page.storeID)
+    }
+
+    /// A store id a follower keeps and logs: 1 to 64 letters, digits and dashes (the store
+    /// makes 32 hex digits).
+    static func isStoreID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count) && id.utf8.allSatisfy { $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
     }
 
     // MARK: -
 
     private enum Fetched {
-        case read([FeedChange], head: Int64)
+        case read([FeedChange], head: Int64, storeID: String?)
         case unreadable(String)
     }
 
@@ -84,6 +99,7 @@ public struct ChangeLog: Sendable {
         guard page.head >= 0, page.head <= FeedChange.sequenceRange.upperBound else {
             return .unreadable("a page with head \(page.head)")
         }
+        if let id = page.storeID, !Self.isStoreID(id) { return .unreadable("a page with store id \"\(id.prefix(80))\"") }
         var previous = seq
         for change in changes {
             guard change.header.seq > previous, change.header.seq <= page.head else {
@@ -91,7 +107,7 @@ public struct ChangeLog: Sendable {
             }
             previous = change.header.seq
         }
-        return .read(changes, head: page.head)
+        return .read(changes, head: page.head, storeID: page.storeID)
     }
 
     /// Sends a request to the store and reads the reply: throws what is worth asking again
@@ -123,22 +139,23 @@ public struct ChangeLog: Sendable {
         var position = seq
         while read.count < limit {
             switch try await fetch(after: position, limit: 1) {
-            case .read(let changes, let head):
+            case .read(let changes, let head, let storeID):
                 guard let change = changes.first else {
-                    return Page(changes: await ReadChange.readAll(read), head: head)
+                    return Page(changes: await ReadChange.readAll(read), head: head, storeID: storeID)
                 }
                 read.append(change)
                 position = change.header.seq
             case .unreadable(let reason):
                 let head = try await self.head()
-                guard head > position else {
-                    throw UnreadableChange("the store served an unreadable page after seq \(position), its head is \(head): \(reason)")
+                guard head.seq > position else {
+                    throw UnreadableChange("the store served an unreadable page after seq \(position), its head is \(head.seq): \(reason)")
                 }
                 let skipped = ReadChange.unreadable(seq: position + 1, problem: "its header does not read: \(reason)")
-                return Page(changes: await ReadChange.readAll(read) + [skipped], head: head)
+                return Page(changes: await ReadChange.readAll(read) + [skipped], head: head.seq, storeID: head.storeID)
             }
         }
         // The page failed, yet each of its changes read alone: carry on from there.
-        return Page(changes: await ReadChange.readAll(read), head: try await head())
+        let head = try await head()
+        return Page(changes: await ReadChange.readAll(read), head: head.seq, storeID: head.storeID)
     }
 }

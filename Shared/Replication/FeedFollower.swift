@@ -21,6 +21,14 @@ import WireProtocol
 ///
 /// The position is kept by the sink, so a restart resumes where it stopped.
 ///
+/// The sink also keeps the id of the store's history (`store_id` on `changes` and snapshot
+/// pages). A store restored from a backup has another id, and its head may be below the
+/// position: either is a history change, checked at every start, on every `changes` and
+/// snapshot page and by the head probe. It is logged at error level, counted
+/// (`store.history_changes`), and the sink resynchronises (`FollowerSink.resynchronise`).
+/// A store that sends no id (older than store ids) is followed as before: an unknown id is
+/// not a change.
+///
 /// Nothing the store serves stops a follower: a change it cannot apply (damaged, not a
 /// valid record, a header that does not read) is skipped — logged, counted, shown in
 /// `status` — and the sink moves past it. Beside following, the store's head is probed
@@ -72,6 +80,7 @@ public final class FeedFollower: Service, Sendable {
     /// `ldn_follower_catching_up`, read from `state` when scraped: `status`'s replica block.
     private func exposeProgress(_ metrics: ServiceMetrics) {
         stats.declare(["changes.applied", "changes.skipped"])
+        stats.add("store.history_changes", 0)  // shown in status (and /metrics) while none
         let applied = metrics.gauge(MetricName.followerAppliedSeq)
         let head = metrics.gauge(MetricName.followerStoreHeadSeq)
         let lag = metrics.gauge(MetricName.followerLagChanges)
@@ -87,9 +96,14 @@ public final class FeedFollower: Service, Sendable {
 
     /// Where the follower is, for `status` and for every answer built on what it applied.
     /// The head includes the newest feed message still waiting to be taken.
-    public var state: ReplicaState {
+    public var state: ReplicaState { stateInHistory.state }
+
+    /// `state`, and how many times the follower resynchronised with a restored store, read
+    /// together: the same position in another history is other data, so what is cached by
+    /// position (a query replica's syntheses) is keyed by both.
+    public var stateInHistory: (state: ReplicaState, history: Int) {
         let waiting = feed.withLock { $0 }?.newestWaiting.flatMap { try? FeedChange(feedMessage: $0).header.seq }
-        return progress.withLock { $0.replicaState(pageSize: pageSize, newestWaiting: waiting) }
+        return progress.withLock { ($0.replicaState(pageSize: pageSize, newestWaiting: waiting), $0.resynchronisations) }
     }
 
     public func run() async throws {
@@ -130,6 +144,8 @@ public final class FeedFollower: Service, Sendable {
                 return
             } catch is CancellationError {
                 return
+            } catch is HistoryChanged {
+                continue  // following again starts by resynchronising
             } catch {
                 // Pauses grow while following keeps failing, and start small again once it had caught up.
                 let hadCaughtUp = progress.withLock { progress in
@@ -165,7 +181,9 @@ public final class FeedFollower: Service, Sendable {
             do {
                 let head = try await log.head()
                 progress.withLock {
-                    $0.heard(head: head)
+                    // Only the id: a head read before feed messages now applied may be below the position.
+                    if let known = $0.storeID, let id = head.storeID, id != known { $0.historyChanged = true }
+                    $0.heard(head: head.seq)
                     $0.storeUnreachable = false
                     $0.probeSentAt = nil
                 }
@@ -183,12 +201,12 @@ public final class FeedFollower: Service, Sendable {
     }
 
     private func follow(_ feed: SocketPump) async throws {
-        var position = try await sink.position()
+        var position = try await checkHistory(at: try await sink.position())
         if position == 0 {
             switch start {
             case .snapshot: position = try await loadSnapshot()
             case .head:
-                position = try await log.head()
+                position = try await log.head().seq
                 try await sink.setPosition(position)
             }
         }
@@ -199,6 +217,7 @@ public final class FeedFollower: Service, Sendable {
 
         while true {
             guard let batch = await nextBatch(from: feed) else { return }
+            if progress.withLock({ $0.historyChanged }) { throw HistoryChanged() }
             if batch.isEmpty {
                 position = try await catchUp(from: position)  // a quiet feed: did we miss the tail?
                 continue
@@ -288,9 +307,8 @@ public final class FeedFollower: Service, Sendable {
         var position = start
         while true {
             let page = try await log.changes(after: position, limit: pageSize)
-            if page.head < position {
-                throw ErrorBody(code: .internal, message: "the store's head (\(page.head)) is behind this follower (\(position)): was the store restored from an older backup? Remove this follower's data to rebuild it.")
-            }
+            if page.head < position || isAnotherHistory(page.storeID) { throw HistoryChanged() }
+            try await adopt(page.storeID)
             progress.withLock { $0.heard(head: page.head) }
             position = try await apply(page.changes, after: position)
             if page.changes.isEmpty || position >= page.head { return position }
@@ -322,6 +340,7 @@ public final class FeedFollower: Service, Sendable {
         let consistentAt = page.seq
         var first = true, records = 0
         while true {
+            if isAnotherHistory(page.storeID) { throw HistoryChanged() }
             progress.withLock { $0.heard(head: page.seq) }
             let nextID = page.nextAfterID
             async let next = snapshotPage(after: nextID)
@@ -338,9 +357,55 @@ public final class FeedFollower: Service, Sendable {
         return consistentAt
     }
 
-    private func snapshotPage(after id: Int64?) async throws -> (records: [ReadChange], seq: Int64, nextAfterID: Int64?)? {
+    private func snapshotPage(after id: Int64?) async throws -> (records: [ReadChange], seq: Int64, nextAfterID: Int64?, storeID: String?)? {
         guard let id else { return nil }
         return try await log.snapshot(afterID: id, limit: pageSize)
+    }
+
+    /// Compares the store's history with the one the sink's position belongs to, before
+    /// following: another id, or a head below the position, is a restored (or replaced)
+    /// store. Then says so loudly, counts it, and has the sink resynchronise. Returns the
+    /// position to go on from.
+    private func checkHistory(at position: Int64) async throws -> Int64 {
+        let store = try await log.head()
+        let known = try await sink.storeID()
+        let anotherID = known != nil && store.storeID != nil && known != store.storeID
+        guard anotherID || store.seq < position else {
+            if known == nil, let id = store.storeID { try await sink.setStoreID(id) }
+            progress.withLock {
+                $0.storeID = store.storeID ?? known
+                $0.historyChanged = false
+            }
+            return position
+        }
+        stats.add("store.history_changes")
+        logger.error("the store's history is not the one followed: it was restored from a backup or replaced; dropping what came from the old history and resynchronising",
+                     metadata: ["store.id.old": "\(known ?? "unknown")", "store.id.new": "\(store.storeID ?? "unknown")",
+                                "seq.applied": "\(position)", "store.head": "\(store.seq)",
+                                "reason": "\(anotherID ? "another store id" : "the store's head is below this follower's position")"])
+        try await sink.resynchronise(storeID: store.storeID, head: store.seq)
+        let resumed = try await sink.position()
+        progress.withLock { progress in
+            progress = FollowerProgress(resynchronisations: progress.resynchronisations + 1)
+            progress.storeID = store.storeID
+            progress.heard(head: store.seq)
+        }
+        logger.info("resynchronising", metadata: ["seq": "\(resumed)", "from": "\(resumed == 0 ? "a snapshot" : "the store's head")"])
+        return resumed
+    }
+
+    /// Remembers the id of a store that names one for the first time (upgraded from a release
+    /// before store ids): the same history, now with a name.
+    private func adopt(_ id: String?) async throws {
+        guard let id, progress.withLock({ $0.storeID == nil }) else { return }
+        try await sink.setStoreID(id)
+        progress.withLock { $0.storeID = id }
+    }
+
+    /// Whether `id` (from a page) names another history than the one being followed.
+    private func isAnotherHistory(_ id: String?) -> Bool {
+        guard let id, let known = progress.withLock({ $0.storeID }) else { return false }
+        return id != known
     }
 
     private func record(applied: Int64) {
@@ -350,3 +415,6 @@ public final class FeedFollower: Service, Sendable {
         }
     }
 }
+
+/// The store's history changed under the follower: it follows again, from `checkHistory`.
+struct HistoryChanged: Error {}

@@ -18,6 +18,12 @@ struct FollowerProgress: Sendable {
     /// `unansweredProbe` counts as an unreachable store before the client gives up on it.
     var probeSentAt: ContinuousClock.Instant?
     static let unansweredProbe = Duration.seconds(3)
+    /// The id of the store history followed (nil: unknown, a store older than store ids).
+    var storeID: String?
+    /// The head probe heard another store id: following starts again, and resynchronises.
+    var historyChanged = false
+    /// Times the follower resynchronised with a restored store (it starts a new history).
+    var resynchronisations = 0
 
     mutating func heard(head: Int64) { storeHead = max(storeHead, head) }
 

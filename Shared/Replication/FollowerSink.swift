@@ -65,6 +65,16 @@ public protocol FollowerSink: Sendable {
     func applySnapshot(_ records: [ReadChange], first: Bool) async throws
     /// Records a position without applying anything (after a snapshot, or when starting at the head).
     func setPosition(_ seq: Int64) async throws
+    /// The id of the store history the position belongs to, as remembered; nil while none is
+    /// known (a new sink, or a store older than store ids).
+    func storeID() async throws -> String?
+    /// Remembers the store's id, first heard while the history is the same one.
+    func setStoreID(_ id: String) async throws
+    /// The store's history is not the one followed (a restore: another id, or a head below the
+    /// position). Drops, atomically, what was taken from the old one that the store may no
+    /// longer have, remembers `storeID`, and sets the position to go on from: 0 to start
+    /// afresh (a replica reloads a snapshot), or the store's `head` (the notifier).
+    func resynchronise(storeID: String?, head: Int64) async throws
 }
 
 /// Where a follower with no position starts.

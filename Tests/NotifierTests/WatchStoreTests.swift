@@ -58,7 +58,7 @@ struct WatchStoreTests {
 
     @Test("The migrations keep the identifiers databases on disk already record")
     func migrationNames() {
-        #expect(WatchMigrations.migrator.migrations == ["v1", "watch-owner", "synthesis-watches"])
+        #expect(WatchMigrations.migrator.migrations == ["v1", "watch-owner", "synthesis-watches", "followed-store"])
     }
 
     @Test("A database written before the migrations had their own file opens, with its watches and dead letters as stored")
@@ -144,6 +144,36 @@ struct WatchStoreTests {
         #expect(try await store.remove("synthetic-pain"))
         let left = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM synthesis_candidates") }
         #expect(left == 0, "its set goes with it")
+    }
+
+    @Test("After a restore of the store: plain watches go on from min(cursor, head), synthesis watches rebuild without delivering, the store id is kept, old saves are stale")
+    func followRestoredStore() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-notifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try WatchStore(directory: directory, sealer: try testSealer())
+        func watch(_ name: String, cursor: Int64, synthesis: SynthesisQuestion? = nil) -> WatchStore.Watch {
+            WatchStore.Watch(name: name, filter: EvidenceFilter(), stream: true, webhook: nil, secret: nil, cursor: cursor, delivered: 0,
+                             failures: 0, deadInARow: 0, paused: nil, rewinds: 0, synthesis: synthesis, synthesisBaseline: synthesis == nil ? 0 : cursor)
+        }
+        #expect(try await store.add(watch("synthetic-ahead", cursor: 900)))
+        #expect(try await store.add(watch("synthetic-behind", cursor: 300)))
+        #expect(try await store.add(watch("synthetic-pain", cursor: 900, synthesis: SynthesisQuestion(condition: "fibromyalgia", outcome: "pain"))))
+        var progress = SynthesisProgress()
+        progress.changed[7] = StoredCandidate(recordID: 7, key: "doi:10.5555/synthetic.7", seq: 850, body: Data(#"{"title":"SYNTHETIC"}"#.utf8))
+        #expect(try await store.advance([.init(watch: "synthetic-pain", rewinds: 0, cursor: 900, delivered: 0, failures: 0, deadInARow: 0,
+                                               synthesis: progress)]).first == true)
+        try await store.setFollowedStoreID("aaaa")
+        #expect(try await store.followedStoreID() == "aaaa")
+
+        try await store.followRestoredStore(storeID: "bbbb", head: 500)
+        #expect(try await store.followedStoreID() == "bbbb")
+        #expect(try await store.watch("synthetic-ahead")?.cursor == 500, "past the restored head: back to it")
+        #expect(try await store.watch("synthetic-behind")?.cursor == 300, "behind it: the same changes are still to come")
+        let (pain, saved) = try #require(try await store.watchWithSynthesis("synthetic-pain"))
+        #expect(pain.cursor == 0 && pain.synthesisBaseline == 500 && saved?.candidates.isEmpty == true && saved?.headline == nil,
+                "rebuilt from the restored log up to its head, delivering only after it")
+        #expect(try await store.advance([.init(watch: "synthetic-ahead", rewinds: 0, cursor: 950, delivered: 1, failures: 0,
+                                               deadInARow: 0, synthesis: nil)]).first == false, "progress made in the old history is stale")
     }
 
     @Test("A synthesis watch whose stored question no longer reads stays a synthesis watch, paused, saying why")

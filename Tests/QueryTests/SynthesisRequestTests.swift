@@ -94,6 +94,17 @@ struct SynthesisRequestTests {
         #expect(cache.count == 1 && cache.answer(to: question, at: 6) == nil, "a newer position replaced everything")
     }
 
+    @Test("After a restore of the store, the same position in the new history is not answered from the cache")
+    func cacheHistory() {
+        let cache = SynthesisCache()
+        let question = SynthesisQuestion(condition: "fibromyalgia", outcome: "pain")
+        cache.store(Data("old history".utf8), for: question, at: 1500)
+        #expect(cache.answer(to: question, at: 1500, history: 1) == nil, "seq 1500 of the restored store is other data")
+        cache.store(Data("new history".utf8), for: question, at: 1000, history: 1)
+        #expect(cache.answer(to: question, at: 1000, history: 1) == Data("new history".utf8), "a later history replaces everything")
+        #expect(cache.answer(to: question, at: 1500) == nil)
+    }
+
     @Test("The cache holds at most its bound in entries and in bytes; the oldest go first")
     func cacheBounds() {
         let cache = SynthesisCache(maximumEntries: 256, maximumBytes: 10_000)

@@ -16,6 +16,8 @@ import ZMQ
 final class ScriptedStore: Sendable {
     final class Log: Sendable {
         let entries = Mutex<[(seq: Int64, header: Data, body: Data)]>([])
+        /// The `store_id` its `changes` pages carry; none (as an old store) while nil.
+        let storeID = Mutex<String?>(nil)
     }
 
     private let log = Log()
@@ -39,7 +41,8 @@ final class ScriptedStore: Sendable {
                     (Array(log.filter { $0.seq > asked.after }.prefix(asked.limit ?? 1000)), log.last?.seq ?? 0)
                 }
                 let headers = page.map { String(decoding: $0.header, as: UTF8.self) }.joined(separator: ",")
-                return Reply(type: request.type, requestID: request.id, body: Data(#"{"changes":[\#(headers)],"head":\#(head)}"#.utf8),
+                let id = log.storeID.withLock { $0 }.map { #","store_id":"\#($0)""# } ?? ""
+                return Reply(type: request.type, requestID: request.id, body: Data(#"{"changes":[\#(headers)],"head":\#(head)\#(id)}"#.utf8),
                              attachments: page.map(\.body))
             }
         }
@@ -64,6 +67,14 @@ final class ScriptedStore: Sendable {
 
     func publish(_ frames: [Data]) { feed.send(frames) }
 
+    /// As a restore from a backup: the log ends at `seq`, and the store names its history `storeID`.
+    func restore(to seq: Int64, storeID: String?) {
+        log.entries.withLock { $0.removeAll { $0.seq > seq } }
+        log.storeID.withLock { $0 = storeID }
+    }
+
+    func name(_ storeID: String?) { log.storeID.withLock { $0 = storeID } }
+
     func stop() async throws {
         await feed.stop()
         try await server.stop()
@@ -73,6 +84,8 @@ final class ScriptedStore: Sendable {
 /// Keeps what the follower hands over, in memory.
 final class RecordingSink: FollowerSink {
     private let state = Mutex<(applied: [ReadChange], position: Int64)>(([], 0))
+    /// The store id remembered, and the resynchronisations asked for (the store's id and head then).
+    let history = Mutex<(storeID: String?, resyncs: [(storeID: String?, head: Int64)])>((nil, []))
 
     var applied: [ReadChange] { state.withLock { $0.applied } }
     func position() async throws -> Int64 { state.withLock { $0.position } }
@@ -84,6 +97,13 @@ final class RecordingSink: FollowerSink {
     }
     func applySnapshot(_ records: [ReadChange], first: Bool) async throws {}
     func setPosition(_ seq: Int64) async throws { state.withLock { $0.position = seq } }
+    func storeID() async throws -> String? { history.withLock { $0.storeID } }
+    func setStoreID(_ id: String) async throws { history.withLock { $0.storeID = id } }
+    /// As the notifier does: drops nothing it keeps, goes on from the store's head.
+    func resynchronise(storeID: String?, head: Int64) async throws {
+        history.withLock { $0 = (storeID, $0.resyncs + [(storeID, head)]) }
+        state.withLock { $0.position = head }
+    }
 }
 
 /// A FeedFollower with its store client, running in a service group as in a service.

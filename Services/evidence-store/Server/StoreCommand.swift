@@ -7,7 +7,7 @@ struct StoreCommand: AsyncParsableCommand {
         commandName: "ldn-evidence-store",
         abstract: "The single writer: stores evidence records durably and publishes every change.",
         discussion: "Without a subcommand, runs the store (serve). Flags fall back to LDN_* environment variables, then to local defaults.",
-        subcommands: [ServeCommand.self, VerifyCommand.self],
+        subcommands: [ServeCommand.self, VerifyCommand.self, BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

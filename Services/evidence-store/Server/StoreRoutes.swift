@@ -73,7 +73,7 @@ struct StoreRoutes {
         let body = try request.decodeBody(ChangesRequest.self)
         let page = try await database.changes(after: body.after, limit: try Self.pageSize(body.limit))
         damage.note(page.changes, logger: logger)
-        return .ok(request, ChangesReply(changes: page.changes.map(\.header), head: page.head),
+        return .ok(request, ChangesReply(changes: page.changes.map(\.header), head: page.head, storeID: database.storeID),
                    attachments: page.changes.map(\.body))
     }
 
@@ -83,7 +83,8 @@ struct StoreRoutes {
         let page = try await database.snapshot(afterID: body.afterID, limit: limit)
         damage.note(page.records, logger: logger)
         let next = page.records.count == limit ? page.records.last?.header.recordID : nil
-        return .ok(request, SnapshotReply(records: page.records.map(\.header), seq: page.head, nextAfterID: next),
+        return .ok(request, SnapshotReply(records: page.records.map(\.header), seq: page.head, nextAfterID: next,
+                                                         storeID: database.storeID),
                    attachments: page.records.map(\.body))
     }
 

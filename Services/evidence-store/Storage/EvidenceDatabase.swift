@@ -10,6 +10,8 @@ public final class EvidenceDatabase: Sendable {
 
     let pool: DatabasePool
     public let path: String
+    /// The id of this store's history (`StoreIdentity`), on every answer followers rely on.
+    public let storeID: String
     private let lock: DirectoryLock
 
     /// Opens (or creates) the database in `directory`, refusing loudly rather than starting
@@ -36,10 +38,11 @@ public final class EvidenceDatabase: Sendable {
         } catch {
             throw .cannotOpen(path: path, reason: Self.reason(error))
         }
-        try check()
+        storeID = try Self.check(pool, path: path)
     }
 
-    private func check() throws(StorageError) {
+    /// Checks, migrates, and returns the store's id.
+    private static func check(_ pool: DatabasePool, path: String) throws(StorageError) -> String {
         do {
             let problem = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check(1)") }
             guard problem == "ok" else { throw StorageError.damaged(path: path, problem: problem ?? "no answer") }
@@ -53,10 +56,25 @@ public final class EvidenceDatabase: Sendable {
             // a `SELECT *` prepared on one of them lists the old columns, and a row read by
             // name misses the new ones (GRDB issues 1453, 1500). Reads start on fresh connections.
             pool.invalidateReadOnlyConnections()
+            guard let id = try pool.read({ db in try StoreIdentity.read(db) }) else { throw StorageError.damaged(path: path, problem: "it has no store id") }
+            return id
         } catch let error as StorageError {
             throw error
         } catch {
-            throw .damaged(path: path, problem: Self.reason(error))
+            throw .damaged(path: path, problem: reason(error))
+        }
+    }
+
+    /// A read-only connection to a store's database, beside a running store too (WAL), for
+    /// `verify` and `backup`, which never write to it.
+    static func readOnly(path: String) throws(StorageError) -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw .cannotOpen(path: path, reason: reason(error))
         }
     }
 

@@ -71,6 +71,15 @@ enum Migrations {
             try db.execute(sql: "ALTER TABLE changes ADD COLUMN body_hash INTEGER NOT NULL DEFAULT 0")
             try Backfill.changeHashes(db)
         }
+        migrator.registerMigration("v5-store-id") { db in
+            // The id of this store's history, made with the database (or when an older one is
+            // upgraded) and replaced by `restore`: followers that remember it notice a restored
+            // store even once its head has grown past their position.
+            try db.execute(sql: """
+                CREATE TABLE store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO store_meta (name, value) VALUES ('store_id', lower(hex(randomblob(16))));
+                """)
+        }
         return migrator
     }
 }

@@ -22,6 +22,8 @@ public struct ScrubReport: Sendable {
     public var changes = 0
     public var records = 0
     public var head: Int64 = 0
+    /// The id of the store's history; nil in a database from before store ids.
+    public var storeID: String?
 
     public var summary: String {
         let found = problems.isEmpty ? "no damage found"
@@ -41,19 +43,18 @@ public enum Scrub {
         guard FileManager.default.fileExists(atPath: path) else {
             throw .cannotOpen(path: path, reason: "no such file; is --data-dir / LDN_DATA_DIR the store's data directory?")
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(5)
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw .cannotOpen(path: path, reason: EvidenceDatabase.reason(error))
-        }
+        return try run(file: path)
+    }
+
+    /// The same checks on one database file: a backup, before it is kept or restored.
+    public static func run(file path: String) throws(StorageError) -> ScrubReport {
+        guard FileManager.default.fileExists(atPath: path) else { throw .cannotOpen(path: path, reason: "no such file") }
+        let queue = try EvidenceDatabase.readOnly(path: path)
         do {
             return try queue.read { db in
                 try checkSchema(db, path: path)
                 var report = ScrubReport(path: path)
+                report.storeID = try StoreIdentity.read(db)
                 report.problems += integrity(db)
                 report.problems += changeLog(db, into: &report)
                 report.problems += recordHeads(db, into: &report)

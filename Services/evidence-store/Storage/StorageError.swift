@@ -9,6 +9,8 @@ public enum StorageError: Error, CustomStringConvertible {
     case olderSchema(path: String, missing: [String])
     /// A change whose row cannot be read at all (not just its JSON): tampering or a bug.
     case unreadableChange(seq: Int64, reason: String)
+    /// `restore` into a directory that already holds a database, without `--force`.
+    case wouldReplace(path: String, what: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum StorageError: Error, CustomStringConvertible {
             "database \(path) was written by a newer evidence-store (unknown migrations: \(unknown.joined(separator: ", "))); upgrade this one"
         case let .olderSchema(path, missing):
             "database \(path) predates this evidence-store (migrations not yet applied: \(missing.joined(separator: ", "))); start the store once to upgrade it"
+        case let .wouldReplace(path, what):
+            "data directory \(path) already holds a database: \(what); restore with --force to replace it (it is kept beside as evidence-replaced-<time>.sqlite)"
         case let .unreadableChange(seq, reason):
             "change \(seq) cannot be read (\(reason)); run `ldn-evidence-store verify` and restore the database from a backup"
         }

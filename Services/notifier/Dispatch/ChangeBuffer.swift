@@ -9,7 +9,7 @@ import WireProtocol
 /// read them without asking the store. The follower starts at the store's head: a watch
 /// whose cursor is older than what the buffer holds reads the store's log instead.
 /// Changes that cannot be applied are kept too: each watch passes over them (and counts).
-final class ChangeBuffer: FollowerSink, Sendable {
+final class ChangeBuffer: Sendable {
     private struct State {
         var changes: [ReadChange] = []
         /// Everything up to this sequence number has been received (or precedes the start).
@@ -38,9 +38,7 @@ final class ChangeBuffer: FollowerSink, Sendable {
         }
     }
 
-    // MARK: FollowerSink
-
-    func position() async throws -> Int64 { position }
+    // MARK: What the follower hands over (through `NotifierSink`)
 
     func apply(_ read: [ReadChange]) async throws {
         state.withLock { state in
@@ -51,8 +49,6 @@ final class ChangeBuffer: FollowerSink, Sendable {
         }
         onChange()
     }
-
-    func applySnapshot(_ records: [ReadChange], first: Bool) async throws {}  // the notifier starts at the head
 
     func setPosition(_ seq: Int64) async throws {
         state.withLock { state in

@@ -62,6 +62,11 @@ enum WatchMigrations {
                 );
                 """)
         }
+        // The id of the store history the cursors are positions in (issue 16): a restored
+        // store has another, and the watches then go on from its head. NULL until first heard.
+        migrator.registerMigration("followed-store") { db in
+            try db.execute(sql: "CREATE TABLE followed_store (store_id TEXT); INSERT INTO followed_store (store_id) VALUES (NULL)")
+        }
         return migrator
     }
 }

@@ -184,6 +184,35 @@ final class WatchStore: Sendable {
         }
     }
 
+    /// The id of the store history the cursors belong to; nil while none was heard.
+    func followedStoreID() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT store_id FROM followed_store") }
+    }
+
+    func setFollowedStoreID(_ id: String) async throws {
+        try await write { db in try db.execute(sql: "UPDATE followed_store SET store_id = ?", arguments: [id]) }
+    }
+
+    /// The store was restored (another history, whose head is `head`), in one transaction:
+    /// - a plain watch goes on from `min(cursor, head)`: a cursor past the head counted
+    ///   changes the store no longer has, and the restored store's changes up to its head
+    ///   are, up to the backup's sequence, the very ones delivered before: none is sent twice;
+    /// - a synthesis watch drops its set (records the store may no longer have) and rebuilds
+    ///   it from the restored log up to `head` without delivering, as a replay does;
+    /// - `rewinds` grows, so that progress a worker made in the old history is not saved
+    ///   over this.
+    func followRestoredStore(storeID: String?, head: Int64) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE watches SET cursor = CASE WHEN synthesis IS NULL THEN MIN(cursor, ?1) ELSE 0 END, rewinds = rewinds + 1,
+                    synthesis_baseline = CASE WHEN synthesis IS NULL THEN synthesis_baseline ELSE ?1 END,
+                    synthesis_headline = CASE WHEN synthesis IS NULL THEN synthesis_headline ELSE NULL END
+                """, arguments: [head])
+            try db.execute(sql: "DELETE FROM synthesis_candidates")
+            try db.execute(sql: "UPDATE followed_store SET store_id = ?", arguments: [storeID])
+        }
+    }
+
     func addDeadLetter(_ letter: DeadLetter) async throws {
         try await write { db in
             try DeadLetterRow(letter).insert(db)

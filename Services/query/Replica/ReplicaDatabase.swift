@@ -62,12 +62,7 @@ final class ReplicaDatabase: FollowerSink, Sendable {
         try await snapshotWrites.waitForPrevious()
         snapshotWrites.start { done in
             pool.asyncWrite({ db in
-                if first {
-                    for table in ["records", "record_bodies", "record_conditions", "outcome_index", "records_fts"] {
-                        try db.execute(sql: "DELETE FROM \(table)")
-                    }
-                    try db.execute(sql: "UPDATE replica SET value = 0 WHERE name = 'applied_seq'")
-                }
+                if first { try Self.empty(db) }
                 for change in records { try Self.store(change, in: db, fresh: true) }
             }, completion: { _, result in done(result) })
         }
@@ -78,6 +73,36 @@ final class ReplicaDatabase: FollowerSink, Sendable {
         try await pool.write { db in
             try db.execute(sql: "UPDATE replica SET value = ? WHERE name = 'applied_seq'", arguments: [seq])
         }
+    }
+
+    func storeID() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT store_id FROM replica_store") }
+    }
+
+    func setStoreID(_ id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "UPDATE replica_store SET store_id = ?", arguments: [id]) }
+    }
+
+    /// The store was restored: every record here may be one it no longer has, or has
+    /// otherwise. The copy (and its quarantine, which named changes of the old history) is
+    /// emptied with the position set to 0, in one transaction: the follower then loads a
+    /// snapshot, as a new replica does. Queries meanwhile answer from an empty copy that says
+    /// it is catching up, never from records of the old history.
+    func resynchronise(storeID: String?, head: Int64) async throws {
+        try await snapshotWrites.waitForPrevious()
+        try await pool.write { db in
+            try Self.empty(db)
+            try db.execute(sql: "DELETE FROM quarantine")
+            try db.execute(sql: "UPDATE replica_store SET store_id = ?", arguments: [storeID])
+        }
+    }
+
+    /// Drops every record and sets the position to 0.
+    private static func empty(_ db: Database) throws {
+        for table in ["records", "record_bodies", "record_conditions", "outcome_index", "records_fts"] {
+            try db.execute(sql: "DELETE FROM \(table)")
+        }
+        try db.execute(sql: "UPDATE replica SET value = 0 WHERE name = 'applied_seq'")
     }
 
 

@@ -110,6 +110,11 @@ enum ReplicaMigrations {
                 try ReplicaDatabase.indexText(of: record, id: row["id"], in: db)
             }
         }
+        migrator.registerMigration("v5: store id") { db in
+            // The id of the store history the position is in: a restored store has another one,
+            // and the copy is then dropped and loaded again. NULL until the store first names one.
+            try db.execute(sql: "CREATE TABLE replica_store (store_id TEXT); INSERT INTO replica_store (store_id) VALUES (NULL)")
+        }
         return migrator
     }
 }

@@ -10,9 +10,17 @@ final class SynthesisCache: Sendable {
     let maximumEntries: Int
     let maximumBytes: Int
 
+    /// A replica position: after a restore of the store (`history` grows) the same `applied`
+    /// names other data.
+    private struct Position: Comparable {
+        var history: Int
+        var applied: Int64
+        static func < (a: Position, b: Position) -> Bool { (a.history, a.applied) < (b.history, b.applied) }
+    }
+
     private struct State {
         /// The replica position every entry was computed at.
-        var applied: Int64 = -1
+        var position = Position(history: 0, applied: -1)
         var entries: [SynthesisQuestion: Data] = [:]
         /// Questions, oldest first.
         var order: [SynthesisQuestion] = []
@@ -26,19 +34,20 @@ final class SynthesisCache: Sendable {
         self.maximumBytes = maximumBytes
     }
 
-    /// The answer to `question` computed at `applied`, if there is one.
-    func answer(to question: SynthesisQuestion, at applied: Int64) -> Data? {
-        state.withLock { $0.applied == applied ? $0.entries[question] : nil }
+    /// The answer to `question` computed at `applied` (in the follower's `history`), if there is one.
+    func answer(to question: SynthesisQuestion, at applied: Int64, history: Int = 0) -> Data? {
+        state.withLock { $0.position == Position(history: history, applied: applied) ? $0.entries[question] : nil }
     }
 
     /// Keeps an answer computed at `applied`. An answer computed at an older position than
     /// the cache's (a slow computation finishing after a newer one) is not kept; one at a
     /// newer position replaces everything.
-    func store(_ answer: Data, for question: SynthesisQuestion, at applied: Int64) {
+    func store(_ answer: Data, for question: SynthesisQuestion, at applied: Int64, history: Int = 0) {
         guard answer.count <= maximumBytes else { return }
+        let position = Position(history: history, applied: applied)
         state.withLock { state in
-            if applied > state.applied { state = State(applied: applied) }
-            guard applied == state.applied, state.entries[question] == nil else { return }
+            if position > state.position { state = State(position: position) }
+            guard position == state.position, state.entries[question] == nil else { return }
             state.entries[question] = answer
             state.order.append(question)
             state.bytes += answer.count

@@ -10,8 +10,8 @@ extension QueryRoutes {
     /// was sent as; the `replica` state beside it is always the current one.
     @Sendable func synthesize(_ request: Request, logger: Logger) async throws -> Reply {
         let question = try request.decodeBody(SynthesizeRequest.self).resolved()
-        let state = follower.state
-        if let cached = syntheses.answer(to: question, at: state.applied) {
+        let (state, history) = follower.stateInHistory
+        if let cached = syntheses.answer(to: question, at: state.applied, history: history) {
             stats.add("synthesize.cached")
             return Self.reply(request, synthesis: cached, replica: state)
         }
@@ -34,7 +34,7 @@ extension QueryRoutes {
             throw ErrorBody(code: .internal, message: "the synthesis of \(question.outcome) in \(question.condition) "
                             + "came out with a value JSON cannot carry (\(error)); the service logged it")
         }
-        syntheses.store(json, for: question, at: state.applied)
+        syntheses.store(json, for: question, at: state.applied, history: history)
         stats.add("synthesize.computed")
         logger.debug("synthesized", metadata: [
             "synthesis.condition": "\(question.condition)", "synthesis.outcome": "\(question.outcome)",

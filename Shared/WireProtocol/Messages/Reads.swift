@@ -55,10 +55,15 @@ public struct ChangesReply: Codable, Sendable {
     /// The store's last sequence number when the page was read: more to fetch while the
     /// last change's `seq` is below it.
     public var head: Int64
+    /// The id of the store's history: another id than a follower remembers means the store
+    /// was restored (or replaced), and the follower resynchronises. Absent from stores older
+    /// than store ids: a follower then knows none, which is not a change.
+    public var storeID: String?
 
-    public init(changes: [ChangeHeader], head: Int64) {
+    public init(changes: [ChangeHeader], head: Int64, storeID: String? = nil) {
         self.changes = changes
         self.head = head
+        self.storeID = storeID
     }
 }
 
@@ -81,10 +86,13 @@ public struct SnapshotReply: Codable, Sendable {
     public var seq: Int64
     /// Pass as `after_id` for the next page; absent on the last page.
     public var nextAfterID: Int64?
+    /// The id of the store's history, as in `ChangesReply`.
+    public var storeID: String?
 
-    public init(records: [ChangeHeader], seq: Int64, nextAfterID: Int64?) {
+    public init(records: [ChangeHeader], seq: Int64, nextAfterID: Int64?, storeID: String? = nil) {
         self.records = records
         self.seq = seq
         self.nextAfterID = nextAfterID
+        self.storeID = storeID
     }
 }
