@@ -39,8 +39,9 @@ struct ClientTests {
             #expect(run.stderr.contains("Start it with `ldn-"), "\(command): \(run.stderr)")
             #expect(!run.stderr.contains("attempts of"), "\(command) waited for timeouts: \(run.stderr)")
         }
-        // Typically 0.05-0.2 s each, process start included.
-        #expect(times.sorted()[times.count / 2] < .seconds(2), "median time to fail: \(times.sorted()[times.count / 2])")
+        // Typically 0.05-0.2 s each, process start included; a loaded machine (the full suite on
+        // 2 cores) has shown 2 s. Waiting for the reply timeout would take 10 s or more.
+        #expect(times.sorted()[times.count / 2] < .seconds(4), "median time to fail: \(times.sorted()[times.count / 2])")
     }
 
     @Test("A load stops at the first batch the set cannot take, says what was stored, and a re-run finishes it",

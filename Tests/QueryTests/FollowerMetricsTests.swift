@@ -26,11 +26,16 @@ struct FollowerMetricsTests {
                 let storePort = try RawHTTP.port(ofMetricsURL: storeRuntime.state.boundEndpoints["metrics"])
                 let queryPort = try RawHTTP.port(ofMetricsURL: queryRuntime.state.boundEndpoints["metrics"])
                 #expect(storePort != queryPort)
+                // Following the feed before the writes, so the changes are applied one by one, not loaded in a snapshot.
+                try await eventually("the replica follows the feed") {
+                    try await RawHTTP.scrape(port: queryPort).value("ldn_follower_catching_up") == 0
+                }
                 _ = try await write(Array(records[0..<3]), to: store)
                 _ = try await write([records[3]], to: store)
                 try await eventually("the replica's /metrics shows change 4 applied, lag 0") {
                     let page = try await RawHTTP.scrape(port: queryPort)
                     return page.value("ldn_follower_applied_seq") == 4 && page.value("ldn_follower_lag_changes") == 0
+                        && page.value("ldn_follower_catching_up") == 0
                 }
                 let replica = try await RawHTTP.scrape(port: queryPort)
                 #expect(replica.value("ldn_follower_store_head_seq") == 4)
