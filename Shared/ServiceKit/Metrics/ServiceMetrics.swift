@@ -23,6 +23,11 @@ public final class ServiceMetrics: Sendable {
     private struct Key: Hashable {
         let name: String
         let labels: [String]
+
+        init(_ name: String, _ dimensions: [(String, String)]) {
+            self.name = name
+            labels = dimensions.flatMap { [$0.0, $0.1] }
+        }
     }
 
     /// Request latencies: most answers take well under a millisecond, a large submit seconds.
@@ -43,23 +48,22 @@ public final class ServiceMetrics: Sendable {
 
     /// A counter, made on first use and kept (labels in a fixed order: the key).
     public func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
-        let key = Key(name: name, labels: dimensions.flatMap { [$0.0, $0.1] })
-        return counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
-            counters[key] = counter
-            return counter
-        }
+        Self.kept(in: counters, Key(name, dimensions)) { CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory) }
     }
 
     /// A latency histogram (a swift-metrics `Timer`, in seconds), made on first use and kept.
     public func timer(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Timer {
-        let key = Key(name: name, labels: dimensions.flatMap { [$0.0, $0.1] })
-        return timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: name, dimensions: dimensions, factory: factory)
-            timers[key] = timer
-            return timer
+        Self.kept(in: timers, Key(name, dimensions)) { CoreMetrics.Timer(label: name, dimensions: dimensions, factory: factory) }
+    }
+
+    /// The handle kept under `key`, made by `make` on first use.
+    private static func kept<Handle: Sendable>(in handles: borrowing Mutex<[Key: Handle]>, _ key: Key,
+                                               make: () -> Handle) -> Handle {
+        handles.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
         }
     }
 
