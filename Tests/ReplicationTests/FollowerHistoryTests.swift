@@ -10,13 +10,8 @@ struct FollowerHistoryTests {
     @Test("Another store id, even once the head has grown past the position, makes the sink resynchronise; a missing id is no change",
           .timeLimit(.minutes(1)))
     func anotherStoreID() async throws {
-        let store = try await ScriptedStore()
-        let running = try await RunningFollower.start(store, from: .head)
+        let (store, running) = try await Self.followingThreeChanges()
         let (sink, runtime) = (running.sink, running.runtime)
-        await store.waitForSubscriber()
-        try await eventually("the follower starts at the head, 0") { !running.follower.state.catchingUp }
-        for seq in Int64(1)...3 { store.commit(seq: seq, header: header(seq), body: syntheticRecord) }
-        try await eventually("seq 3 applied from a store without an id") { try await sink.position() == 3 }
         #expect(sink.history.withLock { $0.storeID } == nil)
 
         store.name("aaaa1111")
@@ -36,13 +31,8 @@ struct FollowerHistoryTests {
 
     @Test("A head below the position is a restore too, from a store that sends no id", .timeLimit(.minutes(1)))
     func headWentBack() async throws {
-        let store = try await ScriptedStore()
-        let running = try await RunningFollower.start(store, from: .head)
+        let (store, running) = try await Self.followingThreeChanges()
         let (sink, runtime) = (running.sink, running.runtime)
-        await store.waitForSubscriber()
-        try await eventually("the follower starts at the head, 0") { !running.follower.state.catchingUp }
-        for seq in Int64(1)...3 { store.commit(seq: seq, header: header(seq), body: syntheticRecord) }
-        try await eventually("seq 3 applied") { try await sink.position() == 3 }
 
         store.restore(to: 1, storeID: nil)
         try await eventually("resynchronised at the store's head, 1") { sink.history.withLock { $0.resyncs.count } == 1 }
@@ -53,5 +43,16 @@ struct FollowerHistoryTests {
         try await eventually("the new seq 2 is applied") { try await sink.position() == 2 }
         try await running.stop()
         try await store.stop()
+    }
+
+    /// A scripted store without an id, and a follower that started at its head and applied its changes 1...3.
+    static func followingThreeChanges() async throws -> (ScriptedStore, RunningFollower) {
+        let store = try await ScriptedStore()
+        let running = try await RunningFollower.start(store, from: .head)
+        await store.waitForSubscriber()
+        try await eventually("the follower starts at the head, 0") { !running.follower.state.catchingUp }
+        for seq in Int64(1)...3 { store.commit(seq: seq, header: header(seq), body: syntheticRecord) }
+        try await eventually("seq 3 applied from a store without an id") { try await running.sink.position() == 3 }
+        return (store, running)
     }
 }
