@@ -20,8 +20,9 @@ struct ClientTests {
     @Test("Every command against a port where nothing listens fails at once, naming the service, the endpoint and how to start it",
           .timeLimit(.minutes(1)))
     func nothingListening() async throws {
-        let port = try freePort()
-        let endpoint = "tcp://127.0.0.1:\(port)"
+        // Held bound, so no other test's service can take the port while this runs.
+        let refusing = try RefusingPort()
+        let endpoint = refusing.endpoint
         let environment = ["LDN_INGEST_ENDPOINT", "LDN_STORE_ENDPOINT", "LDN_QUERY_ENDPOINT", "LDN_NOTIFIER_ENDPOINT",
                            "LDN_NOTIFIER_STREAM_ENDPOINT"].reduce(into: [String: String]()) { $0[$1] = endpoint }
         let file = try temporaryFile("one.jsonl", #"{"title":"SYNTHETIC record","year":2020,"conditions":["ms"],"design":"cohort"}"# + "\n")
@@ -42,6 +43,7 @@ struct ClientTests {
         // Typically 0.05-0.2 s each, process start included; a loaded machine (the full suite on
         // 2 cores) has shown 2 s. Waiting for the reply timeout would take 10 s or more.
         #expect(times.sorted()[times.count / 2] < .seconds(4), "median time to fail: \(times.sorted()[times.count / 2])")
+        withExtendedLifetime(refusing) {}
     }
 
     @Test("A load stops at the first batch the set cannot take, says what was stored, and a re-run finishes it",
@@ -192,7 +194,8 @@ struct ClientTests {
         try listener.set(.linger(milliseconds: 0))
         let open = try freeEndpoint()
         try listener.bind(open)
-        for (endpoint, expected) in [(try freeEndpoint(), SocketEvent.Kind.connectRetried), (open, .handshakeSucceeded)] {
+        let refusing = try RefusingPort()
+        for (endpoint, expected) in [(refusing.endpoint, SocketEvent.Kind.connectRetried), (open, .handshakeSucceeded)] {
             let socket = try context.socket(.dealer)
             try socket.set(.linger(milliseconds: 0))
             let monitor = try socket.monitor()
@@ -208,5 +211,6 @@ struct ClientTests {
             monitor.close()
             socket.close()
         }
+        withExtendedLifetime(refusing) {}
     }
 }
