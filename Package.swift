@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "ldn-evidence-store", targets: ["EvidenceStore"]),
         .executable(name: "ldn-query", targets: ["Query"]),
         .executable(name: "ldn-notifier", targets: ["Notifier"]),
+        .executable(name: "ldn-harvester", targets: ["Harvester"]),
         .executable(name: "ldn", targets: ["LDNCommand"]),
         .executable(name: "ldn-bench-intake", targets: ["IntakeBenchmark"]),
         .executable(name: "ldn-bench-query", targets: ["QueryBenchmark"]),
@@ -95,6 +96,13 @@ let package = Package(
                            .product(name: "NIOSSL", package: "swift-nio-ssl")],
             path: "Services/notifier"),
         .executableTarget(
+            name: "Harvester",
+            dependencies: ["ServiceKit", "Client", "EvidenceFormats", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Services/harvester"),
+        .executableTarget(
             name: "LDNCommand",
             dependencies: [
                 "Client", "EvidenceModel", "EvidenceFormats", "ServiceKit", "CurveAuth",
@@ -164,6 +172,9 @@ let package = Package(
                                                           .product(name: "GRDB", package: "GRDB.swift")],
                     path: "Tests/NotifierTests",
                     exclude: ["Fixtures"]),
+        .testTarget(name: "HarvesterTests", dependencies: ["Harvester", "EvidenceStore", "Ingest", "TestHarness",
+                                                           .product(name: "GRDB", package: "GRDB.swift")],
+                    path: "Tests/HarvesterTests"),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "EvidenceModel", "TestHarness", "CurveAuth", "ServiceKit",

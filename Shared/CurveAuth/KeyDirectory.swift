@@ -8,6 +8,7 @@ import WireProtocol
 ///     ingest.key(_secret)           secret file and the others' public ones
 ///     query.key(_secret)
 ///     notifier.key(_secret)
+///     harvester.key(_secret)
 ///     admin.key(_secret)            the first client identity
 ///     webhook-secrets.key           the notifier's key for webhook secrets at rest
 ///
@@ -23,6 +24,8 @@ public struct KeyDirectory: Sendable {
     /// The services, and the role each one's key holds on the allow-list.
     public static let services: [(name: String, roles: Set<Role>)] = [
         ("evidence-store", []), ("ingest", [.ingest]), ("query", [.follower]), ("notifier", [.follower]),
+        // a client of ingest like any submitter; its own endpoint answers `ldn harvest`
+        ("harvester", [.submitter]),
     ]
     public static let allowListName = "allow-list"
 

@@ -54,7 +54,8 @@ struct KeyFilesTests {
         defer { try? FileManager.default.removeItem(at: url) }
         let keys = try KeyDirectory.create(at: url)
         let list = try AllowList.read(from: keys.allowListURL)
-        #expect(list.names == ["admin", "ingest", "notifier", "query"])
+        #expect(list.names == ["admin", "harvester", "ingest", "notifier", "query"])
+        #expect(list.entries(named: "harvester").first?.roles == [.submitter])
         #expect(list.entries(named: "query").first?.roles == [.follower])
         #expect(throws: KeyDirectory.Failure.self) { _ = try KeyDirectory.create(at: url) }
 

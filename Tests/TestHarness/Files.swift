@@ -22,3 +22,10 @@ extension Pipe {
         return pipe
     }
 }
+
+/// A fresh, empty temporary folder.
+public func temporaryDirectory(_ label: String = "files") throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-\(label)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}

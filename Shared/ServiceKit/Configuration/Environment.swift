@@ -73,5 +73,6 @@ public enum DefaultEndpoint {
     public static let query = "tcp://127.0.0.1:5570"
     public static let notifierRequests = "tcp://127.0.0.1:5580"
     public static let notifierStream = "tcp://127.0.0.1:5581"
+    public static let harvester = "tcp://127.0.0.1:5590"
     public static let dataDirectory = "./.ldn-data"
 }
