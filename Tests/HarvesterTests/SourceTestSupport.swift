@@ -8,10 +8,12 @@ import WireProtocol
 
 /// Sources pointed at `fixture`, with waits short enough for tests; shut down afterwards.
 func withSources<T>(_ fixture: HarvestFixture, apiKey: String? = nil, timeout: Duration = .seconds(5), attempts: Int = 3,
-                    ctgovRate: Double = 50, _ body: (HarvestSources) async throws -> T) async throws -> T {
-    let configuration = SourceConfiguration(pubmedBase: URL(string: fixture.pubmedBase)!, ctgovBase: URL(string: fixture.ctgovBase)!,
+                    ctgovRate: Double = 50, configure: (inout SourceConfiguration) -> Void = { _ in },
+                    _ body: (HarvestSources) async throws -> T) async throws -> T {
+    var configuration = SourceConfiguration(pubmedBase: URL(string: fixture.pubmedBase)!, ctgovBase: URL(string: fixture.ctgovBase)!,
                                             ncbiTool: "ldn-harvester-tests", ncbiEmail: "tests@example.org", ncbiAPIKey: apiKey,
                                             ctgovRate: ctgovRate, timeout: timeout, attempts: attempts, firstBackoff: .milliseconds(20))
+    configure(&configuration)
     let sources = HarvestSources(configuration, logger: Logger(label: "harvester-tests"))
     do {
         let result = try await body(sources)

@@ -18,6 +18,34 @@ struct SourceTestsHTTP {
         #expect(log[1].time - log[0].time >= 0.95)
     }
 
+    @Test("A Retry-After longer than the configured maximum is waited only that maximum")
+    func retryAfterCapped() async throws {
+        let fixture = try await HarvestFixture()
+        try await fixture.queueFaults([.init(status: 503, retryAfter: "3600")], on: HarvestFixture.Path.version)
+        let version = try await withSources(fixture, configure: { $0.maximumRetryAfter = .milliseconds(200) }) {
+            try await $0.clinicalTrials.dataVersion()
+        }
+        #expect(version != nil)
+        let log = try await fixture.requests()
+        #expect(log.map(\.status) == [503, 200])
+        #expect(log[1].time - log[0].time < 5)
+    }
+
+    @Test("An answer larger than the body cap is an error at once, never read whole")
+    func bodyCap() async throws {
+        let fixture = try await HarvestFixture()
+        try await fixture.addStudies((1...3).map { _ in .complete(lastUpdate: "2026-11-20") })
+        let error = try await withSources(fixture, configure: { $0.maximumBodyBytes = 1024 }) { sources in
+            await harvestError {
+                _ = try await fetchAll(sources.clinicalTrials, SearchQuery(source: .ctgov, term: "naltrexone", condition: nil),
+                                       HarvestWindow(from: nil, through: "2026-11-30"))
+            }
+        }
+        guard case .malformed(_, let reason)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("1024"))
+        #expect(try await fixture.requests().count == 1)
+    }
+
     @Test("A burst of 5xx, then success: retried with backoff until it answers")
     func serverErrors() async throws {
         let fixture = try await HarvestFixture()

@@ -11,7 +11,8 @@ actor RateLimiter {
     /// a kept-alive connection, so the window has `slack` added (150 ms held 3/s and 10/s at
     /// the fixture on a loaded 2-core machine; 50 ms did not).
     init(perSecond: Double, slack: Duration = .milliseconds(150)) {
-        precondition(perSecond > 0, "a rate is above 0")
+        // The options refuse a rate of 0 or less; should one come another way, one a minute (and at most 1000/s).
+        let perSecond = perSecond > 0 ? min(perSecond, 1000) : 1.0 / 60
         limit = max(1, Int(perSecond.rounded(.down)))
         window = .seconds(Double(limit) / perSecond) + slack
     }

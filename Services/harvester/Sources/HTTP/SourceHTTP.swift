@@ -44,7 +44,8 @@ struct SourceHTTP: Sendable {
         let shown = "GET " + base + "/" + path + Self.query(parameters, hidingKey: true)
         let backoff = Backoff(initial: configuration.firstBackoff, maximum: configuration.firstBackoff * 64, jitter: 0.8...1.2)
         var lastReason = "no attempt"
-        for attempt in 1...configuration.attempts {
+        let attempts = max(1, configuration.attempts)
+        for attempt in 1...attempts {
             do {
                 try await limiter.admit()
             } catch {
@@ -60,7 +61,7 @@ struct SourceHTTP: Sendable {
             case .retry(let reason, let hint):
                 lastReason = redact(reason)
                 if Task.isCancelled { throw .unavailable(request: shown, reason: "cancelled after \(lastReason)", attempts: attempt) }
-                guard attempt < configuration.attempts else { break }
+                guard attempt < attempts else { break }
                 let wait = hint.map { min($0, configuration.maximumRetryAfter) } ?? backoff.delay(afterFailures: attempt)
                 logger.info("\(name) request failed; trying again", metadata: [
                     "request": "\(shown)", "error": "\(lastReason)", "attempt": "\(attempt)",
@@ -72,7 +73,7 @@ struct SourceHTTP: Sendable {
                 }
             }
         }
-        throw .unavailable(request: shown, reason: lastReason, attempts: configuration.attempts)
+        throw .unavailable(request: shown, reason: lastReason, attempts: attempts)
     }
 
     private enum Outcome: Sendable {
