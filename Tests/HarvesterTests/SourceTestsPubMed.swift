@@ -142,3 +142,43 @@ struct SourceTestsPubMed {
         #expect(try await fixture.requests().count == 4)
     }
 }
+
+@Suite("Harvester sources: PubMed searches larger than E-utilities hand out")
+struct SourceTestsPubMedSplit {
+    @Test("A window that finds more than one search can hand out is split by date until each half fits; every article once",
+          .timeLimit(.minutes(1)))
+    func splitsLargeWindows() async throws {
+        let fixture = try await HarvestFixture()
+        let days = ["2026-11-02", "2026-11-02", "2026-11-09", "2026-11-15", "2026-11-21", "2026-11-21", "2026-11-28"]
+        let pmids = try await fixture.addArticles(days.map { .complete(entryDate: $0) })
+        let pages = try await withSources(fixture) { sources in
+            var source = sources.pubmed
+            source.maximumPerSearch = 2
+            return try await fetchAll(source, SearchQuery(source: .pubmed, term: "naltrexone", condition: nil),
+                                      HarvestWindow(from: "2026-11-01", through: "2026-11-30"))
+        }
+        #expect(pages.items.map(\.sourceID).sorted() == pmids.sorted())
+        let searches = try await fixture.requests().filter { $0.path == HarvestFixture.Path.esearch }
+        let windows = searches.map { "\($0.parameter("mindate") ?? "")-\($0.parameter("maxdate") ?? "")" }
+        // Halved until no half finds more than 2: each day's articles in exactly one of them.
+        #expect(windows.first == "2026/11/01-2026/11/30")
+        #expect(windows.contains("2026/11/01-2026/11/15") && windows.contains("2026/11/16-2026/11/30"))
+        #expect(searches.count > 3)
+    }
+
+    @Test("More than one search can hand out on a single day is refused, telling to narrow the query", .timeLimit(.minutes(1)))
+    func singleDayTooLarge() async throws {
+        let fixture = try await HarvestFixture()
+        try await fixture.addArticles((1...3).map { _ in .complete(entryDate: "2026-11-20") })
+        let error = await harvestError {
+            try await withSources(fixture) { sources in
+                var source = sources.pubmed
+                source.maximumPerSearch = 2
+                _ = try await fetchAll(source, SearchQuery(source: .pubmed, term: "naltrexone", condition: nil),
+                                       HarvestWindow(from: "2026-11-20", through: "2026-11-20"))
+            }
+        }
+        #expect(error?.description.contains("narrow the query") == true, "\(String(describing: error))")
+        #expect(error?.isTransient == false)
+    }
+}

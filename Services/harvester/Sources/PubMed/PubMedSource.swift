@@ -10,8 +10,11 @@ struct PubMedSource: HarvestSource {
     let configuration: SourceConfiguration
     /// Records per efetch.
     var batchSize = 200
+    /// The most records one esearch result set can hand out: E-utilities stop at 10 000
+    /// (retstart + retmax). A window that finds more is split in two by date, again and again.
+    var maximumPerSearch = 9_999
     /// The earliest entry date asked on a first run: NCBI needs both ends of a date range.
-    static let earliest = "1800/01/01"
+    static let earliest = "1800-01-01"
 
     func dataVersion() async throws(HarvestError) -> String? { nil }
 
@@ -19,6 +22,16 @@ struct PubMedSource: HarvestSource {
                page: @Sendable ([HarvestedItem], _ total: Int?) async throws -> Void) async throws {
         let search = try await esearch(query.term, window: window)
         guard search.count > 0 else { return }
+        if search.count > maximumPerSearch {
+            guard let (earlier, later) = DayWindow.halves(from: window.from ?? Self.earliest, through: window.through) else {
+                throw HarvestError.refused(request: "esearch \(window.through)", status: 200, reason:
+                    "\(search.count) articles were entered on \(window.through) alone, more than the \(maximumPerSearch) "
+                    + "E-utilities hand out for one search: narrow the query")
+            }
+            try await fetch(query, window: earlier, page: page)
+            try await fetch(query, window: later, page: page)
+            return
+        }
         var start = 0
         while start < search.count {
             let items = try await efetch(search, start: start)
@@ -43,7 +56,7 @@ struct PubMedSource: HarvestSource {
     private func esearch(_ term: String, window: HarvestWindow) async throws(HarvestError) -> Search {
         let answer = try await http.get("esearch.fcgi", [
             ("db", "pubmed"), ("term", term), ("usehistory", "y"), ("datetype", "edat"),
-            ("mindate", window.from.map(Self.ncbiDate) ?? Self.earliest), ("maxdate", Self.ncbiDate(window.through)),
+            ("mindate", Self.ncbiDate(window.from ?? Self.earliest)), ("maxdate", Self.ncbiDate(window.through)),
             ("retmax", "0"),
         ] + identification)
         let result: ESearchResult
