@@ -1,7 +1,10 @@
 """A stand-in for NCBI E-utilities and the ClinicalTrials.gov API v2, for the harvester's tests.
 
-Usage: python3 harvest_fixture.py [--port PORT] [--max-threads N]
+Usage: python3 harvest_fixture.py [--port PORT] [--max-threads N] [--seed FILE]
 Prints "listening <port>" once it accepts connections (on 127.0.0.1 only; a free port unless --port).
+--seed loads a JSON file {"articles": [...], "studies": [...], "data_timestamp": "..."} at start,
+each list as its /_fixture/ endpoint below takes it (examples/harvest/fixture-seed.json, for trying
+the harvester without the internet).
 
 Every record it serves is SYNTHETIC and labelled so: titles start "SYNTHETIC harvest fixture",
 PMIDs are numbered from 990000001, NCT ids from NCT99000001. The answers are shaped as the
@@ -420,7 +423,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--max-threads", type=int, default=32)
+    parser.add_argument("--seed", help="JSON file of articles, studies and a data timestamp to serve from the start")
     args = parser.parse_args()
+    if args.seed:
+        with open(args.seed, encoding="utf-8") as f:
+            seed = json.load(f)
+        control("/_fixture/pubmed/articles", {"articles": seed.get("articles", [])})
+        control("/_fixture/ctgov/studies", {"studies": seed.get("studies", [])})
+        if "data_timestamp" in seed:
+            control("/_fixture/ctgov/version", {"data_timestamp": seed["data_timestamp"]})
     server = BoundedServer(("127.0.0.1", args.port), Handler, args.max_threads)
     print("listening", server.server_address[1], flush=True)
     server.serve_forever()
