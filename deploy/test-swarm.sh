@@ -47,7 +47,7 @@ cleanup() {
             done
             [ -f "$work/load.txt" ] && { echo "swarm-test: the load's failures:" >&2; grep FAILED "$work/load.txt" | sed -n 1,20p >&2; }
         fi
-        docker rm -f "$stack-load" > /dev/null 2>&1
+        docker rm -fv "$stack-load" > /dev/null 2>&1  # -v: its anonymous /data volume too
         docker stack rm "$stack" > /dev/null 2>&1
         for _ in $(seq 1 120); do [ -z "$(stack_containers)" ] && break; sleep 0.5; done
         for volume in $(docker volume ls -q --filter "label=com.docker.stack.namespace=$stack"); do
@@ -221,7 +221,7 @@ wait_ready 60
 touch "$work/load/stop"
 [ "$(timeout 60 docker wait "$stack-load")" = 0 ] || fail "the load did not end"
 docker logs "$stack-load" > "$work/load.txt" 2>&1
-docker rm "$stack-load" > /dev/null
+docker rm -v "$stack-load" > /dev/null
 rounds="$(grep -c "^query " "$work/load.txt" || true)"
 failed="$(grep -c "^[a-z]* [0-9]* FAILED:" "$work/load.txt" || true)"
 acknowledged="$(grep -c "^submit [0-9]* ok: .*1 accepted" "$work/load.txt" || true)"
@@ -256,6 +256,15 @@ printf '%s\n' '{"title":"SYNTHETIC swarm-test record submitted as the harvester,
     | tee "$work/harvester-submit.txt"
 grep -q "1 accepted" "$work/harvester-submit.txt" || fail "a record submitted with the harvester's key was not accepted"
 [ "$(records)" = $((expected + 2)) ] || fail "the store holds $(records) records, not $((expected + 2))"
+# Ingest judged it as the harvester: its log line about the request names the key's identity.
+# (From the running ingest containers: `docker service logs` of a service whose earlier tasks
+# were replaced by a rollout did not return on Docker 20.10.)
+for container in $(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_ingest"); do
+    docker logs "$container" 2>&1 | grep "swarm-harvester-key" || true
+done > "$work/harvester-ingest.txt"
+grep -q "identity=harvester" "$work/harvester-ingest.txt" \
+    || fail "no ingest log line about the harvester's submit names identity=harvester: $(cat "$work/harvester-ingest.txt")"
+head -1 "$work/harvester-ingest.txt"
 
 if docker run --rm "$image" ldn-evidence-store --help | grep -E '^ +backup ' > /dev/null; then
     step "the scheduled backup service wrote a verified backup"
