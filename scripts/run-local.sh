@@ -149,10 +149,10 @@ if [ "$load_dataset" = 1 ]; then
     "$ldn" summary crohns || true
     echo
 fi
-echo "run-local: the set is up. In another shell, to put ldn on the PATH and point it at both ingests and both replicas:"
-echo "  export PATH=\"$bin:\$PATH\" LDN_INGEST_ENDPOINT=$LDN_INGEST_ENDPOINT LDN_QUERY_ENDPOINT=$LDN_QUERY_ENDPOINT"
+echo "run-local: the set is up. In another shell, to put ldn on the PATH and point it at both ingests, both replicas and the harvester:"
+echo "  export PATH=\"$bin:\$PATH\" LDN_INGEST_ENDPOINT=$LDN_INGEST_ENDPOINT LDN_QUERY_ENDPOINT=$LDN_QUERY_ENDPOINT LDN_HARVESTER_ENDPOINT=$harvester"
 if [ "$base" != 5550 ]; then
-    echo "  export LDN_STORE_ENDPOINT=$store LDN_NOTIFIER_ENDPOINT=$notifier LDN_NOTIFIER_STREAM_ENDPOINT=$stream LDN_HARVESTER_ENDPOINT=$harvester"
+    echo "  export LDN_STORE_ENDPOINT=$store LDN_NOTIFIER_ENDPOINT=$notifier LDN_NOTIFIER_STREAM_ENDPOINT=$stream"
 fi
 echo "run-local: then try: ldn summary fibromyalgia, ldn search spasticity. Ctrl-C stops the set."
 wait
