@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 image="${1:-ldn-evidence-network:local}"
 base="${2:-ldn-base:bookworm}"
 DOCKER="${DOCKER:-$(command -v /usr/bin/docker || command -v docker)}"
-products=(ldn-evidence-store ldn-ingest ldn-query ldn-notifier ldn)
+products=(ldn-evidence-store ldn-ingest ldn-query ldn-notifier ldn-harvester ldn)
 build=(swift build -c release --static-swift-stdlib --scratch-path .build-static)
 bin="$("${build[@]}" --show-bin-path)"
 

@@ -6,7 +6,8 @@
 # checks it: health, a load through the published ingest ports, a summary, the security a
 # user relies on (a plaintext client refused, a reader key refused a submit and the store,
 # provenance naming the key), two query replicas agreeing, a killed store losing nothing,
-# and one request id in the logs of ingest, store and query. Cleans up at the end.
+# one request id in the logs of ingest, store and query, the harvester answering `ldn
+# status` on its published port, and Prometheus scraping every service. Cleans up at the end.
 # Prints each step and its time. Run as root (docker). Used by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,8 +121,22 @@ if grep -q -- "->" <<< "$published"; then fail "the store's ports are published 
 # The host-side ldn uses admin's key and the public services' keys, copied out of the keys
 # volume as docs/DEPLOY.md shows an operator.
 mkdir -m 0700 "$work/keys"
-"${compose[@]}" run --rm -T keys tar -C /keys -c admin.key_secret ingest.key query.key notifier.key | tar -x -C "$work/keys"
+"${compose[@]}" run --rm -T keys tar -C /keys -c admin.key_secret ingest.key query.key notifier.key harvester.key | tar -x -C "$work/keys"
 export LDN_KEYS="$work/keys" LDN_IDENTITY=admin
+
+step "the harvester answers ldn status on its published port (127.0.0.1:${LDN_HARVESTER_PORT:-5590}), with its data in its own volume"
+harvester_endpoint="tcp://127.0.0.1:${LDN_HARVESTER_PORT:-5590}"
+"$ldn" status --service harvester --harvester "$harvester_endpoint" --json > "$work/harvester.json" \
+    || fail "ldn status does not reach the harvester at $harvester_endpoint: $(cat "$work/harvester.json")"
+python3 - "$work/harvester.json" <<'PY' || fail "the harvester's status is not what it should be: $(cat "$work/harvester.json")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 1 and rows[0]["service"] == "harvester" and rows[0]["up"], rows
+print("compose-test: harvester up at", rows[0]["endpoint"], "as", rows[0]["status"]["instance"])
+PY
+mounts="$(docker inspect --format '{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}' \
+    "$(docker ps -q --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=harvester")")"
+grep -q "${project}_harvester-data:/data" <<< "$mounts" || fail "the harvester's /data is not its own volume: $mounts"
 
 step "load the bundled dataset through the published ingest ports"
 trace="ci-trace-$RANDOM$RANDOM"
@@ -168,7 +183,7 @@ refused 1 "requires CURVE keys" env -u LDN_KEYS -u LDN_IDENTITY \
     "$ldn" submit "$work/synthetic.jsonl" --ingest "tcp://127.0.0.1:$ingest_port" --timeout 5
 # A reader, added as docs/DEPLOY.md shows: its key on the allow-list, SIGHUP, its bundle copied out.
 "${compose[@]}" run --rm -T keys ldn keys add ci-reader --role reader --bundle /keys/bundles/ci-reader
-"${compose[@]}" kill -s HUP evidence-store ingest query notifier
+"${compose[@]}" kill -s HUP evidence-store ingest query notifier harvester
 "${compose[@]}" run --rm -T keys tar -C /keys/bundles -c ci-reader | tar -x -C "$work"
 "${compose[@]}" run --rm -T keys rm -r /keys/bundles/ci-reader
 reader=(env LDN_KEYS="$work/ci-reader" LDN_IDENTITY=ci-reader "$ldn")
@@ -243,13 +258,13 @@ targets_up() {  # jobs and health of the active targets, e.g. "evidence-store up
 import json, sys
 print("\n".join(sorted(t["labels"]["job"] + " " + t["health"] for t in json.load(sys.stdin)["activeTargets"])))'
 }
-want_targets="$(printf '%s\n' "evidence-store up" "ingest up" "notifier up" "query up" "query up")"
+want_targets="$(printf '%s\n' "evidence-store up" "harvester up" "ingest up" "notifier up" "query up" "query up")"
 until_equal 90 "$want_targets" targets_up || fail "Prometheus does not scrape every service: $(targets_up | tr '\n' ',')"
 echo "compose-test: Prometheus scrapes $(targets_up | wc -l) targets, all up"
 api /api/v1/rules | python3 -c '
 import json, sys
 rules = [r["name"] for g in json.load(sys.stdin)["groups"] for r in g["rules"]]
-assert "LDNStoreDown" in rules and "LDNReplicaLagging" in rules and "LDNDeadLetters" in rules, rules
+assert {"LDNStoreDown", "LDNReplicaLagging", "LDNDeadLetters", "LDNHarvestRunsFailing"} <= set(rules), rules
 print("compose-test: Prometheus evaluates", len(rules), "alert rules")'
 # The store was killed and restarted above, so its counter started again at 0: add up each
 # run's highest value over the counter's whole history (24 loaded, then 1 after the restart).
@@ -275,6 +290,9 @@ replicas_applied() {  # how many query replicas applied change 25, and the large
 until_equal 30 "2 0" replicas_applied || fail "ldn_follower_applied_seq / lag of the replicas: $(replicas_applied), not 2 at 25 / lag 0"
 [ "$(scalar 'sum(ldn_requests_total{job="ingest",type="submit",outcome="ok"}) > 0')" != "0 results" ] \
     || fail "ingest counted no successful submit in ldn_requests_total"
+# Its health checks and the status asked above are the harvester's own requests.
+[ "$(scalar 'sum(ldn_requests_total{job="harvester",type="status",outcome="ok"}) > 0')" != "0 results" ] \
+    || fail "the harvester's /metrics counted no status request in ldn_requests_total"
 echo "compose-test: ldn_records_committed_total adds up to 25 over the store's two runs; head 25; both replicas applied 25, lag 0"
 
 step "docker-compose down -v"

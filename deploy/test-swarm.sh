@@ -5,7 +5,9 @@
 # 3, runs a client load through swarm DNS (tasks.ingest, tasks.query, from a container on the
 # stack's network) while rolling out a new image tag of query and of ingest, and fails on any
 # failed request; then kills the store's container and checks that swarm restarts it with
-# every acknowledged record there. Removes the stack, its volumes and secrets at the end.
+# every acknowledged record there. The harvester: one task, answering `ldn status` on its
+# published port, holding only its own secrets, with which it can submit through ingest.
+# Removes the stack, its volumes and secrets at the end.
 # Prints each step and its time. Run as root (docker). Used by .ci/run, after
 # deploy/test-compose.sh, with the image that one built (LDN_REUSE_IMAGE=1, LDN_TEST_IMAGE).
 set -euo pipefail
@@ -45,7 +47,7 @@ cleanup() {
             done
             [ -f "$work/load.txt" ] && { echo "swarm-test: the load's failures:" >&2; grep FAILED "$work/load.txt" | sed -n 1,20p >&2; }
         fi
-        docker rm -f "$stack-load" > /dev/null 2>&1
+        docker rm -fv "$stack-load" > /dev/null 2>&1  # -v: its anonymous /data volume too
         docker stack rm "$stack" > /dev/null 2>&1
         for _ in $(seq 1 120); do [ -z "$(stack_containers)" ] && break; sleep 0.5; done
         for volume in $(docker volume ls -q --filter "label=com.docker.stack.namespace=$stack"); do
@@ -109,7 +111,7 @@ step "keys (ldn keys init) as swarm secrets; docker stack deploy; every service 
 "$ldn" keys init "$work/keys" > /dev/null
 # The test's client runs in containers as the image's user (uid 10001), with admin's key.
 mkdir -m 0700 "$work/client"
-cp "$work/keys/"{admin.key_secret,ingest.key,query.key,notifier.key} "$work/client/"
+cp "$work/keys/"{admin.key_secret,ingest.key,query.key,notifier.key,harvester.key} "$work/client/"
 chown -R 10001:10001 "$work/client"
 LDN_IMAGE="$image" LDN_KEYS_DIR="$work/keys" LDN_LOG_LEVEL=debug LDN_STATS_INTERVAL=5 \
     docker stack deploy --resolve-image never -c deploy/stack.yml "$stack" > /dev/null
@@ -146,6 +148,19 @@ records() {  # the store is internal: ask it in its container, as admin
 import json, sys; print(json.load(sys.stdin)[0]["status"]["counters"]["records"])'
 }
 
+step "the harvester: one task; ldn status through its published port 5590; only its own secrets"
+harvester_container() { docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_harvester" --filter health=healthy; }
+[ "$(docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' "${stack}_harvester")" = 1 ] \
+    || fail "the harvester does not run as exactly one replica"
+mkdir -m 0700 "$work/host-client" && cp "$work/client/"* "$work/host-client/"
+LDN_KEYS="$work/host-client" LDN_IDENTITY=admin "$ldn" status --service harvester --harvester tcp://127.0.0.1:5590 \
+    | tee "$work/harvester.txt" || fail "ldn status does not reach the harvester on 127.0.0.1:5590"
+grep -qE "^harvester +tcp://127.0.0.1:5590 +up " "$work/harvester.txt" || fail "the harvester is not up on 5590"
+secrets="$(docker exec "$(harvester_container)" ls /run/secrets | tr '\n' ' ')"
+[ "$secrets" = "allow-list harvester.key harvester.key_secret ingest.key " ] \
+    || fail "the harvester's task holds other secrets than its own key pair, ingest's key and the allow-list: $secrets"
+echo "swarm-test: the harvester's secrets: $secrets"
+
 step "load the bundled dataset through tasks.ingest"
 client submit /seed/ldn-evidence.jsonl | tee "$work/seed.txt"
 grep -q "24 accepted" "$work/seed.txt" || fail "the dataset was not accepted"
@@ -154,7 +169,6 @@ grep -q "24 accepted" "$work/seed.txt" || fail "the dataset was not accepted"
 step "scale query to 3; each replica answers on its host-mode port"
 docker service scale --detach "${stack}_query=3" > /dev/null
 wait_ready 120
-mkdir -m 0700 "$work/host-client" && cp "$work/client/"* "$work/host-client/"
 for container in $(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_query"); do
     port="$(docker port "$container" 5570/tcp | sed -n '1s/.*://p')"
     deadline=$((SECONDS + 60))
@@ -207,7 +221,7 @@ wait_ready 60
 touch "$work/load/stop"
 [ "$(timeout 60 docker wait "$stack-load")" = 0 ] || fail "the load did not end"
 docker logs "$stack-load" > "$work/load.txt" 2>&1
-docker rm "$stack-load" > /dev/null
+docker rm -v "$stack-load" > /dev/null
 rounds="$(grep -c "^query " "$work/load.txt" || true)"
 failed="$(grep -c "^[a-z]* [0-9]* FAILED:" "$work/load.txt" || true)"
 acknowledged="$(grep -c "^submit [0-9]* ok: .*1 accepted" "$work/load.txt" || true)"
@@ -234,6 +248,23 @@ docker run --rm --network "${stack}_ldn" -v "$work/client:/keys:ro" -v "$work/lo
     "$image" ldn submit /load/after.jsonl --ingest tcp://tasks.ingest:5550 --request-id swarm-after-restart | tee "$work/after.txt"
 grep -q "1 accepted" "$work/after.txt" || fail "a record submitted after the restart was not accepted"
 [ "$(records)" = $((expected + 1)) ] || fail "the store holds $(records) records, not $((expected + 1))"
+
+step "the harvester's identity, with only its task's secrets, submits through tasks.ingest (role submitter)"
+printf '%s\n' '{"title":"SYNTHETIC swarm-test record submitted as the harvester, not a real study","year":2026,"conditions":["crohns"],"design":"other","source":"synthetic (deploy/test-swarm.sh)"}' \
+    | docker exec -i "$(harvester_container)" sh -c 'cat > /tmp/harvester-check.jsonl \
+        && ldn submit /tmp/harvester-check.jsonl --identity harvester --ingest tcp://tasks.ingest:5550 --request-id swarm-harvester-key' \
+    | tee "$work/harvester-submit.txt"
+grep -q "1 accepted" "$work/harvester-submit.txt" || fail "a record submitted with the harvester's key was not accepted"
+[ "$(records)" = $((expected + 2)) ] || fail "the store holds $(records) records, not $((expected + 2))"
+# Ingest judged it as the harvester: its log line about the request names the key's identity.
+# (From the running ingest containers: `docker service logs` of a service whose earlier tasks
+# were replaced by a rollout did not return on Docker 20.10.)
+for container in $(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_ingest"); do
+    docker logs "$container" 2>&1 | grep "swarm-harvester-key" || true
+done > "$work/harvester-ingest.txt"
+grep -q "identity=harvester" "$work/harvester-ingest.txt" \
+    || fail "no ingest log line about the harvester's submit names identity=harvester: $(cat "$work/harvester-ingest.txt")"
+head -1 "$work/harvester-ingest.txt"
 
 if docker run --rm "$image" ldn-evidence-store --help | grep -E '^ +backup ' > /dev/null; then
     step "the scheduled backup service wrote a verified backup"

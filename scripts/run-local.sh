@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Builds the LDN Evidence Network and runs the whole set locally, without Docker, on
-# 127.0.0.1: the evidence-store, two ingest instances, two query replicas and the notifier,
-# each line of their logs prefixed with the instance's name. Loads the bundled dataset (a
+# 127.0.0.1: the evidence-store, two ingest instances, two query replicas, the notifier and
+# the harvester, each line of their logs prefixed with the instance's name. Loads the bundled dataset (a
 # second run reuses the data: the records come back as duplicates). Ctrl-C stops everything.
 # It checks that the services answering are the ones it started: when another set already
 # holds the ports or the data folder, it stops what it started, says why, and exits 1.
 #
-#   ./scripts/run-local.sh               release build, data in ./.ldn-data, ports 5550-5581
+#   ./scripts/run-local.sh               release build, data in ./.ldn-data, ports 5550-5590
 #   ./scripts/run-local.sh --no-dataset  the same without loading the bundled dataset
 #   LDN_DATA_DIR=/tmp/ldn ./scripts/run-local.sh              data elsewhere
-#   LDN_LOCAL_BASE_PORT=6550 ./scripts/run-local.sh           every port moved by the same amount (6550-6581)
+#   LDN_LOCAL_BASE_PORT=6550 ./scripts/run-local.sh           every port moved by the same amount (6550-6590)
 #   LDN_BIN_DIR=.build/debug ./scripts/run-local.sh           executables already built there; no build
 #
 # The notifier runs with --allow-private-webhooks: the whole set is on loopback, and so are
 # the webhook receivers one tries it with.
+# The harvester (port 5590, data in ./.ldn-data/harvester) submits through both ingests. By
+# default its saved searches ask the real PubMed (eutils.ncbi.nlm.nih.gov) and
+# ClinicalTrials.gov: without internet access a search's runs fail and, after a few, the
+# search is paused with the reason (`ldn harvest list`); the rest of the set is unaffected.
+# LDN_PUBMED_BASE / LDN_CTGOV_BASE point it elsewhere (the tests use a local imitation),
+# LDN_NCBI_EMAIL gives NCBI a contact address (docs/HARVEST.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,16 +45,17 @@ else
     bin="$(swift build -c release --show-bin-path)"
 fi
 data="${LDN_DATA_DIR:-./.ldn-data}"
-mkdir -p "$data"/store "$data"/query-1 "$data"/query-2 "$data"/notifier
+mkdir -p "$data"/store "$data"/query-1 "$data"/query-2 "$data"/notifier "$data"/harvester
 
 base="${LDN_LOCAL_BASE_PORT:-5550}"
 endpoint() { echo "tcp://127.0.0.1:$((base + $1))"; }
 ingest1=$(endpoint 0) ingest2=$(endpoint 1) store=$(endpoint 10) feed=$(endpoint 11)
 query1=$(endpoint 20) query2=$(endpoint 21) notifier=$(endpoint 30) stream=$(endpoint 31)
+harvester=$(endpoint 40)
 
 # The client (and what this script runs) spreads requests over both instances.
 export LDN_INGEST_ENDPOINT="$ingest1,$ingest2" LDN_QUERY_ENDPOINT="$query1,$query2" LDN_STORE_ENDPOINT="$store"
-export LDN_NOTIFIER_ENDPOINT="$notifier" LDN_NOTIFIER_STREAM_ENDPOINT="$stream"
+export LDN_NOTIFIER_ENDPOINT="$notifier" LDN_NOTIFIER_STREAM_ENDPOINT="$stream" LDN_HARVESTER_ENDPOINT="$harvester"
 ldn="$bin/ldn"
 
 logs="$(mktemp -d)"
@@ -100,6 +107,7 @@ start query-1  "$bin/ldn-query" --bind "$query1" --store "$store" --feed "$feed"
 start query-2  "$bin/ldn-query" --bind "$query2" --store "$store" --feed "$feed" --data-dir "$data/query-2"
 start notifier "$bin/ldn-notifier" --bind "$notifier" --stream-bind "$stream" --store "$store" --feed "$feed" \
                --data-dir "$data/notifier" --allow-private-webhooks
+start harvester "$bin/ldn-harvester" --bind "$harvester" --ingest "$ingest1,$ingest2" --data-dir "$data/harvester"
 
 # Up means: every instance this script started is still running, and the one answering on
 # each endpoint is it (status names its instance as host:pid), not another set's.
@@ -141,8 +149,8 @@ if [ "$load_dataset" = 1 ]; then
     "$ldn" summary crohns || true
     echo
 fi
-echo "run-local: the set is up. In another shell, to put ldn on the PATH and point it at both ingests and both replicas:"
-echo "  export PATH=\"$bin:\$PATH\" LDN_INGEST_ENDPOINT=$LDN_INGEST_ENDPOINT LDN_QUERY_ENDPOINT=$LDN_QUERY_ENDPOINT"
+echo "run-local: the set is up. In another shell, to put ldn on the PATH and point it at both ingests, both replicas and the harvester:"
+echo "  export PATH=\"$bin:\$PATH\" LDN_INGEST_ENDPOINT=$LDN_INGEST_ENDPOINT LDN_QUERY_ENDPOINT=$LDN_QUERY_ENDPOINT LDN_HARVESTER_ENDPOINT=$harvester"
 if [ "$base" != 5550 ]; then
     echo "  export LDN_STORE_ENDPOINT=$store LDN_NOTIFIER_ENDPOINT=$notifier LDN_NOTIFIER_STREAM_ENDPOINT=$stream"
 fi

@@ -164,7 +164,7 @@ struct ClientTests {
         let first = try RunLocalSet(basePort: base, dataDirectory: data, arguments: ["--no-dataset"])
         try await first.ready()
         let firstServices = first.servicesRunning
-        #expect(firstServices.count == 6, "the first set's six services are found by their arguments")
+        #expect(firstServices.count == 7, "the first set's seven services (the harvester among them) are found by their arguments")
 
         // The same ports and data folder, and it would load the dataset.
         let second = try RunLocalSet(basePort: base, dataDirectory: data)

@@ -6,8 +6,9 @@ import TestHarness
 final class RunLocalSet {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    /// The ports the script uses, from its base: 0–1 ingest, 10–11 store, 20–21 query, 30–31 notifier.
-    static let portSpan = 32
+    /// The ports the script uses, from its base: 0–1 ingest, 10–11 store, 20–21 query, 30–31 notifier,
+    /// 40 harvester.
+    static let portSpan = 41
 
     let script: ServiceProcess
     let basePort: Int
