@@ -80,9 +80,10 @@ final class HarvestStore: Sendable {
         try await write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM searches WHERE name = ?", arguments: [search.name]) == nil else { return false }
             try db.execute(sql: """
-                INSERT INTO searches (name, source, query, condition, interval, created_at, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO searches (name, source, query, condition, interval, created_at, cursor, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [search.name, search.query.source.rawValue, search.query.term, search.query.condition, search.interval,
-                                 search.createdAt.timeIntervalSince1970, search.createdAt.timeIntervalSince1970])
+                                 search.createdAt.timeIntervalSince1970, search.cursor,
+                                 (search.nextRunAt ?? search.createdAt).timeIntervalSince1970])
             return true
         }
     }
