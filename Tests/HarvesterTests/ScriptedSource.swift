@@ -15,6 +15,8 @@ final class ScriptedSource: HarvestSource {
         var version: String?
         /// Thrown instead of the page with this index (from 0), on every fetch while set.
         var failAtPage: (page: Int, error: HarvestError)?
+        /// A wait before each page, to give a test a run under way.
+        var pageDelay: Duration?
     }
 
     private let state: Mutex<Script>
@@ -37,6 +39,7 @@ final class ScriptedSource: HarvestSource {
         let starts = Array(stride(from: 0, to: items.count, by: script.pageSize))
         for (index, start) in starts.enumerated() {
             if let failure = script.failAtPage, failure.page == index { throw failure.error }
+            if let delay = script.pageDelay { try await Task.sleep(for: delay) }
             try await page(Array(items[start..<min(start + script.pageSize, items.count)]), items.count)
         }
         if let failure = script.failAtPage, failure.page >= starts.count { throw failure.error }
