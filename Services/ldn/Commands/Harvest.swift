@@ -239,7 +239,8 @@ enum HarvestText {
     /// The run's figures in one line.
     static func figures(_ run: HarvestRunSummary) -> String {
         guard run.outcome != "skipped" else { return "Skipped: the source's data has not changed since the last run." }
-        return "\(run.outcome == "complete" ? "Done" : "Failed") (\(run.from ?? "start")..\(run.through ?? "")): found \(run.found), "
+        let window = run.through.map { " (\(run.from ?? "start")..\($0))" } ?? ""
+        return "\(run.outcome == "complete" ? "Done" : "Failed")\(window): found \(run.found), "
             + "new \(run.new) (for review \(run.needsReview)), duplicates \(run.duplicates), rejected \(run.rejected), "
             + "errors \(run.errors), \(Output.seconds(run.seconds))."
     }
