@@ -30,7 +30,8 @@ struct HarvestRunTests {
                                        submit: submit ?? { try await request(ingest, $0) }, progress: ProgressBoard(),
                                        stats: ServiceStats(), logger: Logger(label: "test"), pauseAfter: pauseAfter)
             runner.batchSize = batchSize
-            runner.now = { ISO8601DateFormatter().date(from: "\(today)T12:00:00Z")! }
+            let time = today.contains("T") ? today : "\(today)T12:00:00Z"  // a day, or a time on it
+            runner.now = { ISO8601DateFormatter().date(from: time)! }
             return runner
         }
 
@@ -129,9 +130,28 @@ struct HarvestRunTests {
             #expect(try await set.head() == 12, "every record stored once: no second version of any")
             #expect(try await store.seenCounts()["ldn"] == 12)
             let ids = sentIDs.withLock { $0 }
-            #expect(ids == ["1", "2", "2", "3", "4", "5"].map { "harvest-ldn-start..2026-11-30-\($0)" },
+            let prefix = HarvestRunner.requestID("ldn", run.window, startedAt: run.startedAt, batch: 0).dropLast()
+            #expect(prefix.hasPrefix("harvest-ldn-start..2026-11-30-r"))
+            #expect(ids == ["1", "2", "2", "3", "4", "5"].map { "\(prefix)\($0)" },
                     "batch 2 again under its id, then the rest of the window in new batches")
             #expect(try await store.pendingBatches("ldn").isEmpty)
+        }
+    }
+
+    @Test("Two runs of the same window (twice on one day) send new records under new request ids: no id is reused for other content")
+    func sameWindowTwice() async throws {
+        try await Self.withSet { set in
+            let store = try set.harvestStore()
+            #expect(try await store.add(Self.search(cursor: "2026-11-30")))
+            let source = ScriptedSource(.init(items: { _ in HarvestSamples.items(0..<3) }))
+            #expect(try await set.runner(store, source, today: "2026-11-30T06:00:00Z").run(try #require(try await store.search("ldn"))).isComplete)
+            source.change { $0.items = { _ in HarvestSamples.items(0..<5) } }
+            let again = try await set.runner(store, source, today: "2026-11-30T18:00:00Z").run(try #require(try await store.search("ldn")))
+            guard case .complete(let summary) = again else { Issue.record("\(again)"); return }
+            #expect(source.fetched == [HarvestWindow(from: "2026-11-30", through: "2026-11-30"),
+                                       HarvestWindow(from: "2026-11-30", through: "2026-11-30")])
+            #expect(summary.new == 2 && summary.errors == 0, "\(summary)")
+            #expect(try await set.head() == 5)
         }
     }
 

@@ -75,7 +75,7 @@ struct HarvestRunner: Sendable {
                 try Task.checkCancellation()
                 let sofar = found.add(items.count)
                 progress.update(search.name) { $0.found = sofar; $0.total = total }
-                try await take(items, of: search, window: run.window)
+                try await take(items, of: search, run: run)
             }
             let saved = try await store.run(search.name) ?? run
             let summary = Self.summary("complete", window: run.window, started: started, finished: now(), found: found.current,
@@ -97,7 +97,7 @@ struct HarvestRunner: Sendable {
     }
 
     /// One page: the records not seen yet saved in batches, each submitted once saved.
-    private func take(_ items: [HarvestedItem], of search: HarvestStore.Search, window: HarvestWindow) async throws {
+    private func take(_ items: [HarvestedItem], of search: HarvestStore.Search, run: HarvestStore.Run) async throws {
         var unique: [String: HarvestedItem] = [:]
         var order: [String] = []
         for item in items where unique[item.key] == nil {
@@ -119,7 +119,9 @@ struct HarvestRunner: Sendable {
             let items = sendable[start..<min(start + batchSize, sendable.count)].map { item in
                 HarvestStore.BatchItem(key: item.key, record: item.record.json, provenance: provenance(item, of: search))
             }
-            let batch = try await store.saveBatch(search.name, items: items) { Self.requestID(search.name, window, batch: $0) }
+            let batch = try await store.saveBatch(search.name, items: items) {
+                Self.requestID(search.name, run.window, startedAt: run.startedAt, batch: $0)
+            }
             try await send(batch, of: search)
         }
     }
@@ -231,10 +233,13 @@ struct HarvestRunner: Sendable {
         stats.add("harvest.found", summary.found)
     }
 
-    /// "harvest-NAME-2026-11-01..2026-11-30-3": the same for the same batch of the same run,
-    /// whenever it is sent, so a batch sent again is recognised.
-    static func requestID(_ name: String, _ window: HarvestWindow, batch: Int) -> String {
-        "harvest-\(name)-\(window.from ?? "start")..\(window.through)-\(batch)"
+    /// "harvest-NAME-2026-11-01..2026-11-30-r1764540000123-3": the search, the window, the
+    /// run's saved start (ms) and the batch number. The same for the same batch of the same
+    /// run, whenever it is sent, so that a batch sent again is recognised; different for
+    /// another run of the same window (two runs on one day) or a search removed and added
+    /// again under its name, so that new content never comes under an id already used.
+    static func requestID(_ name: String, _ window: HarvestWindow, startedAt: Date, batch: Int) -> String {
+        "harvest-\(name)-\(window.from ?? "start")..\(window.through)-r\(Int64((startedAt.timeIntervalSince1970 * 1000).rounded()))-\(batch)"
     }
 
     /// A date's UTC day, "YYYY-MM-DD".
