@@ -71,7 +71,13 @@ struct HarvesterRoutesTests {
         let source = ScriptedSource(.init(items: { _ in HarvestSamples.items(0..<20) }, pageSize: 2, pageDelay: .milliseconds(150)))
         try await withService("evidence-store", build: { try await makeStore(storeOptions, $0) }) { _ in
             try await withService("ingest", build: { try await makeIngest(ingestOptions, $0) }) { _ in
-                try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
+                try await withService("harvester", options: ["--metrics-bind", "127.0.0.1:0"],
+                                      build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { runtime in
+                    let port = try RawHTTP.port(ofMetricsURL: runtime.state.boundEndpoints["metrics"])
+                    let before = try await RawHTTP.scrape(port: port)
+                    for counter in ["runs", "runs_failed", "runs_skipped", "found", "submitted", "duplicates", "needs_review", "rejected", "errors"] {
+                        #expect(before.value("ldn_harvest_\(counter)_total") == 0, "declared at start: \(counter)")
+                    }
                     let added = try await Self.send(harvester, MessageType.harvestAdd,
                                                     HarvestAddRequest(name: "ldn", source: .pubmed, query: "low dose naltrexone", interval: 3600),
                                                     as: HarvestListReply.self)
@@ -103,6 +109,8 @@ struct HarvesterRoutesTests {
                     #expect(source.fetched.count == 2 && source.fetched[0] == source.fetched[1], "resumed with the same window")
                     let counters = try await status(harvester).counters
                     #expect(counters["harvest.runs"] == 1 && counters["harvest.submitted"] == 20 && counters["searches"] == 1)
+                    let after = try await RawHTTP.scrape(port: port)
+                    #expect(after.value("ldn_harvest_submitted_total") == 20 && after.value("ldn_harvest_runs_total") == 1)
 
                     _ = try await Self.send(harvester, MessageType.harvestRemove, HarvestNameRequest(name: "ldn"), as: HarvestListReply.self)
                     #expect(try await Self.search(harvester, "ldn") == nil)
