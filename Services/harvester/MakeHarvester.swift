@@ -9,7 +9,7 @@ import WireProtocol
 func makeHarvester(_ options: HarvesterOptions, _ runtime: ServiceRuntime,
                    sources: (@Sendable (HarvestSourceKind) -> any HarvestSource)? = nil) async throws -> [any Service] {
     let store = try HarvestStore(directory: URL(fileURLWithPath: options.dataDir))
-    let ingest = try await ServiceClient(endpoint: options.ingest, name: "harvester-ingest", attemptTimeout: .seconds(30),
+    let ingest = try await ServiceClient(endpoint: options.ingest, name: "harvester-ingest", attemptTimeout: .seconds(10),
                                          context: runtime.context, logger: runtime.logger,
                                          security: try runtime.security.clientOptions(to: "ingest"))
     let progress = ProgressBoard()
