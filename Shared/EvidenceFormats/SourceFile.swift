@@ -38,10 +38,17 @@ public enum SourceFile {
                 throw FormatError(file: name, line: error.line, message: error.message)
             }
             records = citations.enumerated().map { index, citation in
-                CitationMapping.record(citation, number: index + 1, file: name, format: format, allowPartial: allowPartial)
+                record(citation, number: index + 1, file: name, format: format, allowPartial: allowPartial)
             }
         }
         return SourceFileContents(format: format, records: records, warnings: decoded.warnings)
+    }
+
+    /// One citation mapped as `read` maps it (`number`: its 1-based position in `file`), for
+    /// callers that read citations from elsewhere than a file: the harvester's API pages.
+    public static func record(_ citation: Citation, number: Int, file: String, format: InputFormat,
+                              allowPartial: Bool) -> SourceRecord {
+        CitationMapping.record(citation, number: number, file: file, format: format, allowPartial: allowPartial)
     }
 
     private static func readCitations(_ format: InputFormat, text: String,

@@ -113,6 +113,24 @@ struct MetricsServerTests {
         try await Self.stop(server)
     }
 
+    @Test("Connections over the limit are closed at once; closing some lets scrapes in again")
+    func connectionLimit() async throws {
+        let metrics = ServiceMetrics()
+        metrics.counter("ldn_test_total").increment()
+        let server = try await MetricsServer(bind: MetricsBind(argument: "127.0.0.1:0")!, metrics: metrics, logger: Self.logger)
+        var held = try (0..<MetricsServer.maxConnections).map { _ in try RawHTTP.connect(port: server.port) }
+        defer { for socket in held { close(socket) } }
+        // The server counts a connection once it has accepted it: one more request finds it full.
+        try await eventually("a connection over the limit is closed unanswered") {
+            let exchange = try? await RawHTTP.exchange(port: server.port, send: Array("GET /metrics HTTP/1.1\r\n\r\n".utf8))
+            return exchange.map { $0.closed && $0.response.isEmpty } ?? false
+        }
+        for socket in held.prefix(4) { close(socket) }
+        held.removeFirst(4)
+        try await eventually("a scrape is answered again") { (try? await RawHTTP.scrape(port: server.port))?.value("ldn_test_total") == 1 }
+        try await Self.stop(server)
+    }
+
     /// Runs the server's `run` and cancels it at once (what a `ServiceGroup` does at the end):
     /// it closes its socket and its thread, and returns.
     static func stop(_ server: MetricsServer) async throws {

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
@@ -14,6 +15,9 @@ import ServiceLifecycle
 public final class MetricsServer: Service, Sendable {
     /// A connection that sends nothing for this long is closed.
     public static let idleTimeout = TimeAmount.seconds(30)
+    /// Connections open at once; one more is closed as soon as it is accepted, so that a
+    /// client opening many cannot use up the process's file descriptors. Prometheus holds one.
+    public static let maxConnections = 64
 
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
@@ -24,13 +28,15 @@ public final class MetricsServer: Service, Sendable {
 
     public init(bind: MetricsBind, metrics: ServiceMetrics, logger: Logger) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let open = OpenConnections(limit: Self.maxConnections)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    guard open.admit(channel) else { return channel.close() }
+                    return channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
                         try pipeline.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
                         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
@@ -62,6 +68,26 @@ public final class MetricsServer: Service, Sendable {
         try? await gracefulShutdown()
         try? await channel.close()
         try? await group.shutdownGracefully()
+    }
+}
+
+/// Counts the connections open, to refuse those over the limit.
+private final class OpenConnections: Sendable {
+    private let count = Atomic(0)
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Whether `channel` may stay open; if it may, it is counted until it closes.
+    func admit(_ channel: any Channel) -> Bool {
+        guard count.add(1, ordering: .relaxed).newValue <= limit else {
+            count.subtract(1, ordering: .relaxed)
+            return false
+        }
+        channel.closeFuture.whenComplete { _ in self.count.subtract(1, ordering: .relaxed) }
+        return true
     }
 }
 
