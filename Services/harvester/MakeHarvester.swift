@@ -5,15 +5,24 @@ import ServiceLifecycle
 import WireProtocol
 
 /// Builds the harvester from its options; the command and the tests both call it. `sources`
-/// gives the source for each kind (tests pass their own; by default the real ones).
+/// gives the source for each kind: by default the real PubMed and ClinicalTrials.gov clients
+/// at the configured bases (tests of the engine alone pass their own).
 func makeHarvester(_ options: HarvesterOptions, _ runtime: ServiceRuntime,
                    sources: (@Sendable (HarvestSourceKind) -> any HarvestSource)? = nil) async throws -> [any Service] {
     let store = try HarvestStore(directory: URL(fileURLWithPath: options.dataDir))
+    let clients: HarvestSources?
+    let source: @Sendable (HarvestSourceKind) -> any HarvestSource
+    if let sources {
+        (clients, source) = (nil, sources)
+    } else {
+        let made = try HarvestSources(options, logger: runtime.logger)
+        (clients, source) = (made, { made.source($0) })
+    }
     let ingest = try await ServiceClient(endpoint: options.ingest, name: "harvester-ingest", attemptTimeout: .seconds(10),
                                          context: runtime.context, logger: runtime.logger,
                                          security: try runtime.security.clientOptions(to: "ingest"))
     let progress = ProgressBoard()
-    let runner = HarvestRunner(store: store, source: sources ?? unavailableSources, submit: { try await ingest.send($0) },
+    let runner = HarvestRunner(store: store, source: source, submit: { try await ingest.send($0) },
                                progress: progress, stats: runtime.state.stats, logger: runtime.logger, pauseAfter: options.pauseAfter)
     let scheduler = HarvestScheduler(store: store, runner: runner, logger: runtime.logger)
 
@@ -32,18 +41,8 @@ func makeHarvester(_ options: HarvesterOptions, _ runtime: ServiceRuntime,
         }
     }
     let server = try await RequestServer(endpoint: options.bind, runtime: runtime, routes: routes)
-    // Shut down in reverse: stop answering, stop the runs (between batches), then the link to ingest.
-    return [ingest, scheduler, server]
+    // Shut down in reverse: stop answering, stop the runs (between batches), then the link
+    // to ingest, then the HTTP client.
+    return (clients.map { [$0] } ?? []) + [ingest, scheduler, server]
 }
 
-/// Until the real sources are wired in: every run fails as unavailable, saying so.
-private let unavailableSources: @Sendable (HarvestSourceKind) -> any HarvestSource = { _ in UnavailableSource() }
-
-private struct UnavailableSource: HarvestSource {
-    func dataVersion() async throws(HarvestError) -> String? {
-        throw .unavailable(request: "source", reason: "this build has no PubMed or ClinicalTrials.gov client", attempts: 0)
-    }
-
-    func fetch(_ query: SearchQuery, window: HarvestWindow,
-               page: @Sendable ([HarvestedItem], _ total: Int?) async throws -> Void) async throws {}
-}
