@@ -113,4 +113,31 @@ struct HarvestEndToEndTests {
         #expect(try await status(set.store).sequence?.head == 1)
         _ = try await set.stop()
     }
+
+    @Test("A study harvested from ClinicalTrials.gov reaches `ldn watch follow` on a matching watch")
+    func harvestedStudyReachesWatch() async throws {
+        let fixture = try await HarvestFixture()
+        let set = try await LocalSet.start(extraArguments: [
+            "notifier": notifierTestArguments,
+            "harvester": ["--pubmed-base", fixture.pubmedBase, "--ctgov-base", fixture.ctgovBase, "--http-attempts", "2",
+                          "--http-backoff-ms", "50"]])
+        try await set.start("harvester")
+        #expect(try await ldn(["watch", "add", "fibro", "--condition", "fibromyalgia", "--notifier", set.notifier]).status == 0)
+        let follow = try ServiceProcess("ldn", ["watch", "follow", "fibro", "--stream", set.stream, "--notifier", set.notifier],
+                                        captureOutput: true)
+        try await follow.waitForLine("following watch")
+        try await waitForSubscriber(set, watch: "fibro")
+
+        try await fixture.addStudies([.complete(lastUpdate: "2026-11-20")])
+        let added = try await ldn(["harvest", "add", "fibro-trials", "--ctgov", "naltrexone", "--condition", "fibromyalgia"]
+                                  + set.harvesterFlags)
+        #expect(added.status == 0, "\(added.stderr)")
+        try await eventually("the harvested study is delivered on the stream", timeout: .seconds(60)) { follow.output.count == 1 }
+        #expect(follow.output[0].lowercased().contains("naltrexone"), "\(follow.output)")
+        let run = try #require(try await Self.lastRun(set, "fibro-trials"))
+        #expect(run["new"] as? Int == 1, "\(run)")
+        follow.signal(SIGINT)
+        _ = try await follow.waitForExit()
+        _ = try await set.stop()
+    }
 }
