@@ -120,6 +120,8 @@ struct HarvesterRoutes {
         let body = try request.decodeBody(HarvestNameRequest.self)
         let search = try await existing(body.name)
         let last = try await info(search)
+        // Paused first, so that the scheduler does not start it again while its run stops.
+        try await store.setPaused(body.name, reason: "being removed")
         await scheduler.stop(body.name)
         _ = try await store.remove(body.name)
         logger.info("harvest search removed", metadata: ["search": "\(body.name)"])
