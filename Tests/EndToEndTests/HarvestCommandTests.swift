@@ -9,7 +9,7 @@ struct HarvestCommandTests {
     func manageSearches() async throws {
         let set = try await LocalSet.start(["evidence-store", "ingest"])
         // Nothing listens at port 1: every run fails at once as unavailable, and one failure pauses.
-        try await set.start("harvester", extraArguments: ["--pause-after", "1", "--http-attempts", "1",
+        try await set.start("harvester", extraArguments: ["--pause-after", "1", "--http-attempts", "1", "--http-timeout", "2",
                                                           "--pubmed-base", "http://127.0.0.1:1/eutils",
                                                           "--ctgov-base", "http://127.0.0.1:1/api/v2"])
         let flags = set.harvesterFlags

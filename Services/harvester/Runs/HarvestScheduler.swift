@@ -72,6 +72,8 @@ actor HarvestScheduler: Service {
                 if let search = try await store.search(name), search.paused == nil {
                     _ = try await runner.run(search)
                 }
+            } catch is CancellationError {
+                // Stopped (a pause, a removal, a shutdown) before the run began: nothing to save.
             } catch {
                 logger.error("harvest run could not be saved; trying again in 5 s", metadata: ["search": "\(name)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(5))  // not at once: the database may need a moment
