@@ -119,6 +119,45 @@ struct HarvesterRoutesTests {
         }
     }
 
+    @Test("A graceful shutdown during a run stops it between batches; the next start finishes the same window, every record once")
+    func shutdownMidRun() async throws {
+        let layout = try ServiceLayout()
+        defer { layout.removeData() }
+        let storeOptions = try StoreOptions.parse(layout.arguments("evidence-store"))
+        let ingestOptions = try IngestOptions.parse(layout.arguments("ingest"))
+        let harvester = try freeEndpoint()
+        let options = try HarvesterOptions.parse(["--bind", harvester, "--ingest", layout.ingest,
+                                                  "--data-dir", layout.dataDirectory("harvester")])
+        let source = ScriptedSource(.init(items: { _ in HarvestSamples.items(0..<20) }, pageSize: 2, pageDelay: .milliseconds(100)))
+        try await withService("evidence-store", build: { try await makeStore(storeOptions, $0) }) { _ in
+            try await withService("ingest", build: { try await makeIngest(ingestOptions, $0) }) { _ in
+                try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
+                    _ = try await Self.send(harvester, MessageType.harvestAdd,
+                                            HarvestAddRequest(name: "ldn", source: .pubmed, query: "low dose naltrexone"),
+                                            as: HarvestListReply.self)
+                    try await eventually("some records are in", timeout: .seconds(10)) {
+                        (try await status(layout.store).sequence?.head ?? 0) >= 4
+                    }
+                }  // the harvester shuts down gracefully here, mid-run
+                let store = try HarvestStore(directory: URL(fileURLWithPath: layout.dataDirectory("harvester")))
+                let run = try #require(try await store.run("ldn"), "the run is kept, to be finished")
+                #expect(try await store.pendingBatches("ldn").isEmpty, "the batch under way was answered and recorded")
+                #expect(try await store.search("ldn")?.cursor == nil)
+                let stored = try await status(layout.store).sequence?.head ?? 0
+                let seen = try await store.seenCounts()["ldn"] ?? -1
+                #expect(stored < 20 && stored == Int64(seen))
+
+                try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
+                    try await eventually("the run is finished", timeout: .seconds(20)) {
+                        try await Self.search(harvester, "ldn")?.lastRun?.outcome == "complete"
+                    }
+                }
+                #expect(source.fetched.allSatisfy { $0 == run.window })
+                #expect(try await status(layout.store).sequence?.head == 20, "every record once")
+            }
+        }
+    }
+
     @Test("Managing searches needs the curator role; listing them, the reader role")
     func roles() async throws {
         let keys = try TestKeys()
