@@ -11,6 +11,6 @@ struct LDN: ParsableCommand {
             or a service is unhealthy; 2 a service could not be reached or a file could not be read; \
             64 the command line is wrong (an unknown option, a missing argument, a value that is not allowed).
             """,
-        subcommands: [Status.self, Submit.self, Get.self, Retract.self, Query.self, Search.self, Summary.self, Synthesize.self, Export.self, Watch.self,
+        subcommands: [Status.self, Submit.self, Get.self, Retract.self, Query.self, Search.self, Summary.self, Synthesize.self, Export.self, Watch.self, Harvest.self,
                       Keys.self])
 }

@@ -16,6 +16,8 @@ public final class LocalSet: Sendable {
     private let running = Mutex<[String: ServiceProcess]>([:])
 
     public static let allServices: [String] = ["evidence-store", "ingest", "query", "notifier"]
+    /// Services a test starts by name (`set.start("harvester")`); `start()` leaves them out.
+    public static let optionalServices: [String] = ["harvester"]
 
     /// - Parameter keys: given, every service runs with this key folder (CURVE on every socket).
     public static func start(_ services: [String] = allServices, environment: [String: String] = [:],
@@ -31,7 +33,7 @@ public final class LocalSet: Sendable {
         self.environment = environment
         self.keys = keys
         var commands: [String: (String, [String])] = [:]
-        for service in Self.allServices {
+        for service in Self.allServices + Self.optionalServices {
             commands[service] = ("ldn-\(service)", layout.arguments(service) + (keys.map { ["--keys", $0.path] } ?? []))
         }
         for (service, extra) in extraArguments { commands[service]!.1 += extra }
@@ -88,6 +90,9 @@ public final class LocalSet: Sendable {
         process.signal(SIGKILL)
         _ = try await process.waitForExit()
     }
+
+    /// Flags that point `ldn harvest` at this set's harvester.
+    public var harvesterFlags: [String] { ["--harvester", layout.harvester] }
 
     /// Flags that point `ldn` at this set.
     public var clientFlags: [String] {

@@ -17,7 +17,7 @@ struct Status: ParsableCommand {
     @OptionGroup var keys: ClientKeyOptions
 
     @Option(name: .customLong("service"), help: ArgumentHelp(
-        "Only this service (repeatable): ingest, evidence-store, query, notifier. For health checks.", valueName: "name"))
+        "Only this service (repeatable): ingest, evidence-store, query, notifier, harvester. For health checks.", valueName: "name"))
     var services: [String] = []
 
     @Option(help: "Seconds to wait for the answers.")
@@ -45,7 +45,7 @@ struct Status: ParsableCommand {
 
     func validate() throws {
         guard interval >= 0.2 else { throw ValidationError("--interval must be at least 0.2 seconds") }
-        let known = Set(endpoints.all.map(\.service.rawValue))
+        let known = Set(endpoints.all(includingHarvester: true).map(\.service.rawValue))
         for service in services where !known.contains(service) {
             throw ValidationError("unknown service \"\(service)\"; the services are \(known.sorted().joined(separator: ", "))")
         }
@@ -55,7 +55,7 @@ struct Status: ParsableCommand {
     /// whose public key the folder lacks is not asked unless named: a user's folder holds only
     /// the keys of the public services (the store is for services and admins).
     var targets: [(service: ServiceName, endpoint: String)] {
-        endpoints.all.filter { target in
+        endpoints.all(includingHarvester: services.contains(ServiceName.harvester.rawValue)).filter { target in
             guard services.isEmpty else { return services.contains(target.service.rawValue) }
             return keys.hasPublicKey(of: target.service)
         }

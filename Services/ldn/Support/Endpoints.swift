@@ -18,9 +18,21 @@ struct ServiceEndpoints: ParsableArguments {
     @Option(help: "Notifier endpoint(s) (env LDN_NOTIFIER_ENDPOINT).")
     var notifier = ServiceName.notifier.configuredEndpoint
 
-    /// Every (service, endpoint) pair, in the order data flows through the set.
-    var all: [(service: ServiceName, endpoint: String)] {
-        [(ServiceName.ingest, ingest), (.store, store), (.query, query), (.notifier, notifier)]
+    @Option(help: "Harvester endpoint(s) (env LDN_HARVESTER_ENDPOINT); the harvester is asked when this or the variable is set, or when named with --service.")
+    var harvester: String?
+
+    /// Where the harvester is, when the user said (flag or variable): it is an optional part of the set.
+    var configuredHarvester: String? {
+        harvester ?? ProcessInfo.processInfo.environment[ServiceName.harvester.variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Every (service, endpoint) pair, in the order data flows through the set; the harvester
+    /// last, when it is configured or `includingHarvester`.
+    func all(includingHarvester: Bool = false) -> [(service: ServiceName, endpoint: String)] {
+        let harvester = configuredHarvester ?? (includingHarvester ? ServiceName.harvester.defaultEndpoint : nil)
+        return ([(ServiceName.ingest, ingest), (.store, store), (.query, query), (.notifier, notifier)] + (harvester.map { [(.harvester, $0)] } ?? []))
             .flatMap { service, list in Connection.endpoints(in: list).map { (service, $0) } }
     }
+
+    var all: [(service: ServiceName, endpoint: String)] { all() }
 }

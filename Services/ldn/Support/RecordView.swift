@@ -45,6 +45,9 @@ struct RecordView {
                 origin += " from \(file)" + (provenance.line.map { " line \($0)" } ?? provenance.recordNumber.map { " record \($0)" } ?? "")
             }
             if let format = provenance.format { origin += " (\(format))" }
+            if let harvest = provenance.harvest {
+                origin += ", found by the harvester's search \(harvest.search) (\(harvest.source.rawValue) \(harvest.id))"
+            }
             field("provenance", origin)
         }
         field("committed", header.map { $0.committedAt.formatted(Date.ISO8601FormatStyle()) })

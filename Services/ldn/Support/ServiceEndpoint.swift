@@ -32,5 +32,10 @@ enum NotifierTarget: EndpointTarget {
     static var service: ServiceName { .notifier }
 }
 
+enum HarvesterTarget: EndpointTarget {
+    static var service: ServiceName { .harvester }
+}
+
 typealias QueryEndpoint = ServiceEndpoint<QueryTarget>
 typealias NotifierEndpoint = ServiceEndpoint<NotifierTarget>
+typealias HarvesterEndpoint = ServiceEndpoint<HarvesterTarget>

@@ -9,6 +9,7 @@ enum ServiceName: String, CaseIterable {
     case notifier
     /// The notifier's live stream (`ldn watch follow`).
     case notifierStream = "notifier stream"
+    case harvester
 
     var executable: String {
         switch self {
@@ -16,6 +17,7 @@ enum ServiceName: String, CaseIterable {
         case .store: "ldn-evidence-store"
         case .query: "ldn-query"
         case .notifier, .notifierStream: "ldn-notifier"
+        case .harvester: "ldn-harvester"
         }
     }
 
@@ -29,6 +31,7 @@ enum ServiceName: String, CaseIterable {
         case .query: "query"
         case .notifier: "notifier"
         case .notifierStream: "stream"
+        case .harvester: "harvester"
         }
     }
 
@@ -39,6 +42,7 @@ enum ServiceName: String, CaseIterable {
         case .query: "LDN_QUERY_ENDPOINT"
         case .notifier: "LDN_NOTIFIER_ENDPOINT"
         case .notifierStream: "LDN_NOTIFIER_STREAM_ENDPOINT"
+        case .harvester: "LDN_HARVESTER_ENDPOINT"
         }
     }
 
@@ -50,6 +54,7 @@ enum ServiceName: String, CaseIterable {
         case .query: DefaultEndpoint.query
         case .notifier: DefaultEndpoint.notifierRequests
         case .notifierStream: DefaultEndpoint.notifierStream
+        case .harvester: DefaultEndpoint.harvester
         }
     }
 

@@ -106,9 +106,12 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
     /// What an import could not determine and filled in for review ("design: …"). A record
     /// submitted with any is stored as `needs-review`.
     public var unresolved: [String]?
+    /// Set on records the harvester found: the saved search, the source and the record's id there.
+    public var harvest: HarvestProvenance?
 
     public init(submittedBy: String? = nil, sourceFile: String? = nil, format: String? = nil,
-                recordNumber: Int? = nil, line: Int? = nil, original: String? = nil, unresolved: [String]? = nil) {
+                recordNumber: Int? = nil, line: Int? = nil, original: String? = nil, unresolved: [String]? = nil,
+                harvest: HarvestProvenance? = nil) {
         self.submittedBy = submittedBy
         self.sourceFile = sourceFile
         self.format = format
@@ -116,6 +119,7 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
         self.line = line
         self.original = original
         self.unresolved = unresolved
+        self.harvest = harvest
     }
 
     /// The status a new record with this provenance is stored with.
@@ -130,6 +134,7 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
             o.field("line", line)
             o.field("original", original)
             o.field("unresolved", strings: unresolved ?? [])
+            o.field("harvest", harvest)
         }
     }
 
@@ -145,7 +150,8 @@ public struct Provenance: JSONConvertible, Sendable, Hashable {
         self.init(submittedBy: try fields.optionalString("submitted_by"), sourceFile: try fields.optionalString("source_file"),
                   format: try fields.optionalString("format"), recordNumber: try fields.optionalInt("record_number"),
                   line: try fields.optionalInt("line"), original: try fields.optionalString("original"),
-                  unresolved: try fields.optionalStrings("unresolved"))
+                  unresolved: try fields.optionalStrings("unresolved"),
+                  harvest: try fields["harvest"].map { json throws(JSONShapeError) in try HarvestProvenance(json: json, strict: strict) })
         if strict { try fields.rejectUnknown() }
     }
 }
