@@ -148,7 +148,7 @@ let package = Package(
                     path: "Tests/CurveAuthTests"),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], path: "Tests/WireProtocolTests"),
         // Effect sizes and pooling against metafor's published examples and, live, against metafor itself.
-        .testTarget(name: "MetaAnalysisTests", dependencies: ["MetaAnalysis", "EvidenceModel"], path: "Tests/MetaAnalysisTests",
+        .testTarget(name: "MetaAnalysisTests", dependencies: ["MetaAnalysis", "EvidenceModel", "TestHarness"], path: "Tests/MetaAnalysisTests",
                     exclude: ["Reference"]),
         .testTarget(name: "ServiceKitTests", dependencies: ["ServiceKit", "Client", "TestHarness"], path: "Tests/ServiceKitTests"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "ServiceKit", "Client", "TestHarness"],

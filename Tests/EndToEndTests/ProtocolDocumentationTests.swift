@@ -4,13 +4,7 @@ import Testing
 
 /// True when `python3` can import pyzmq (`.ci/run` installs it).
 let pyzmqAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import zmq"]
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return false }
-    process.waitUntilExit()
-    return process.terminationStatus == 0
+    (try? ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", "import zmq"]))?.waitUntilExit() == 0
 }()
 
 @Suite("docs/PROTOCOL.md is enough to write a client", .serialized)

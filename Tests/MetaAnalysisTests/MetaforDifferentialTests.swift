@@ -1,4 +1,5 @@
 import Foundation
+import TestHarness
 import Testing
 import EvidenceModel
 @testable import MetaAnalysis
@@ -127,31 +128,15 @@ enum Metafor {
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Reference/metafor-reference.R")
-        let process = Process()
-        process.executableURL = rscript
-        process.arguments = ["--vanilla", script.path, folder.path]
-        let stdout = Pipe()
-        let stderrFile = folder.appendingPathComponent("stderr.txt")
-        try Data().write(to: stderrFile)
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: stderrFile)
-        try process.run()
-        // R takes seconds: wait on a thread of its own, not on one of the few the suite's
-        // in-process services share (a blocked cooperative thread stalls them).
-        let output = stdout.fileHandleForReading
-        let data = await withCheckedContinuation { continuation in
-            Thread {
-                let data = output.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: data)
-            }.start()
-        }
-        let errors = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            let hint = process.terminationStatus == 3 ? install : "Rscript failed"
-            Issue.record("\(hint) (exit \(process.terminationStatus)): \(errors.suffix(2000))")
+        // R takes seconds: TestHarness.run waits on threads of its own, not on one of the few
+        // the suite's in-process services share (a blocked cooperative thread stalls them).
+        let run = try await TestHarness.run(rscript.path, ["--vanilla", script.path, folder.path])
+        guard run.status == 0 else {
+            let hint = run.status == 3 ? install : "Rscript failed"
+            Issue.record("\(hint) (exit \(run.status)): \(run.stderr.suffix(2000))")
             return nil
         }
+        let (data, errors) = (Data(run.stdout.utf8), run.stderr)
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
         guard let header = lines.first, let version = header.split(separator: "\"").dropFirst(3).first else {
             Issue.record("the reference script printed no header: \(errors.suffix(2000))")

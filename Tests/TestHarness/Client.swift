@@ -24,21 +24,19 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
                 var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LDN_") }
                 env.merge(environment) { _, new in new }
-                process.environment = env
                 let out = Pipe.closedOnExec(), err = Pipe.closedOnExec()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
+                let process = try ChildProcess(executable: executable, arguments: arguments, environment: env,
+                                               output: out.fileHandleForWriting.fileDescriptor,
+                                               error: err.fileHandleForWriting.fileDescriptor)
+                try? out.fileHandleForWriting.close()
+                try? err.fileHandleForWriting.close()
                 let timedOut = Atomic(false)
                 let watchdog = DispatchWorkItem {
                     guard process.isRunning else { return }
                     timedOut.store(true, ordering: .relaxed)
-                    kill(process.processIdentifier, SIGKILL)
+                    kill(process.pid, SIGKILL)
                 }
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)),
                                                   execute: watchdog)
@@ -52,12 +50,12 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
                 }.start()
                 let outData = out.fileHandleForReading.readDataToEndOfFile()
                 errDone.wait()
-                process.waitUntilExit()
+                let status = process.waitUntilExit()
                 if timedOut.load(ordering: .relaxed) {
                     throw TestFailure("\(executable) \(arguments.joined(separator: " ")) was still running after \(timeout) and was killed; "
                                       + "its stderr:\n" + String(decoding: errData.withLock { $0 }, as: UTF8.self))
                 }
-                return ClientRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                return ClientRun(status: status, stdout: String(decoding: outData, as: UTF8.self),
                                  stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
             })
         }.start()

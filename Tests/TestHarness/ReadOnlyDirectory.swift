@@ -10,12 +10,8 @@ public final class ReadOnlyDirectory {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-readonly-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         if getuid() == 0 {
-            let mount = Process()
-            mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-            mount.arguments = ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", url.path]
-            try mount.run()
-            mount.waitUntilExit()
-            guard mount.terminationStatus == 0 else {
+            let mount = try ChildProcess(executable: "/bin/mount", arguments: ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", url.path])
+            guard mount.waitUntilExit() == 0 else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "cannot mount a read-only tmpfs as root"])
             }
             mounted = true
@@ -27,11 +23,7 @@ public final class ReadOnlyDirectory {
 
     deinit {
         if mounted {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [url.path]
-            try? umount.run()
-            umount.waitUntilExit()
+            _ = (try? ChildProcess(executable: "/bin/umount", arguments: [url.path]))?.waitUntilExit()
         } else {
             try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
         }

@@ -6,7 +6,9 @@ import Synchronization
 public final class ServiceProcess: Sendable {
     public let name: String
     private let capturesOutput: Bool
-    private let process: Process
+    private let child: ChildProcess
+    /// Kept for as long as the process is: a pipe's reading end closes when it goes.
+    private let pipes: [Pipe]
     private let state = State()
 
     /// What the pipe and termination handlers record, shared with them by reference.
@@ -51,34 +53,30 @@ public final class ServiceProcess: Sendable {
                 captureOutput: Bool = false) throws {
         name = executable
         capturesOutput = captureOutput
-        process = Process()
-        process.executableURL = executable.contains("/") ? URL(fileURLWithPath: executable) : try Binaries.url(executable)
-        process.arguments = arguments
+        let path = executable.contains("/") ? executable : try Binaries.url(executable).path
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LDN_") }
         env["LDN_STATS_INTERVAL"] = "0"
         env.merge(environment) { _, new in new }
-        process.environment = env
         let errorPipe = Pipe.closedOnExec()
-        process.standardError = errorPipe
         state.errorLines.attach(to: errorPipe)
-        if captureOutput {
-            let outputPipe = Pipe.closedOnExec()
-            process.standardOutput = outputPipe
-            state.outputLines.attach(to: outputPipe)
-        } else {
-            process.standardOutput = FileHandle.nullDevice
+        let outputPipe = captureOutput ? Pipe.closedOnExec() : nil
+        if let outputPipe { state.outputLines.attach(to: outputPipe) }
+        child = try ChildProcess(executable: path, arguments: arguments, environment: env,
+                                 output: outputPipe?.fileHandleForWriting.fileDescriptor,
+                                 error: errorPipe.fileHandleForWriting.fileDescriptor) { [state] status in
+            state.exitStatus.withLock { $0 = status }
         }
-        process.terminationHandler = { [state] process in
-            state.exitStatus.withLock { $0 = process.terminationStatus }
-        }
-        try process.run()
+        // The child has its own copies: the reader sees the end once the child's are closed.
+        try? errorPipe.fileHandleForWriting.close()
+        try? outputPipe?.fileHandleForWriting.close()
+        pipes = [errorPipe] + (outputPipe.map { [$0] } ?? [])
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if child.isRunning { kill(child.pid, SIGKILL) }
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
     /// The exit status once the process has ended; nil while it runs.
     public var exitStatus: Int32? { state.exitStatus.withLock { $0 } }
     /// Whether the process has ended.
@@ -100,7 +98,7 @@ public final class ServiceProcess: Sendable {
         throw TestFailure("\(name) logged no line with \(fragments) within \(timeout); its log:\n" + log.joined(separator: "\n"))
     }
 
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { kill(child.pid, signal) }
 
     /// The exit status, once the process has ended; fails after `timeout` (and kills it).
     public func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
@@ -119,7 +117,7 @@ public final class ServiceProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        let situation = process.isRunning ? "still running" : "exited, its output not read to the end"
+        let situation = child.isRunning ? "still running" : "exited, its output not read to the end"
         signal(SIGKILL)
         throw TestFailure("\(name) did not exit within \(timeout) (\(situation)); its log:\n" + log.joined(separator: "\n"))
     }
