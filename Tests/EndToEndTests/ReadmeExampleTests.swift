@@ -18,7 +18,7 @@ struct ReadmeExampleTests {
         #expect(examples.first?.setUp != nil, "the first example says which set it runs in")
 
         let base = try freePortBlock(count: 50)
-        let normalise = ReadmeNormalisation(basePort: base, receiverPort: try freePort())
+        var normalise = ReadmeNormalisation(basePort: base, receiverPort: try freePort())
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-readme-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         for folder in ["data", "examples", "Tests"] {
@@ -26,9 +26,11 @@ struct ReadmeExampleTests {
                                                        withDestinationURL: RunLocalSet.repository.appendingPathComponent(folder))
         }
         var set: RunLocalSet?
+        var fixture: HarvestFixture?
         var background: [ServiceProcess] = []
         defer {
             for process in background { process.signal(SIGKILL) }
+            withExtendedLifetime(fixture) {}  // serves until the end
             try? FileManager.default.removeItem(at: scratch)
         }
 
@@ -36,7 +38,14 @@ struct ReadmeExampleTests {
             if let setUp = example.setUp {
                 if let running = set { #expect(try await running.stop() == 0, "run-local.sh stops cleanly") }
                 let data = scratch.appendingPathComponent("set-\(UUID().uuidString)")
-                set = try RunLocalSet(basePort: base, dataDirectory: data, arguments: setUp == .newEmptySet ? ["--no-dataset"] : [])
+                var environment: [String: String] = [:]
+                if setUp == .harvestFixture {
+                    let started = try await HarvestFixture(seed: RunLocalSet.repository.appendingPathComponent("examples/harvest/fixture-seed.json"))
+                    (fixture, normalise.fixturePort) = (started, started.port)
+                    environment = ["LDN_PUBMED_BASE": started.pubmedBase, "LDN_CTGOV_BASE": started.ctgovBase]
+                }
+                set = try RunLocalSet(basePort: base, dataDirectory: data, arguments: setUp == .newSet ? [] : ["--no-dataset"],
+                                      environment: environment)
                 try await set!.ready()
             }
             let exports = try #require(set?.exports, "README.md line \(example.commands[0].line): no set is running")

@@ -17,11 +17,17 @@ import Foundation
 /// replicas and webhook deliveries catch up a moment after a change.
 ///
 /// Before a block, an HTML comment says in which set it runs: `<!-- README test: new set -->`
-/// (scripts/run-local.sh as a person starts it, loading the bundled dataset) or
-/// `<!-- README test: new empty set -->` (`run-local.sh --no-dataset`); a block without one
-/// runs in the set of the block before.
+/// (scripts/run-local.sh as a person starts it, loading the bundled dataset),
+/// `<!-- README test: new empty set -->` (`run-local.sh --no-dataset`) or
+/// `<!-- README test: new empty set harvesting from the fixture -->` (`SetUp.harvestFixture`);
+/// a block without one runs in the set of the block before.
 struct ReadmeExample {
-    enum SetUp: String { case newSet = "new set", newEmptySet = "new empty set" }
+    enum SetUp: String {
+        case newSet = "new set", newEmptySet = "new empty set"
+        /// `run-local.sh --no-dataset` with the harvester's bases at the harvest fixture, started
+        /// with examples/harvest/fixture-seed.json, as the README tells.
+        case harvestFixture = "new empty set harvesting from the fixture"
+    }
 
     struct Command {
         /// 1-based line of README.md.
@@ -42,9 +48,10 @@ struct ReadmeExample {
             while count > 0, expected[count - 1].trimmingCharacters(in: .whitespaces).isEmpty { count -= 1 }
             return count
         }
-        /// `ldn status`, `get`, `query`, `search`, `summary`, `synthesize`, `export` to standard output, `watch list`.
+        /// `ldn status`, `get`, `query`, `search`, `summary`, `synthesize`, `export` to standard output, `watch list`,
+    /// `harvest list`.
         var onlyReads: Bool {
-            text.contains(/^ldn (status|get|query|search|summary|synthesize|watch list)\b/)
+            text.contains(/^ldn (status|get|query|search|summary|synthesize|watch list|harvest list)\b/)
                 || (text.hasPrefix("ldn export") && !text.contains(" -o "))
         }
         /// What bash runs: without the background `&`.
@@ -101,12 +108,14 @@ struct ReadmeExample {
 /// What legitimately differs between the README and a real run, made equal on both sides.
 /// Nothing else is: record ids, sequence numbers, counts, titles and messages must match.
 struct ReadmeNormalisation {
-    /// The README's set listens on 5550–5599 (run-local's default base) and its webhook
-    /// receiver on 8787; the test's set and receiver use free ports.
+    /// The README's set listens on 5550–5599 (run-local's default base), its webhook
+    /// receiver on 8787 and its harvest fixture on 7599; the test's use free ports.
     static let readmeBasePort = 5550
     static let readmeReceiverPort = 8787
+    static let readmeFixturePort = 7599
     let basePort: Int
     let receiverPort: Int
+    var fixturePort = 0
 
     /// A README command with the test's ports.
     func command(_ text: String) -> String {
@@ -118,13 +127,14 @@ struct ReadmeNormalisation {
 
     private func testPort(for readmePort: Int) -> Int? {
         if readmePort == Self.readmeReceiverPort { return receiverPort }
+        if readmePort == Self.readmeFixturePort { return fixturePort }
         let offset = readmePort - Self.readmeBasePort
         return (0..<50).contains(offset) ? basePort + offset : nil
     }
 
     /// One line of output, README's or the run's, in the form both are compared in:
     /// - a CR before the line end goes (CSV output ends its lines with CRLF);
-    /// - times (ISO 8601) become `<time>`; durations and rates of a load `<s>` and `<n>`;
+    /// - times (ISO 8601, or a day and minutes as `ldn harvest list` shows them) become `<time>`; durations and rates of a load `<s>` and `<n>`;
     /// - the UPTIME column of `ldn status` becomes `<uptime>`;
     /// - a webhook secret (64 hex digits) becomes `<secret>`;
     /// - "submitted by user@host" becomes `submitted by <user>`;
@@ -134,6 +144,7 @@ struct ReadmeNormalisation {
     func line(_ text: String) -> String {
         var text = text.hasSuffix("\r") ? String(text.unicodeScalars.dropLast()) : text
         text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/, with: "<time>")
+        text.replace(/\d{4}-\d\d-\d\d \d\d:\d\d\b/, with: "<time>")
         text.replace(/in \d+\.\d+ s \(\d+ records\/s\)/, with: "in <s> s (<n> records/s)")
         text.replace(/\b(up\s+)(\d+d \d+h|\d+h \d+m|\d+m \d+s|\d+s)\b/) { "\($0.1)<uptime>" }
         text.replace(/\b[0-9a-f]{64}\b/, with: "<secret>")
@@ -141,6 +152,7 @@ struct ReadmeNormalisation {
         text.replace(/\b\d{4,5}\b/) { match in
             guard let port = Int(match.output) else { return String(match.output) }
             if port == receiverPort { return String(Self.readmeReceiverPort) }
+            if port == fixturePort { return String(Self.readmeFixturePort) }
             let offset = port - basePort
             return (0..<50).contains(offset) ? String(Self.readmeBasePort + offset) : String(match.output)
         }

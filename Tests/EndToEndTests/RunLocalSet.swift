@@ -15,11 +15,11 @@ final class RunLocalSet {
     let dataDirectory: URL
 
     /// Starts the script; `ready` waits until it says the set is up (or fails with its output).
-    init(basePort: Int, dataDirectory: URL, arguments: [String] = []) throws {
+    init(basePort: Int, dataDirectory: URL, arguments: [String] = [], environment extra: [String: String] = [:]) throws {
         self.basePort = basePort
         self.dataDirectory = dataDirectory
         let environment = ["LDN_BIN_DIR": Binaries.directory.path, "LDN_LOCAL_BASE_PORT": String(basePort),
-                           "LDN_DATA_DIR": dataDirectory.path]
+                           "LDN_DATA_DIR": dataDirectory.path].merging(extra) { _, new in new }
         // The test runner's threads block SIGINT and SIGTERM, and a child inherits its
         // parent's signal mask; bash cannot unblock them, so its trap would never run. The
         // script is started through a one-line exec that clears the mask first.

@@ -20,11 +20,12 @@ public final class HarvestFixture: Sendable {
         public static let studies = "/api/v2/studies"
     }
 
-    /// Starts the server on a free port and waits until it answers.
-    public init() async throws {
+    /// Starts the server on a free port, serving the articles and studies of `seed` (a file
+    /// as `harvest_fixture.py --seed` reads it) if given, and waits until it answers.
+    public init(seed: URL? = nil) async throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/harvest_fixture.py").path
-        process = try ServiceProcess("/usr/bin/env", ["python3", script], captureOutput: true)
+        process = try ServiceProcess("/usr/bin/env", ["python3", script] + (seed.map { ["--seed", $0.path] } ?? []), captureOutput: true)
         let started = ContinuousClock.now + .seconds(15)
         while process.output.isEmpty, !process.hasExited, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(20)) }
         guard let text = process.output.first?.split(separator: " ").last, let port = Int(text) else {
