@@ -222,6 +222,16 @@ public final class HarvestFixture: Sendable {
     }
 
     /// The most requests (to `path`, or to any) that arrived within any `window` seconds.
+    /// Whether the requests arrived no faster than `perSecond` over the whole log: at most
+    /// `perSecond` in the first second, and `perSecond` more for each second after. Robust to
+    /// a loaded machine, where the fixture (one Python process) timestamps some requests late
+    /// and so bunches them; `busiestWindow` is not.
+    public static func keptRate(_ requests: [LoggedRequest], perSecond: Double) -> Bool {
+        let times = requests.map(\.time).sorted()
+        guard let first = times.first, let last = times.last else { return true }
+        return Double(times.count) <= perSecond * (1 + last - first)
+    }
+
     public static func busiestWindow(_ requests: [LoggedRequest], path: String? = nil, window: Double = 1) -> Int {
         let times = requests.filter { path == nil || $0.path == path }.map(\.time).sorted()
         var most = 0
