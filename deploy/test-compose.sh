@@ -264,7 +264,7 @@ echo "compose-test: Prometheus scrapes $(targets_up | wc -l) targets, all up"
 api /api/v1/rules | python3 -c '
 import json, sys
 rules = [r["name"] for g in json.load(sys.stdin)["groups"] for r in g["rules"]]
-assert {"LDNStoreDown", "LDNReplicaLagging", "LDNDeadLetters", "LDNHarvestRunsFailing"} <= set(rules), rules
+assert {"LDNStoreDown", "LDNReplicaLagging", "LDNDeadLetters", "LDNHarvestRunsFailing", "LDNHarvestSearchPaused"} <= set(rules), rules
 print("compose-test: Prometheus evaluates", len(rules), "alert rules")'
 # The store was killed and restarted above, so its counter started again at 0: add up each
 # run's highest value over the counter's whole history (24 loaded, then 1 after the restart).

@@ -30,6 +30,9 @@ func makeHarvester(_ options: HarvesterOptions, _ runtime: ServiceRuntime,
     runtime.state.stats.declare(["harvest.runs", "harvest.runs_failed", "harvest.runs_skipped", "harvest.found", "harvest.submitted",
                                  "harvest.duplicates", "harvest.needs_review", "harvest.rejected", "harvest.errors"])
 
+    runtime.metrics.gauge(MetricName.harvestSearches) { Int64((try? store.counts().searches) ?? 0) }
+    runtime.metrics.gauge(MetricName.harvestSearchesPaused) { Int64((try? store.counts().paused) ?? 0) }
+
     var routes = Routes()
     HarvesterRoutes(store: store, scheduler: scheduler, progress: progress).add(to: &routes)
     routes.addStatus(runtime.state) { status in

@@ -75,6 +75,7 @@ struct HarvesterRoutesTests {
                                       build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { runtime in
                     let port = try RawHTTP.port(ofMetricsURL: runtime.state.boundEndpoints["metrics"])
                     let before = try await RawHTTP.scrape(port: port)
+                    #expect(before.value("ldn_harvest_searches") == 0 && before.value("ldn_harvest_searches_paused") == 0)
                     for counter in ["runs", "runs_failed", "runs_skipped", "found", "submitted", "duplicates", "needs_review", "rejected", "errors"] {
                         #expect(before.value("ldn_harvest_\(counter)_total") == 0, "declared at start: \(counter)")
                     }
@@ -92,6 +93,8 @@ struct HarvesterRoutesTests {
                                             as: HarvestListReply.self)
                     let paused = try #require(try await Self.search(harvester, "ldn"))
                     #expect(paused.paused == "checking the query" && paused.running == nil && paused.nextRun == nil)
+                    let whilePaused = try await RawHTTP.scrape(port: port)
+                    #expect(whilePaused.value("ldn_harvest_searches") == 1 && whilePaused.value("ldn_harvest_searches_paused") == 1)
                     #expect(paused.cursor == nil, "the run did not complete")
                     let storedWhilePaused = try await status(layout.store).sequence?.head ?? 0
                     #expect(storedWhilePaused < 20)
@@ -111,6 +114,7 @@ struct HarvesterRoutesTests {
                     #expect(counters["harvest.runs"] == 1 && counters["harvest.submitted"] == 20 && counters["searches"] == 1)
                     let after = try await RawHTTP.scrape(port: port)
                     #expect(after.value("ldn_harvest_submitted_total") == 20 && after.value("ldn_harvest_runs_total") == 1)
+                    #expect(after.value("ldn_harvest_searches_paused") == 0, "resumed")
 
                     _ = try await Self.send(harvester, MessageType.harvestRemove, HarvestNameRequest(name: "ldn"), as: HarvestListReply.self)
                     #expect(try await Self.search(harvester, "ldn") == nil)

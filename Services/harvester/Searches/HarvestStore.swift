@@ -71,6 +71,15 @@ final class HarvestStore: Sendable {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM searches ORDER BY name").map(Self.search) }
     }
 
+    /// How many searches there are, and how many of them are paused; read where no `await`
+    /// can be (a metrics scrape, on the metrics server's own thread).
+    func counts() throws -> (searches: Int, paused: Int) {
+        try pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(paused) FROM searches")!
+            return (row[0], row[1])
+        }
+    }
+
     func search(_ name: String) async throws -> Search? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM searches WHERE name = ?", arguments: [name]).map(Self.search) }
     }

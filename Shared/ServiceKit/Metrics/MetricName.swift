@@ -17,6 +17,9 @@ public enum MetricName {
     public static let followerLagChanges = "ldn_follower_lag_changes"
     /// 1 while the follower is catching up (after a start, while the store is unreachable, or far behind).
     public static let followerCatchingUp = "ldn_follower_catching_up"
+    /// The harvester's saved searches, and those paused (by an operator, or after failures).
+    public static let harvestSearches = "ldn_harvest_searches"
+    public static let harvestSearchesPaused = "ldn_harvest_searches_paused"
     /// 1 while ingest's link to the store is up (heartbeats drop it within seconds of silence).
     public static let ingestStoreConnected = "ldn_ingest_store_connected"
 
