@@ -74,6 +74,10 @@ let package = Package(
                                .product(name: "Metrics", package: "swift-metrics")],
                 path: "Shared/Replication"),
 
+        // A service's own SQLite file (the notifier's watches, the harvester's searches).
+        .target(name: "ServiceDatabase", dependencies: ["WireProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Shared/ServiceDatabase"),
+
         // MARK: Services
         .executableTarget(name: "Ingest", dependencies: ["ServiceKit", "Client"], path: "Services/ingest"),
         .target(
@@ -88,7 +92,7 @@ let package = Package(
                           path: "Services/query"),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["ServiceKit", "Client", "Replication", "CurveAuth", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ServiceKit", "Client", "Replication", "CurveAuth", "ServiceDatabase", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -97,7 +101,7 @@ let package = Package(
             path: "Services/notifier"),
         .executableTarget(
             name: "Harvester",
-            dependencies: ["ServiceKit", "Client", "EvidenceFormats", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ServiceKit", "Client", "EvidenceFormats", "ServiceDatabase", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio")],

@@ -45,14 +45,8 @@ struct HarvestRunTests {
     }
 
     static func withSet(_ body: (Set) async throws -> Void) async throws {
-        let layout = try ServiceLayout()
-        defer { layout.removeData() }
-        let storeOptions = try StoreOptions.parse(layout.arguments("evidence-store"))
-        let ingestOptions = try IngestOptions.parse(layout.arguments("ingest"))
-        try await withService("evidence-store", build: { try await makeStore(storeOptions, $0) }) { _ in
-            try await withService("ingest", build: { try await makeIngest(ingestOptions, $0) }) { _ in
-                try await body(Set(ingest: layout.ingest, store: layout.store, data: layout.dataRoot.appendingPathComponent("harvester")))
-            }
+        try await withStoreAndIngest { layout in
+            try await body(Set(ingest: layout.ingest, store: layout.store, data: layout.dataRoot.appendingPathComponent("harvester")))
         }
     }
 

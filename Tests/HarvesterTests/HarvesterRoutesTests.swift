@@ -61,104 +61,92 @@ struct HarvesterRoutesTests {
 
     @Test("A new search runs at once; harvest.run while it runs says so; pause stops it between batches and resume finishes the window; remove forgets it")
     func scheduleThroughRequests() async throws {
-        let layout = try ServiceLayout()
-        defer { layout.removeData() }
-        let storeOptions = try StoreOptions.parse(layout.arguments("evidence-store"))
-        let ingestOptions = try IngestOptions.parse(layout.arguments("ingest"))
-        let harvester = try freeEndpoint()
-        let options = try HarvesterOptions.parse(["--bind", harvester, "--ingest", layout.ingest,
-                                                  "--data-dir", layout.dataDirectory("harvester")])
         let source = ScriptedSource(.init(items: { _ in HarvestSamples.items(0..<20) }, pageSize: 2, pageDelay: .milliseconds(150)))
-        try await withService("evidence-store", build: { try await makeStore(storeOptions, $0) }) { _ in
-            try await withService("ingest", build: { try await makeIngest(ingestOptions, $0) }) { _ in
-                try await withService("harvester", options: ["--metrics-bind", "127.0.0.1:0"],
-                                      build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { runtime in
-                    let port = try RawHTTP.port(ofMetricsURL: runtime.state.boundEndpoints["metrics"])
-                    let before = try await RawHTTP.scrape(port: port)
-                    #expect(before.value("ldn_harvest_searches") == 0 && before.value("ldn_harvest_searches_paused") == 0)
-                    for counter in ["runs", "runs_failed", "runs_skipped", "found", "submitted", "duplicates", "needs_review", "rejected", "errors"] {
-                        #expect(before.value("ldn_harvest_\(counter)_total") == 0, "declared at start: \(counter)")
-                    }
-                    let added = try await Self.send(harvester, MessageType.harvestAdd,
-                                                    HarvestAddRequest(name: "ldn", source: .pubmed, query: "low dose naltrexone", interval: 3600),
-                                                    as: HarvestListReply.self)
-                    #expect(added.searches.first?.interval == 3600)
-                    try await eventually("the new search runs at once", timeout: .seconds(10)) {
-                        try await Self.search(harvester, "ldn")?.running != nil
-                    }
-                    let again = try await Self.send(harvester, MessageType.harvestRun, HarvestNameRequest(name: "ldn"), as: HarvestRunReply.self)
-                    #expect(again.started == false)
-
-                    _ = try await Self.send(harvester, MessageType.harvestPause, HarvestPauseRequest(name: "ldn", reason: "checking the query"),
-                                            as: HarvestListReply.self)
-                    let paused = try #require(try await Self.search(harvester, "ldn"))
-                    #expect(paused.paused == "checking the query" && paused.running == nil && paused.nextRun == nil)
-                    let whilePaused = try await RawHTTP.scrape(port: port)
-                    #expect(whilePaused.value("ldn_harvest_searches") == 1 && whilePaused.value("ldn_harvest_searches_paused") == 1)
-                    #expect(paused.cursor == nil, "the run did not complete")
-                    let storedWhilePaused = try await status(layout.store).sequence?.head ?? 0
-                    #expect(storedWhilePaused < 20)
-                    let refused = try await request(harvester, Request(type: MessageType.harvestRun, id: UUID().uuidString,
-                                                                       body: HarvestNameRequest(name: "ldn")))
-                    #expect(!refused.isOK)
-
-                    _ = try await Self.send(harvester, MessageType.harvestResume, HarvestNameRequest(name: "ldn"), as: HarvestListReply.self)
-                    try await eventually("the resumed run completes", timeout: .seconds(20)) {
-                        try await Self.search(harvester, "ldn")?.lastRun?.outcome == "complete"
-                    }
-                    let done = try #require(try await Self.search(harvester, "ldn"))
-                    #expect(done.seen == 20 && done.cursor != nil && done.nextRun != nil)
-                    #expect(try await status(layout.store).sequence?.head == 20, "every record once")
-                    #expect(source.fetched.count == 2 && source.fetched[0] == source.fetched[1], "resumed with the same window")
-                    let counters = try await status(harvester).counters
-                    #expect(counters["harvest.runs"] == 1 && counters["harvest.submitted"] == 20 && counters["searches"] == 1)
-                    let after = try await RawHTTP.scrape(port: port)
-                    #expect(after.value("ldn_harvest_submitted_total") == 20 && after.value("ldn_harvest_runs_total") == 1)
-                    #expect(after.value("ldn_harvest_searches_paused") == 0, "resumed")
-
-                    _ = try await Self.send(harvester, MessageType.harvestRemove, HarvestNameRequest(name: "ldn"), as: HarvestListReply.self)
-                    #expect(try await Self.search(harvester, "ldn") == nil)
+        try await withStoreAndIngest { layout in
+            let harvester = try freeEndpoint()
+            let options = try HarvesterOptions.parse(["--bind", harvester, "--ingest", layout.ingest,
+                                                      "--data-dir", layout.dataDirectory("harvester")])
+            try await withService("harvester", options: ["--metrics-bind", "127.0.0.1:0"],
+                                  build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { runtime in
+                let port = try RawHTTP.port(ofMetricsURL: runtime.state.boundEndpoints["metrics"])
+                let before = try await RawHTTP.scrape(port: port)
+                #expect(before.value("ldn_harvest_searches") == 0 && before.value("ldn_harvest_searches_paused") == 0)
+                for counter in ["runs", "runs_failed", "runs_skipped", "found", "submitted", "duplicates", "needs_review", "rejected", "errors"] {
+                    #expect(before.value("ldn_harvest_\(counter)_total") == 0, "declared at start: \(counter)")
                 }
+                let added = try await Self.send(harvester, MessageType.harvestAdd,
+                                                HarvestAddRequest(name: "ldn", source: .pubmed, query: "low dose naltrexone", interval: 3600),
+                                                as: HarvestListReply.self)
+                #expect(added.searches.first?.interval == 3600)
+                try await eventually("the new search runs at once", timeout: .seconds(10)) {
+                    try await Self.search(harvester, "ldn")?.running != nil
+                }
+                let again = try await Self.send(harvester, MessageType.harvestRun, HarvestNameRequest(name: "ldn"), as: HarvestRunReply.self)
+                #expect(again.started == false)
+
+                _ = try await Self.send(harvester, MessageType.harvestPause, HarvestPauseRequest(name: "ldn", reason: "checking the query"),
+                                        as: HarvestListReply.self)
+                let paused = try #require(try await Self.search(harvester, "ldn"))
+                #expect(paused.paused == "checking the query" && paused.running == nil && paused.nextRun == nil)
+                let whilePaused = try await RawHTTP.scrape(port: port)
+                #expect(whilePaused.value("ldn_harvest_searches") == 1 && whilePaused.value("ldn_harvest_searches_paused") == 1)
+                #expect(paused.cursor == nil, "the run did not complete")
+                let storedWhilePaused = try await status(layout.store).sequence?.head ?? 0
+                #expect(storedWhilePaused < 20)
+                let refused = try await request(harvester, Request(type: MessageType.harvestRun, id: UUID().uuidString,
+                                                                   body: HarvestNameRequest(name: "ldn")))
+                #expect(!refused.isOK)
+
+                _ = try await Self.send(harvester, MessageType.harvestResume, HarvestNameRequest(name: "ldn"), as: HarvestListReply.self)
+                try await eventually("the resumed run completes", timeout: .seconds(20)) {
+                    try await Self.search(harvester, "ldn")?.lastRun?.outcome == "complete"
+                }
+                let done = try #require(try await Self.search(harvester, "ldn"))
+                #expect(done.seen == 20 && done.cursor != nil && done.nextRun != nil)
+                #expect(try await status(layout.store).sequence?.head == 20, "every record once")
+                #expect(source.fetched.count == 2 && source.fetched[0] == source.fetched[1], "resumed with the same window")
+                let counters = try await status(harvester).counters
+                #expect(counters["harvest.runs"] == 1 && counters["harvest.submitted"] == 20 && counters["searches"] == 1)
+                let after = try await RawHTTP.scrape(port: port)
+                #expect(after.value("ldn_harvest_submitted_total") == 20 && after.value("ldn_harvest_runs_total") == 1)
+                #expect(after.value("ldn_harvest_searches_paused") == 0, "resumed")
+
+                _ = try await Self.send(harvester, MessageType.harvestRemove, HarvestNameRequest(name: "ldn"), as: HarvestListReply.self)
+                #expect(try await Self.search(harvester, "ldn") == nil)
             }
         }
     }
 
     @Test("A graceful shutdown during a run stops it between batches; the next start finishes the same window, every record once")
     func shutdownMidRun() async throws {
-        let layout = try ServiceLayout()
-        defer { layout.removeData() }
-        let storeOptions = try StoreOptions.parse(layout.arguments("evidence-store"))
-        let ingestOptions = try IngestOptions.parse(layout.arguments("ingest"))
-        let harvester = try freeEndpoint()
-        let options = try HarvesterOptions.parse(["--bind", harvester, "--ingest", layout.ingest,
-                                                  "--data-dir", layout.dataDirectory("harvester")])
         let source = ScriptedSource(.init(items: { _ in HarvestSamples.items(0..<20) }, pageSize: 2, pageDelay: .milliseconds(100)))
-        try await withService("evidence-store", build: { try await makeStore(storeOptions, $0) }) { _ in
-            try await withService("ingest", build: { try await makeIngest(ingestOptions, $0) }) { _ in
-                try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
-                    _ = try await Self.send(harvester, MessageType.harvestAdd,
-                                            HarvestAddRequest(name: "ldn", source: .pubmed, query: "low dose naltrexone"),
-                                            as: HarvestListReply.self)
-                    try await eventually("some records are in", timeout: .seconds(10)) {
-                        (try await status(layout.store).sequence?.head ?? 0) >= 4
-                    }
-                }  // the harvester shuts down gracefully here, mid-run
-                let store = try HarvestStore(directory: URL(fileURLWithPath: layout.dataDirectory("harvester")))
-                let run = try #require(try await store.run("ldn"), "the run is kept, to be finished")
-                #expect(try await store.pendingBatches("ldn").isEmpty, "the batch under way was answered and recorded")
-                #expect(try await store.search("ldn")?.cursor == nil)
-                let stored = try await status(layout.store).sequence?.head ?? 0
-                let seen = try await store.seenCounts()["ldn"] ?? -1
-                #expect(stored < 20 && stored == Int64(seen))
-
-                try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
-                    try await eventually("the run is finished", timeout: .seconds(20)) {
-                        try await Self.search(harvester, "ldn")?.lastRun?.outcome == "complete"
-                    }
+        try await withStoreAndIngest { layout in
+            let harvester = try freeEndpoint()
+            let options = try HarvesterOptions.parse(["--bind", harvester, "--ingest", layout.ingest,
+                                                      "--data-dir", layout.dataDirectory("harvester")])
+            try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
+                _ = try await Self.send(harvester, MessageType.harvestAdd,
+                                        HarvestAddRequest(name: "ldn", source: .pubmed, query: "low dose naltrexone"),
+                                        as: HarvestListReply.self)
+                try await eventually("some records are in", timeout: .seconds(10)) {
+                    (try await status(layout.store).sequence?.head ?? 0) >= 4
                 }
-                #expect(source.fetched.allSatisfy { $0 == run.window })
-                #expect(try await status(layout.store).sequence?.head == 20, "every record once")
+            }  // the harvester shuts down gracefully here, mid-run
+            let store = try HarvestStore(directory: URL(fileURLWithPath: layout.dataDirectory("harvester")))
+            let run = try #require(try await store.run("ldn"), "the run is kept, to be finished")
+            #expect(try await store.pendingBatches("ldn").isEmpty, "the batch under way was answered and recorded")
+            #expect(try await store.search("ldn")?.cursor == nil)
+            let stored = try await status(layout.store).sequence?.head ?? 0
+            let seen = try await store.seenCounts()["ldn"] ?? -1
+            #expect(stored < 20 && stored == Int64(seen))
+
+            try await withService("harvester", build: { try await makeHarvester(options, $0, sources: { _ in source }) }) { _ in
+                try await eventually("the run is finished", timeout: .seconds(20)) {
+                    try await Self.search(harvester, "ldn")?.lastRun?.outcome == "complete"
+                }
             }
+            #expect(source.fetched.allSatisfy { $0 == run.window })
+            #expect(try await status(layout.store).sequence?.head == 20, "every record once")
         }
     }
 

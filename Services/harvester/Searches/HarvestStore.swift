@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import GRDB
+import ServiceDatabase
 import WireProtocol
 
 /// The harvester's own database (`harvester.sqlite` in the data folder): saved searches with
@@ -51,18 +52,8 @@ final class HarvestStore: Sendable {
     }
 
     init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent(Self.fileName).path
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        let migrator = HarvestMigrations.migrator
-        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
-            throw ErrorBody(code: .internal, message: "\(path) was written by a newer ldn-harvester")
-        }
-        try migrator.migrate(pool)
-        pool.invalidateReadOnlyConnections()  // see WatchStore.init
+        (pool, path) = try ServiceDatabase.open(Self.fileName, in: directory, migrator: HarvestMigrations.migrator,
+                                                writtenBy: "ldn-harvester")
     }
 
     // MARK: Searches

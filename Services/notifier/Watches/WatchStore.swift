@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import GRDB
+import ServiceDatabase
 import MetaAnalysis
 import WireProtocol
 
@@ -43,20 +44,8 @@ final class WatchStore: Sendable {
 
     init(directory: URL, sealer: SecretSealer) throws {
         self.sealer = sealer
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent(Self.fileName).path
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        let migrator = WatchMigrations.migrator
-        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
-            throw ErrorBody(code: .internal, message: "\(path) was written by a newer ldn-notifier")
-        }
-        try migrator.migrate(pool)
-        // The reader that ran the check holds the schema from before the migration: a
-        // `SELECT *` it prepares could list old columns (GRDB issues 1453, 1500).
-        pool.invalidateReadOnlyConnections()
+        (pool, path) = try ServiceDatabase.open(Self.fileName, in: directory, migrator: WatchMigrations.migrator,
+                                                writtenBy: "ldn-notifier")
         try sealSecretsInClear()
     }
 
