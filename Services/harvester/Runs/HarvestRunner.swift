@@ -88,6 +88,9 @@ struct HarvestRunner: Sendable {
         } catch is CancellationError {
             return .cancelled
         } catch let error as HarvestError {
+            // A source stopped by the cancellation (shutdown, pause, removal) says "cancelled":
+            // not a failure of the search.
+            if Task.isCancelled { return .cancelled }
             return try await fail(search, because: RunFailure(reason: error.description, transient: error.isTransient), window: window,
                                   started: started, found: found.current, seconds: clock.duration(to: .now))
         } catch let error as RunFailure {
