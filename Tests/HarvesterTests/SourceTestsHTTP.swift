@@ -128,4 +128,27 @@ struct SourceTestsHTTP {
         let configuration = try SourceConfiguration(options, environment: [:])
         #expect(configuration.ncbiAPIKey == "abc123" && configuration.pubmedRate == 10 && configuration.ctgovRate == 2)
     }
+
+    @Test("A port where nothing listens fails each attempt at once, not after the timeout; .unavailable after all attempts")
+    func refusedConnection() async throws {
+        let fixture = try await HarvestFixture()
+        let refusing = try RefusingPort()
+        let started = ContinuousClock.now
+        let error = await harvestError {
+            try await withSources(fixture, timeout: .seconds(20), attempts: 3, configure: {
+                $0.pubmedBase = URL(string: "http://127.0.0.1:\(refusing.port)/entrez/eutils")!
+            }) { sources in
+                _ = try await fetchAll(sources.pubmed, SearchQuery(source: .pubmed, term: "naltrexone", condition: nil),
+                                       HarvestWindow(from: nil, through: "2026-11-30"))
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        guard case .unavailable(_, _, let attempts)? = error else {
+            Issue.record("expected .unavailable, got \(String(describing: error))")
+            return
+        }
+        #expect(attempts == 3)
+        #expect(elapsed < .seconds(10), "took \(elapsed): waited for the 20 s timeout")
+        withExtendedLifetime(refusing) {}
+    }
 }

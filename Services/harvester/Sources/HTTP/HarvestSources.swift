@@ -19,9 +19,11 @@ final class HarvestSources: Service, Sendable {
         // use the configured timeout, and the whole exchange is bounded by it too.
         let seconds = configuration.timeout.components
         let wait = TimeAmount.nanoseconds(seconds.seconds * 1_000_000_000 + seconds.attoseconds / 1_000_000_000)
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                configuration: HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                                                        timeout: .init(connect: wait, read: wait)))
+        var http = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: wait, read: wait))
+        // A refused connection fails the attempt at once; `SourceHTTP` retries it with its own
+        // backoff, and says so in the log, instead of the pool retrying silently until the timeout.
+        http.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
         self.client = client
         pubmed = PubMedSource(http: SourceHTTP(name: "PubMed", base: configuration.pubmedBase, rate: configuration.pubmedRate,
                                                client: client, configuration: configuration, logger: logger),
