@@ -30,8 +30,12 @@ func makeHarvester(_ options: HarvesterOptions, _ runtime: ServiceRuntime,
     runtime.state.stats.declare(["harvest.runs", "harvest.runs_failed", "harvest.runs_skipped", "harvest.found", "harvest.submitted",
                                  "harvest.duplicates", "harvest.needs_review", "harvest.rejected", "harvest.errors"])
 
-    runtime.metrics.gauge(MetricName.harvestSearches) { Int64((try? store.counts().searches) ?? 0) }
-    runtime.metrics.gauge(MetricName.harvestSearchesPaused) { Int64((try? store.counts().paused) ?? 0) }
+    let (searches, paused) = (runtime.metrics.gauge(MetricName.harvestSearches), runtime.metrics.gauge(MetricName.harvestSearchesPaused))
+    runtime.metrics.beforeScrape {  // one read of the database for both
+        let counts = (try? store.counts()) ?? (searches: 0, paused: 0)
+        searches.record(counts.searches)
+        paused.record(counts.paused)
+    }
 
     var routes = Routes()
     HarvesterRoutes(store: store, scheduler: scheduler, progress: progress).add(to: &routes)

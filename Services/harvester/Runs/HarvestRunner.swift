@@ -59,7 +59,7 @@ struct HarvestRunner: Sendable {
                 return try await skip(search, started: started, version: dataVersion)
             }
             if run == nil {
-                run = try await store.startRun(search.name, window: HarvestWindow(from: search.cursor, through: Self.day(started)),
+                run = try await store.startRun(search.name, window: HarvestWindow(from: search.cursor, through: UTCDay.text(started)),
                                                at: started)
             }
             guard let run else { return .cancelled }
@@ -243,14 +243,6 @@ struct HarvestRunner: Sendable {
     /// again under its name, so that new content never comes under an id already used.
     static func requestID(_ name: String, _ window: HarvestWindow, startedAt: Date, batch: Int) -> String {
         "harvest-\(name)-\(window.from ?? "start")..\(window.through)-r\(Int64((startedAt.timeIntervalSince1970 * 1000).rounded()))-\(batch)"
-    }
-
-    /// A date's UTC day, "YYYY-MM-DD".
-    static func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
     static func summary(_ outcome: String, window: HarvestWindow?, started: Date, finished: Date, found: Int,

@@ -23,7 +23,7 @@ struct PubMedSource: HarvestSource {
         let search = try await esearch(query.term, window: window)
         guard search.count > 0 else { return }
         if search.count > maximumPerSearch {
-            guard let (earlier, later) = DayWindow.halves(from: window.from ?? Self.earliest, through: window.through) else {
+            guard let (earlier, later) = UTCDay.halves(from: window.from ?? Self.earliest, through: window.through) else {
                 throw HarvestError.refused(request: "esearch \(window.through)", status: 200, reason:
                     "\(search.count) articles were entered on \(window.through) alone, more than the \(maximumPerSearch) "
                     + "E-utilities hand out for one search: narrow the query")
