@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "ldn-bench-query", targets: ["QueryBenchmark"]),
         .executable(name: "ldn-bench-notify", targets: ["NotifyBenchmark"]),
         .executable(name: "ldn-bench-import", targets: ["ImportBenchmark"]),
+        .executable(name: "ldn-bench-scale", targets: ["ScaleBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -117,6 +118,7 @@ let package = Package(
         // MARK: Benchmarks
         .target(name: "SyntheticData", dependencies: ["EvidenceModel"], path: "Benchmarks/SyntheticData"),
         .target(name: "BenchmarkSupport", dependencies: ["Client", "WireProtocol", "ZMQ", "SyntheticData", "TestHarness", "CurveAuth",
+                                                 "EvidenceStorage", .product(name: "GRDB", package: "GRDB.swift"),
                                                  .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
@@ -140,6 +142,11 @@ let package = Package(
             dependencies: ["SyntheticData", "TestHarness", "BenchmarkSupport", "EvidenceFormats", "EvidenceModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/ImportBenchmark"),
+        .executableTarget(
+            name: "ScaleBenchmark",
+            dependencies: ["SyntheticData", "TestHarness", "Client", "BenchmarkSupport", "EvidenceModel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/ScaleBenchmark"),
 
         // MARK: Tests
         /// Runs the real executables as child processes (end-to-end tests and benchmarks), or a

@@ -88,3 +88,27 @@ extension Duration {
     public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     public var milliseconds: Double { seconds * 1000 }
 }
+
+extension Measure {
+    /// The 1, 5 and 15 minute load averages, as `uptime` prints them: how busy the machine was.
+    public static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: ", ") ?? "unknown"
+    }
+
+    /// Bytes of the regular files under `path`, at any depth: a database with its WAL and side files.
+    public static func diskBytes(_ path: String) -> Int64 {
+        guard let files = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: Int64 = 0
+        while let name = files.nextObject() as? String {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name)
+            if attributes?[.type] as? FileAttributeType == .typeRegular { total += (attributes?[.size] as? Int64) ?? 0 }
+        }
+        return total
+    }
+}
+
+/// A benchmark that cannot go on: what went wrong, printed as the run's error.
+public struct BenchmarkFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

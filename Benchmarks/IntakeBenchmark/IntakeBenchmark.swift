@@ -53,7 +53,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         Stages.measure(bodies)
         if stagesOnly { return }
 
-        let baseline = try Baseline.measure(bodies)
+        let baseline = try RawSQLiteBaseline.measure(bodies)
         print(String(format: "baseline (raw SQLite, WAL+FULL, 1000-row transactions): %.0f records/s", baseline))
 
         var results: [SecurityPass: EndToEnd] = [:]

@@ -1,13 +1,13 @@
 import EvidenceStorage
 import Foundation
 import GRDB
-import BenchmarkSupport
 import WireProtocol
 
 /// Raw SQLite: the store's own schema (created by its migrations), the rows the store would
 /// write for new records, 1000 to a transaction, WAL with synchronous=FULL.
-enum Baseline {
-    static func measure(_ bodies: [Data]) throws -> Double {
+public enum RawSQLiteBaseline {
+    /// Records per second.
+    public static func measure(_ bodies: [Data]) throws -> Double {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ldn-bench-baseline-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         do { _ = try EvidenceDatabase(directory: directory) }  // the real schema; closed again here
