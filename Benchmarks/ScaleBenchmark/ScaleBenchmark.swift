@@ -29,6 +29,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        lineBufferedOutput()
         print("LDN scale benchmark — synthetic records (generated, not real studies)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
         var rows: [ScaleFigures] = []
