@@ -54,6 +54,23 @@ struct JSONTests {
         #expect(try JSONParser.parse(text) == value)
     }
 
+    @Test("Escapes exactly what JSON requires, wherever it stands in a string", arguments: [
+        ("plain text, no escape", #""plain text, no escape""#),
+        ("\"", #""\"""#),
+        ("a\\b/c", #""a\\b/c""#),
+        ("\n\r\t", #""\n\r\t""#),
+        ("\u{01}x\u{1F}", #""\u0001x\u001f""#),
+        ("end\"", #""end\"""#),
+        ("\"start", #""\"start""#),
+        ("café ’ 😀", #""café ’ 😀""#),
+        ("", #""""#),
+    ])
+    func escapes(text: String, written: String) throws {
+        let json = JSONWriter.string(.string(text))
+        #expect(json == written)
+        #expect(try JSONParser.parse(json) == .string(text))
+    }
+
     @Test("JSONValue survives Foundation's JSONEncoder and JSONDecoder")
     func codable() throws {
         let value: JSONValue = ["list": [1, "two", nil, ["k": false]]]

@@ -37,8 +37,11 @@ extension PreparedRecord {
     public static func check(_ item: WriteItem, body: Data) -> Result<PreparedRecord, RecordRejection> {
         let evaluation = RecordIntake.evaluate(body)
         guard let record = evaluation.record else { return .failure(RecordRejection(problems: evaluation.errors)) }
-        let canonical = record.jsonData
-        guard canonical == body else {
+        // Written into a buffer of the body's size and compared in place: no copy into a `Data`.
+        var output = JSONOutput(capacity: body.count)
+        record.write(to: &output)
+        let canonical = output.bytes
+        guard Self.equal(canonical, body) else {
             let offset = zip(canonical, body).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(canonical.count, body.count)
             return .failure(RecordRejection(problems: [Problem(
                 field: "", message: "the record is valid but not in canonical form (it first differs at byte \(offset)); "
@@ -59,6 +62,12 @@ extension PreparedRecord {
         agree("hash", item.hash, ContentHash.hex(hash))
         guard problems.isEmpty else { return .failure(RecordRejection(problems: problems)) }
         return .success(PreparedRecord(identity: derived, body: body, hash: Int64(bitPattern: hash), provenance: item.provenance))
+    }
+
+    private static func equal(_ bytes: [UInt8], _ data: Data) -> Bool {
+        guard bytes.count == data.count else { return false }
+        guard !bytes.isEmpty else { return true }
+        return bytes.withUnsafeBytes { a in data.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
     }
 
     private static func quoted(_ text: String?) -> String { text.map { "\"\($0)\"" } ?? "none" }

@@ -167,8 +167,10 @@ public struct JSONFields {
     private let path: String
     private let asked = AskedKeys()
 
+    /// The names asked for, in order, repeats included: an initialiser asks for a handful, so
+    /// a list costs less than hashing each into a set (this runs for every record on intake).
     private final class AskedKeys {
-        var keys: Set<String> = []
+        var keys: [String] = []
     }
 
     public init(_ value: JSONValue, path: String = "") throws(JSONShapeError) {
@@ -180,7 +182,7 @@ public struct JSONFields {
     }
 
     public subscript(key: String) -> JSONValue? {
-        asked.keys.insert(key)
+        asked.keys.append(key)
         for member in members where member.key == key { return member.value == .null ? nil : member.value }
         return nil
     }
@@ -189,7 +191,7 @@ public struct JSONFields {
     /// ignored), suggesting the nearest known name.
     public func rejectUnknown() throws(JSONShapeError) {
         guard let unknown = members.first(where: { !asked.keys.contains($0.key) })?.key else { return }
-        let hint = unknown.utf8.count > 64 ? nil : suggestions(for: unknown, among: asked.keys.sorted(), limit: 1).first
+        let hint = unknown.utf8.count > 64 ? nil : suggestions(for: unknown, among: Set(asked.keys).sorted(), limit: 1).first
         throw JSONShapeError(path: path(String(unknown.prefix(100))),
                              message: "unknown field" + (hint.map { " (did you mean \"\($0)\"?)" } ?? ""))
     }

@@ -21,12 +21,37 @@ extension EvidenceRecord {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = true
                 } else if byte == UInt8(ascii: "]") {
-                    let slice = Data(bytes[open...index])
+                    let array = UnsafeRawBufferPointer(rebasing: bytes[open...index])
+                    if let codes = plainStrings(array) { return codes }
+                    let slice = Data(array)
                     return (try? JSONParser.parse(slice))?.arrayValue?.compactMap(\.stringValue) ?? []
                 }
                 index += 1
             }
             return []
+        }
+    }
+
+    /// `["a","b"]` exactly (compact, no escapes, valid UTF-8) as its strings; nil for anything
+    /// else, which the parser then reads. Condition codes are almost always plain.
+    private static func plainStrings(_ array: UnsafeRawBufferPointer) -> [String]? {
+        guard array.count >= 2, array[0] == UInt8(ascii: "["), array[array.count - 1] == UInt8(ascii: "]") else { return nil }
+        var strings: [String] = []
+        var index = 1
+        if array.count == 2 { return strings }
+        while true {
+            guard index < array.count, array[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            var end = start
+            while end < array.count, array[end] != UInt8(ascii: "\""), array[end] != UInt8(ascii: "\\"), array[end] >= 0x20 { end += 1 }
+            guard end < array.count, array[end] == UInt8(ascii: "\""),
+                  let text = String(validating: UnsafeRawBufferPointer(rebasing: array[start..<end]), as: UTF8.self) else { return nil }
+            strings.append(text)
+            index = end + 1
+            guard index < array.count else { return nil }
+            if array[index] == UInt8(ascii: "]") { return index == array.count - 1 ? strings : nil }
+            guard array[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
         }
     }
 

@@ -64,22 +64,27 @@ public struct Identifiers: Sendable, Hashable {
 extension String {
     /// Leading and trailing whitespace removed, inner runs of whitespace made one space.
     public func trimmingWhitespace() -> String {
-        // Fast path, taken by almost every field: printable ASCII with single inner spaces.
-        var tidy = true
+        // Fast path, taken by almost every field: printable ASCII with single inner spaces,
+        // checked over the contiguous bytes (a native string's) rather than through the view.
+        let tidy = utf8.withContiguousStorageIfAvailable(Self.isTidyASCII) ?? Self.isTidyASCII(utf8)
+        if tidy { return self }
+        return split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Printable ASCII, not empty, without leading, trailing or doubled spaces.
+    private static func isTidyASCII(_ bytes: some Sequence<UInt8>) -> Bool {
         var previousWasSpace = true  // a leading space is untidy
-        for byte in utf8 {
+        for byte in bytes {
             if byte == 0x20 {
-                if previousWasSpace { tidy = false; break }
+                if previousWasSpace { return false }
                 previousWasSpace = true
             } else if byte < 0x20 || byte >= 0x7F {
-                tidy = false
-                break
+                return false
             } else {
                 previousWasSpace = false
             }
         }
-        if tidy && !previousWasSpace { return self }
-        return split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return !previousWasSpace
     }
 
     /// Leading and trailing whitespace (and line breaks) removed; the inside kept as it is.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Reads typed values out of parsed JSON, recording every problem with its field path
-/// instead of stopping at the first.
+/// instead of stopping at the first. Paths are built only for a problem (`@autoclosure`):
+/// a valid record, the common case, formats none.
 struct FieldReader {
     private(set) var errors: [Problem] = []
     private(set) var warnings: [Problem] = []
@@ -28,16 +29,16 @@ struct FieldReader {
 
     /// The members of an object, or nil (and an error) when `value` is not one.
     /// Members not in `known` are errors, with the nearest known name suggested.
-    mutating func object(_ value: JSONValue, at path: String, known: [String]) -> Members? {
+    mutating func object(_ value: JSONValue, at path: @autoclosure () -> String, known: [String]) -> Members? {
         guard case .object(let members) = value else {
-            error(path, "expected an object, found \(value.typeName)")
+            error(path(), "expected an object, found \(value.typeName)")
             return nil
         }
         for member in members where !known.contains(member.key) {
             // Suggestions cost an edit distance per known name: only for names of sensible length.
             let hint = member.key.utf8.count > 64 ? "" :
                 suggestions(for: member.key, among: known, limit: 1).first.map { " (did you mean \"\($0)\"?)" } ?? ""
-            error(child(path, member.key), "unknown field\(hint)")
+            error(child(path(), member.key), "unknown field\(hint)")
             if errors.count > Self.maximumProblems { break }
         }
         return Members(members: members)
@@ -55,43 +56,43 @@ struct FieldReader {
     }
 
     /// A string with whitespace tidied; nil when absent, null or blank.
-    mutating func string(_ value: JSONValue?, at path: String, maxLength: Int = 2000) -> String? {
+    mutating func string(_ value: JSONValue?, at path: @autoclosure () -> String, maxLength: Int = 2000) -> String? {
         guard let value, value != .null else { return nil }
         guard case .string(let text) = value else {
-            error(path, "expected a string, found \(value.typeName)")
+            error(path(), "expected a string, found \(value.typeName)")
             return nil
         }
         let tidy = text.trimmingWhitespace()
         guard tidy.utf8.count <= maxLength || tidy.count <= maxLength else {
-            error(path, "is \(tidy.count) characters long; at most \(maxLength) are allowed")
+            error(path(), "is \(tidy.count) characters long; at most \(maxLength) are allowed")
             return nil
         }
         return tidy.isEmpty ? nil : tidy
     }
 
     /// Like `string`, but keeps paragraphs: only leading and trailing whitespace is removed.
-    mutating func text(_ value: JSONValue?, at path: String, maxLength: Int) -> String? {
+    mutating func text(_ value: JSONValue?, at path: @autoclosure () -> String, maxLength: Int) -> String? {
         guard let value, value != .null else { return nil }
         guard case .string(let text) = value else {
-            error(path, "expected a string, found \(value.typeName)")
+            error(path(), "expected a string, found \(value.typeName)")
             return nil
         }
         let trimmed = text.trimmingEnds()
         guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else {
-            error(path, "is \(trimmed.count) characters long; at most \(maxLength) are allowed")
+            error(path(), "is \(trimmed.count) characters long; at most \(maxLength) are allowed")
             return nil
         }
         return trimmed.isEmpty ? nil : trimmed
     }
 
-    mutating func number(_ value: JSONValue?, at path: String) -> Double? {
-        jsonNumber(value, at: path)?.double
+    mutating func number(_ value: JSONValue?, at path: @autoclosure () -> String) -> Double? {
+        jsonNumber(value, at: path())?.double
     }
 
-    private mutating func jsonNumber(_ value: JSONValue?, at path: String) -> JSONNumber? {
+    private mutating func jsonNumber(_ value: JSONValue?, at path: @autoclosure () -> String) -> JSONNumber? {
         guard let value, value != .null else { return nil }
         guard case .number(let number) = value else {
-            error(path, "expected a number, found \(value.typeName)")
+            error(path(), "expected a number, found \(value.typeName)")
             return nil
         }
         return number
@@ -99,39 +100,39 @@ struct FieldReader {
 
     /// A whole number within ±10^12: no count, year or line number is larger, and a bound
     /// this far from Int's keeps every later sum clear of overflow.
-    mutating func integer(_ value: JSONValue?, at path: String) -> Int? {
-        guard let number = jsonNumber(value, at: path) else { return nil }
+    mutating func integer(_ value: JSONValue?, at path: @autoclosure () -> String) -> Int? {
+        guard let number = jsonNumber(value, at: path()) else { return nil }
         guard let integer = number.exactly(Int.self), (-1_000_000_000_000...1_000_000_000_000).contains(integer) else {
-            error(path, "expected a whole number, found \(number)")
+            error(path(), "expected a whole number, found \(number)")
             return nil
         }
         return integer
     }
 
     /// A whole number that may not be negative.
-    mutating func count(_ value: JSONValue?, at path: String) -> Int? {
-        guard let count = integer(value, at: path) else { return nil }
+    mutating func count(_ value: JSONValue?, at path: @autoclosure () -> String) -> Int? {
+        guard let count = integer(value, at: path()) else { return nil }
         guard count >= 0 else {
-            error(path, "must not be negative, found \(count)")
+            error(path(), "must not be negative, found \(count)")
             return nil
         }
         return count
     }
 
     /// true or false; nil when absent or null.
-    mutating func boolean(_ value: JSONValue?, at path: String) -> Bool? {
+    mutating func boolean(_ value: JSONValue?, at path: @autoclosure () -> String) -> Bool? {
         guard let value, value != .null else { return nil }
         guard case .bool(let flag) = value else {
-            error(path, "expected true or false, found \(value.typeName)")
+            error(path(), "expected true or false, found \(value.typeName)")
             return nil
         }
         return flag
     }
 
-    mutating func array(_ value: JSONValue?, at path: String) -> [JSONValue] {
+    mutating func array(_ value: JSONValue?, at path: @autoclosure () -> String) -> [JSONValue] {
         guard let value, value != .null else { return [] }
         guard case .array(let elements) = value else {
-            error(path, "expected an array, found \(value.typeName)")
+            error(path(), "expected an array, found \(value.typeName)")
             return []
         }
         return elements
@@ -139,37 +140,37 @@ struct FieldReader {
 
     /// An array of strings. A lone string is an error, not a list of one: `"authors": "A, B"`
     /// would otherwise be stored as one author.
-    mutating func strings(_ value: JSONValue?, at path: String, maxCount: Int = 200, maxLength: Int = 2000) -> [String] {
+    mutating func strings(_ value: JSONValue?, at path: @autoclosure () -> String, maxCount: Int = 200, maxLength: Int = 2000) -> [String] {
         if let value, case .string = value {
-            error(path, "expected an array of strings, found a string")
+            error(path(), "expected an array of strings, found a string")
             return []
         }
-        let elements = array(value, at: path)
+        let elements = array(value, at: path())
         guard elements.count <= maxCount else {
-            error(path, "has \(elements.count) entries; at most \(maxCount) are allowed")
+            error(path(), "has \(elements.count) entries; at most \(maxCount) are allowed")
             return []
         }
-        return elements.enumerated().compactMap { index, element in string(element, at: "\(path)[\(index)]", maxLength: maxLength) }
+        return elements.enumerated().compactMap { index, element in string(element, at: "\(path())[\(index)]", maxLength: maxLength) }
     }
 
     /// One of an enumeration's values, matched ignoring case, spaces and hyphens.
     mutating func choice<Choice: RawRepresentable & CaseIterable>(
-        _ value: JSONValue?, at path: String, _: Choice.Type
+        _ value: JSONValue?, at path: @autoclosure () -> String, _: Choice.Type
     ) -> Choice? where Choice.RawValue == String {
-        guard let text = string(value, at: path) else { return nil }
+        guard let text = string(value, at: path()) else { return nil }
         if let exact = Choice.allCases.first(where: { $0.rawValue == text }) { return exact }
         let key = text.folded
         if let match = Choice.allCases.first(where: { $0.rawValue.folded == key }) { return match }
         let allowed = Choice.allCases.map(\.rawValue)
-        error(path, "\"\(text)\" is not one of: \(allowed.joined(separator: ", "))")
+        error(path(), "\"\(text)\" is not one of: \(allowed.joined(separator: ", "))")
         return nil
     }
 
-    mutating func require<Value>(_ value: Value?, present: JSONValue?, at path: String) -> Value? {
+    mutating func require<Value>(_ value: Value?, present: JSONValue?, at path: @autoclosure () -> String) -> Value? {
         guard value == nil else { return value }
         switch present {
-        case nil, .null?: error(path, "is required")
-        case .string(let text)? where text.trimmingWhitespace().isEmpty: error(path, "is required and must not be blank")
+        case nil, .null?: error(path(), "is required")
+        case .string(let text)? where text.trimmingWhitespace().isEmpty: error(path(), "is required and must not be blank")
         default: break  // a value of the wrong type or outside the allowed ones, already reported
         }
         return nil

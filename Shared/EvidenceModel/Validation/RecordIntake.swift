@@ -203,26 +203,26 @@ extension FieldReader {
                        arms: arms, changeFromBaseline: changeFromBaseline, crossover: crossover)
     }
 
-    mutating func effect(_ value: JSONValue, at path: String) -> Effect? {
-        guard let fields = object(value, at: path, known: RecordIntake.effectFields) else { return nil }
-        let type = require(choice(fields["type"], at: "\(path).type", EffectType.self), present: fields["type"], at: "\(path).type")
-        let estimate = require(number(fields["value"], at: "\(path).value"), present: fields["value"], at: "\(path).value")
-        let ciLow = number(fields["ci_low"], at: "\(path).ci_low")
-        let ciHigh = number(fields["ci_high"], at: "\(path).ci_high")
+    mutating func effect(_ value: JSONValue, at path: @autoclosure () -> String) -> Effect? {
+        guard let fields = object(value, at: path(), known: RecordIntake.effectFields) else { return nil }
+        let type = require(choice(fields["type"], at: "\(path()).type", EffectType.self), present: fields["type"], at: "\(path()).type")
+        let estimate = require(number(fields["value"], at: "\(path()).value"), present: fields["value"], at: "\(path()).value")
+        let ciLow = number(fields["ci_low"], at: "\(path()).ci_low")
+        let ciHigh = number(fields["ci_high"], at: "\(path()).ci_high")
         let errorsBefore = errors.count
-        let se = positive(fields["se"], at: "\(path).se")
-        let p = number(fields["p"], at: "\(path).p")
+        let se = positive(fields["se"], at: "\(path()).se")
+        let p = number(fields["p"], at: "\(path()).p")
 
-        if let p, !(0...1).contains(p) { error("\(path).p", "must be between 0 and 1, found \(p)") }
-        _ = checkInterval(low: ciLow, high: ciHigh, containing: estimate, at: path, what: "value")
-        if (ciLow == nil) != (ciHigh == nil) { warning(path, "half a CI cannot be used for pooling: give both ci_low and ci_high") }
+        if let p, !(0...1).contains(p) { error("\(path()).p", "must be between 0 and 1, found \(p)") }
+        _ = checkInterval(low: ciLow, high: ciHigh, containing: estimate, at: path(), what: "value")
+        if (ciLow == nil) != (ciHigh == nil) { warning(path(), "half a CI cannot be used for pooling: give both ci_low and ci_high") }
         if let type, let estimate {
             switch type {
             case .rr, .or, .hr:
-                if estimate <= 0 { error("\(path).value", "a \(type.rawValue) is a ratio and must be above 0, found \(estimate)") }
-                if let ciLow, ciLow <= 0 { error("\(path).ci_low", "a ratio's CI must be above 0, found \(ciLow)") }
+                if estimate <= 0 { error("\(path()).value", "a \(type.rawValue) is a ratio and must be above 0, found \(estimate)") }
+                if let ciLow, ciLow <= 0 { error("\(path()).ci_low", "a ratio's CI must be above 0, found \(ciLow)") }
             case .proportion:
-                if !(0...1).contains(estimate) { error("\(path).value", "a proportion must be between 0 and 1, found \(estimate)") }
+                if !(0...1).contains(estimate) { error("\(path()).value", "a proportion must be between 0 and 1, found \(estimate)") }
             default: break
             }
         }
