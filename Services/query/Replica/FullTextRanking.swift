@@ -4,15 +4,16 @@ import GRDB
 /// `ORDER BY bm25(records_fts), id` over every such record — exactly that order, cheaper.
 ///
 /// A word in a third of 100 000 records made the one-statement form cost about 50 ms: for
-/// every match SQLite joined the record to test the filter and computed BM25 and the
-/// snippet before its sorter kept 10 rows. BM25 itself must be computed for every match
-/// (it depends on each record's term frequency and length); the rest need not be:
+/// every match SQLite joined the record to test the filter and computed BM25, then kept 10.
+/// BM25 must be computed for every match (it depends on each record's term frequency and
+/// length): that alone is about 30 ms there, the floor of any exact ranking in SQLite. What
+/// need not be done for every match is the join:
 /// - the matches are ranked by the full-text index alone, and the filter is tested only on
 ///   the best `window` of them, in rank order. If at least `limit` of those pass (or every
 ///   record that passes does), they are the first `limit` passing records of the whole
 ///   order, since every record outside the window ranks after all inside it. Otherwise the
 ///   one-statement form answers (a filter that few of the best matches pass).
-/// - snippets are built for the page only.
+/// - snippets are asked for the page only, in a statement of their own.
 struct FullTextRanking {
     /// The FTS5 query (`FilterSQL.match`).
     let match: String
