@@ -6,8 +6,8 @@ import GRDB
 /// A word in a third of 100 000 records made the one-statement form cost about 50 ms: for
 /// every match SQLite joined the record to test the filter and computed BM25, then kept 10.
 /// BM25 must be computed for every match (it depends on each record's term frequency and
-/// length): that alone is about 30 ms there, the floor of any exact ranking in SQLite. What
-/// need not be done for every match is the join:
+/// length): that alone is about 30 ms there, the floor of any exact ranking in SQLite. The
+/// count still tests the filter on every match (about 10 ms); the ranking need not:
 /// - the matches are ranked by the full-text index alone, and the filter is tested only on
 ///   the best `window` of them, in rank order. If at least `limit` of those pass (or every
 ///   record that passes does), they are the first `limit` passing records of the whole
