@@ -17,30 +17,26 @@ extension ReplicaDatabase {
         }
     }
 
-    /// Records containing every word of `text`, best first (BM25), each with its best passage.
+    /// Records containing every word of `text`, best first (BM25, ties by id), each with its
+    /// best passage. The ranking is exact: it is `ORDER BY bm25, id LIMIT limit` over every
+    /// match that passes the filter (`FullTextRanking`), but the filter and the snippets are
+    /// computed for a few rows instead of every match.
     func search(_ text: String, filter: EvidenceFilter, limit: Int) async throws -> (total: Int, hits: [Hit]) {
         var filter = filter
         filter.text = nil
         let words = EvidenceFilter(text: text).terms
         guard !words.isEmpty else { return (0, []) }
-        let match = FilterSQL.match(words)
-        let sql = FilterSQL(filter)
-        let extra = sql.clauses.isEmpty ? "" : "AND " + sql.clauses.joined(separator: " AND ")
-        let from = sql.from(joiningTo: "records_fts JOIN records r ON r.id = records_fts.rowid")
+        let ranking = FullTextRanking(match: FilterSQL.match(words), filter: FilterSQL(filter))
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(from) WHERE records_fts MATCH ? \(extra)",
-                                         arguments: [match] + sql.arguments) ?? 0
-            let ranked = try Row.fetchAll(db, sql: """
-                SELECT r.id, snippet(records_fts, -1, '**', '**', '…', 14) AS snippet, bm25(records_fts) AS rank
-                FROM \(from) WHERE records_fts MATCH ? \(extra)
-                ORDER BY bm25(records_fts) LIMIT ?
-                """, arguments: [match] + sql.arguments + [limit])
-            var hits = try Self.hits(ranked.map { $0["id"] }, in: db)
+            let page = try ranking.page(limit: limit, in: db)
+            var hits = try Self.hits(page.ranked.map(\.id), in: db)
+            let snippets = try ranking.snippets(page.ranked.map(\.id), in: db)
+            let scores = Dictionary(uniqueKeysWithValues: page.ranked.map { ($0.id, $0.bm25) })
             for index in hits.indices {
-                hits[index].snippet = ranked[index]["snippet"]
-                hits[index].score = -(ranked[index]["rank"] as Double)
+                hits[index].snippet = snippets[hits[index].id]
+                hits[index].score = scores[hits[index].id].map { -$0 }
             }
-            return (total, hits)
+            return (page.total, hits)
         }
     }
 
