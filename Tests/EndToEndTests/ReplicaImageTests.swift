@@ -44,6 +44,28 @@ struct ReplicaImageTests {
         _ = try await set.stop()
     }
 
+    @Test("With keys, a replica fetches the image as its own identity (role follower); a reader is refused image.open")
+    func withKeys() async throws {
+        let keys = try TestKeys()
+        _ = try keys.directory.add(name: "alice", roles: [.reader])
+        let set = try await LocalSet.start(["evidence-store", "ingest", "query"], keys: keys)
+        defer { set.killAll() }
+        let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<300))
+        let submitted = try await ldn(["submit", file] + keys.flags("admin"), environment: set.clientEnvironment)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let admin = (try set.security(to: "query"), try set.security(to: "evidence-store"))
+        _ = try await waitUntilCaughtUp(set.query, store: set.store, security: admin)
+        let second = try freeEndpoint()
+        let replica = try await set.startExtra("query", bind: second, dataDirectory: "query-2", extraArguments: ["--image-from", set.query])
+        let caughtUp = try await waitUntilCaughtUp(second, store: set.store, security: admin)
+        #expect(caughtUp.counters["image.installed"] == 1, "\(replica.log)")
+        let refused = try await request(set.query, Request(type: MessageType.imageOpen, id: "reader-open"),
+                                        security: try set.security("alice", to: "query"))
+        #expect(try WireJSON.decode(ErrorBody.self, from: refused.body).code == .forbidden)
+        #expect(try await replica.stop() == 0)
+        _ = try await set.stop()
+    }
+
     @Test("No peer reachable: the replica falls back to the snapshot within seconds, says why, and counts it")
     func noPeerFallsBack() async throws {
         let set = try await LocalSet.start(["evidence-store", "ingest"])
