@@ -89,7 +89,8 @@ let package = Package(
                           dependencies: ["ServiceKit", "EvidenceStorage", .product(name: "Crypto", package: "swift-crypto"),
                                          .product(name: "Metrics", package: "swift-metrics")],
                           path: "Services/evidence-store/Server"),
-        .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift")],
+        .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift"),
+                                                        .product(name: "Crypto", package: "swift-crypto")],
                           path: "Services/query"),
         .executableTarget(
             name: "Notifier",

@@ -11,7 +11,8 @@ import ZMQ
 
 /// Query replicas under 100 000 synthetic records: latency of filtered queries, searches
 /// and summaries through the real ZeroMQ request path, next to a raw ZeroMQ round trip of
-/// the same size; a fresh replica's catch-up time; its memory; reads with 1 and 2 replicas.
+/// the same size; a fresh replica's catch-up time, and a second one's from the first's image
+/// next to a raw copy of the same bytes (ImageStartBenchmark); its memory; reads with 1 and 2 replicas.
 /// Everything runs twice with identical settings, without and with CURVE on every socket
 /// (the raw round trip too), and the two are compared (`--security`).
 ///
@@ -50,6 +51,7 @@ struct QueryBenchmark: AsyncParsableCommand {
         let raw: Measure.Latencies, filtered: Measure.Latencies, selective: Measure.Latencies, broad: Measure.Latencies
         let summary: Measure.Latencies, fresh: Measure.Latencies
         let oneReplica: Double, twoReplicas: Double
+        let image: ImageStartBenchmark.Figures
     }
 
     func run() async throws {
@@ -90,6 +92,8 @@ struct QueryBenchmark: AsyncParsableCommand {
         print(Compare.line("summary, just after a change, p99", plain: plain.fresh.p99, curve: curve.fresh.p99, unit: "ms"))
         print(Compare.line("load through ingest", plain: plain.load, curve: curve.load, unit: "records/s", decimals: 0))
         print(Compare.line("fresh replica catch-up", plain: plain.catchUp, curve: curve.catchUp, unit: "s"))
+        print(Compare.line("fresh replica from an image", plain: plain.image.seconds, curve: curve.image.seconds, unit: "s"))
+        print(Compare.line("raw copy of the image's bytes", plain: plain.image.rawSeconds, curve: curve.image.rawSeconds, unit: "s"))
         print(Compare.line("8 clients, 1 replica", plain: plain.oneReplica, curve: curve.oneReplica, unit: "requests/s", decimals: 0))
         print(Compare.line("8 clients, 2 replicas", plain: plain.twoReplicas, curve: curve.twoReplicas, unit: "requests/s", decimals: 0))
         print(Compare.line("query peak memory", plain: plain.memoryMB, curve: curve.memoryMB, unit: "MB", decimals: 0))
@@ -121,6 +125,8 @@ struct QueryBenchmark: AsyncParsableCommand {
         let catchUp = (ContinuousClock.now - started).seconds
         print(pass.keysLine(set))
         print(String(format: "fresh replica caught up on %d records in %.2f s (target ≤ 5 s)", records, catchUp))
+        let image = try await ImageStartBenchmark.measure(set, pass, records: records, snapshotSeconds: catchUp,
+                                                          admin: (try pass.admin(set, to: "query"), try pass.admin(set, to: "evidence-store")))
 
         let filtered = try await Measure.latencies(set.query, Self.filteredQuery, count: requests, security: keys.query)
         let raw = try await RawRoundTrip.measure(replyBytes: filtered.1, count: requests, curve: pass == .curve)
@@ -157,7 +163,8 @@ struct QueryBenchmark: AsyncParsableCommand {
                      one, two, two / one))
         _ = try await second.stop()
         return (Figures(load: load.throughput, catchUp: catchUp, memoryMB: memory, raw: raw, filtered: filtered.0,
-                        selective: selective.0, broad: broad.0, summary: summary.0, fresh: fresh, oneReplica: one, twoReplicas: two),
+                        selective: selective.0, broad: broad.0, summary: summary.0, fresh: fresh, oneReplica: one, twoReplicas: two,
+                        image: image),
                 set)
     }
 

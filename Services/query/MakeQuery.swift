@@ -13,11 +13,20 @@ func makeQuery(_ options: QueryOptions, _ runtime: ServiceRuntime) async throws 
     let store = try await ServiceClient(endpoint: options.store, name: "query-store", attemptTimeout: .seconds(5),
                                         context: runtime.context, logger: runtime.logger,
                                         security: try runtime.security.clientOptions(to: "evidence-store"))
+    // Status says how the replica started: from an image (1), or not (the snapshot, or a position it had).
+    for counter in ["image.installed", "image.fallbacks"] { runtime.state.stats.add(counter, 0) }
+    let image = options.imageFrom.isEmpty ? nil : ImageStart(
+        fetcher: ImageFetcher(endpoints: options.imageFrom, directory: URL(fileURLWithPath: options.dataDir), context: runtime.context,
+                              security: try runtime.security.clientOptions(to: "query"), logger: runtime.logger,
+                              stats: runtime.state.stats),
+        replica: replica, logger: runtime.logger, stats: runtime.state.stats)
     let follower = try FeedFollower(feedEndpoint: options.feed, store: store, sink: replica, start: .snapshot, runtime: runtime,
-                                lastSkipped: try await replica.lastQuarantined())
+                                lastSkipped: try await replica.lastQuarantined(), image: image)
+    let images = ImageSource(replica: replica, follower: follower, logger: runtime.logger, stats: runtime.state.stats)
 
     var routes = Routes()
     QueryRoutes(replica: replica, follower: follower, store: store, stats: runtime.state.stats).add(to: &routes)
+    images.add(to: &routes)
     routes.addStatus(runtime.state) { status in
         let state = follower.state
         status.sequence = SequenceStatus(head: state.storeHead, applied: state.applied, catchingUp: state.catchingUp)

@@ -12,7 +12,8 @@ import WireProtocol
 /// sink (zguide's Clone pattern, made gap-proof by the store's log):
 ///
 /// 1. subscribe to the feed first, so nothing published from now on is missed;
-/// 2. with no position yet, load a snapshot (or start at the store's head);
+/// 2. with no position yet, install a peer's database image (`StartingImage`, when given), or
+///    load a snapshot (or start at the store's head);
 /// 3. catch up with `changes` after the position;
 /// 4. apply feed messages in sequence order, dropping those already applied. A jump in
 ///    sequence numbers (a slow joiner, a high-water-mark drop, a restart) is repaired by
@@ -48,6 +49,9 @@ public final class FeedFollower: Service, Sendable {
     private let idlePoll: Duration
     private let headProbeInterval: Duration
     private let receiveHighWaterMark: Int32
+    /// Tried once, by a follower that starts with no position, before the snapshot.
+    private let image: (any StartingImage)?
+    private let imageTried = Mutex(false)
     private let progress = Mutex(FollowerProgress())
     private let feed = Mutex<SocketPump?>(nil)
     /// What the feed socket's monitor said; a lost connection is logged and counted.
@@ -58,8 +62,9 @@ public final class FeedFollower: Service, Sendable {
     public init(feedEndpoint: String, store: ServiceClient, sink: any FollowerSink, start: FollowStart,
                 runtime: ServiceRuntime, pageSize: Int = 2000, idlePoll: Duration = .seconds(1),
                 headProbeInterval: Duration = .seconds(1), receiveHighWaterMark: Int32 = 100_000,
-                lastSkipped: SkippedChange? = nil) throws {
+                lastSkipped: SkippedChange? = nil, image: (any StartingImage)? = nil) throws {
         self.feedEndpoint = feedEndpoint
+        self.image = image
         feedSecurity = try runtime.security.clientOptions(to: "evidence-store")
         self.log = ChangeLog(store: store, requester: runtime.state.service)
         self.sink = sink
@@ -204,7 +209,8 @@ public final class FeedFollower: Service, Sendable {
         var position = try await checkHistory(at: try await sink.position())
         if position == 0 {
             switch start {
-            case .snapshot: position = try await loadSnapshot()
+            case .snapshot:
+                if let seq = try await installImage() { position = seq } else { position = try await loadSnapshot() }
             case .head:
                 position = try await log.head().seq
                 try await sink.setPosition(position)
@@ -313,6 +319,16 @@ public final class FeedFollower: Service, Sendable {
             position = try await apply(page.changes, after: position)
             if page.changes.isEmpty || position >= page.head { return position }
         }
+    }
+
+    /// The image's position when one was installed; nil (the snapshot follows) when there is
+    /// no image source, it was tried already since this process started, or it failed.
+    private func installImage() async throws -> Int64? {
+        guard let image, imageTried.withLock({ tried in defer { tried = true }; return !tried }) else { return nil }
+        let store = try await log.head()
+        guard let seq = await image.install(for: store) else { return nil }
+        progress.withLock { $0.heard(head: store.seq) }
+        return seq
     }
 
     /// Loads every record from the store's snapshot; when a page does not read, builds the

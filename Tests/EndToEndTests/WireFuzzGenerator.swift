@@ -36,7 +36,7 @@ struct WireFuzzGenerator {
     static let types: [String: [String]] = [
         "ingest": ["status", "submit", "retract"],
         "evidence-store": ["status", "get", "changes", "snapshot", "write"],
-        "query": ["status", "query", "search", "summary", "synthesize"],
+        "query": ["status", "query", "search", "summary", "synthesize", "image.open", "image.chunk"],
         "notifier": ["status", "watch.add", "watch.list", "watch.remove", "watch.resume", "watch.replay"],
     ]
 
@@ -125,6 +125,8 @@ struct WireFuzzGenerator {
         "watch.add": [.object([("name", .string("fuzz-watch")), ("filter", filter), ("stream", .raw("true")),
                                ("webhook", .string("http://127.0.0.1:9/hook"))]),
                       .object([("name", .string("fuzz-synthesis")), ("synthesis", synthesisQuestion), ("stream", .raw("true"))])],
+        "image.open": [.object([])],
+        "image.chunk": [.object([("image", .string("fuzz-image")), ("offset", .raw("0"))])],
         "watch.list": [.object([])],
         "watch.remove": [.object([("name", .string("fuzz-watch"))])],
         "watch.resume": [.object([("name", .string("fuzz-watch"))])],

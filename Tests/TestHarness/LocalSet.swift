@@ -72,14 +72,15 @@ public final class LocalSet: Sendable {
     public func process(_ service: String) -> ServiceProcess? { running.withLock { $0[service] } }
 
     /// A second instance of a service on its own port (and, given one, its own data folder),
-    /// sharing the rest of the settings.
-    public func startExtra(_ service: String, bind: String, dataDirectory: String? = nil) async throws -> ServiceProcess {
+    /// sharing the rest of the settings, plus `extraArguments`.
+    public func startExtra(_ service: String, bind: String, dataDirectory: String? = nil,
+                           extraArguments: [String] = []) async throws -> ServiceProcess {
         var (executable, arguments) = commands[service]!
         if let index = arguments.firstIndex(of: "--bind") { arguments[index + 1] = bind }
         if let dataDirectory, let index = arguments.firstIndex(of: "--data-dir") {
             arguments[index + 1] = layout.dataRoot.appendingPathComponent(dataDirectory).path
         }
-        let process = try ServiceProcess(executable, arguments, environment: environment)
+        let process = try ServiceProcess(executable, arguments + extraArguments, environment: environment)
         try await waitUntilReady(process, service: service, arguments: arguments)
         return process
     }

@@ -25,6 +25,10 @@ public enum MessageType {
     public static let summary = "summary"
     /// query: a meta-analysis of one condition's studies on one outcome.
     public static let synthesize = "synthesize"
+    /// query: open a consistent image of the replica's database, for a new replica.
+    public static let imageOpen = "image.open"
+    /// query: one chunk of an image opened with `image.open`.
+    public static let imageChunk = "image.chunk"
 
     /// evidence-store feed (PUB): one committed change.
     public static let change = "change"

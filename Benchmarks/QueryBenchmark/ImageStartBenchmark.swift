@@ -1,0 +1,96 @@
+import BenchmarkSupport
+import Foundation
+import Synchronization
+import TestHarness
+import WireProtocol
+import ZMQ
+
+/// Issue 18: a fresh replica started from a ready replica's database image (`--image-from`),
+/// timed from its start until it has applied all the store holds, next to a raw copy of the
+/// same bytes in the same chunk size over a plain DEALER/ROUTER pair in the same run (the
+/// floor: no checksum, no file, no SQLite), with the same two chunks in flight as the fetcher.
+enum ImageStartBenchmark {
+    struct Figures {
+        let seconds: Double, rawSeconds: Double, bytes: Int64, chunkBytes: Int
+        var ratio: Double { seconds / rawSeconds }
+    }
+
+    static func measure(_ set: LocalSet, _ pass: SecurityPass, records: Int, snapshotSeconds: Double,
+                        admin: (query: [SocketOption], store: [SocketOption])) async throws -> Figures {
+        let endpoint = try freeEndpoint()
+        let started = ContinuousClock.now
+        let replica = try await set.startExtra("query", bind: endpoint, dataDirectory: "query-image", extraArguments: ["--image-from", set.query])
+        try pass.check([replica])
+        let status = try await waitUntilCaughtUp(endpoint, store: set.store, timeout: .seconds(300), security: (admin.query, admin.store))
+        let seconds = (ContinuousClock.now - started).seconds
+        let line = replica.log.first { $0.contains("replica started from an image") } ?? "no image: \(replica.log.suffix(3))"
+        _ = try await replica.stop()
+        // The image the new replica fetched, reused by the first replica for 30 s: its size and chunk size.
+        let info = try await request(set.query, Request(type: MessageType.imageOpen, id: "bench-image-open"), security: admin.query)
+            .decode(ImageOpenReply.self)
+        let raw = try await rawCopy(bytes: info.bytes, chunkBytes: info.chunkBytes, curve: pass == .curve)
+        let figures = Figures(seconds: seconds, rawSeconds: raw, bytes: info.bytes, chunkBytes: info.chunkBytes)
+        print("  \(line)")
+        print(String(format: "fresh replica from an image: %d records (%.0f MB image, %d KiB chunks) serving in %.2f s (target ≤ 2 s) %@",
+                     status.counters["records"] ?? 0, Double(info.bytes) / 1e6, info.chunkBytes >> 10, seconds,
+                     seconds <= 2 ? "✓" : "✗"))
+        print(String(format: "  raw copy of the same bytes over DEALER/ROUTER, same chunks, 2 in flight: %.2f s; image start / raw copy = %.1f ×",
+                     raw, figures.ratio))
+        print(String(format: "  the snapshot path (records re-applied), same run: %.2f s; image start is %.1f × faster",
+                     snapshotSeconds, snapshotSeconds / seconds))
+        _ = records
+        return figures
+    }
+
+    /// `bytes` in `chunkBytes` replies from a ROUTER on a thread of its own to a DEALER, two
+    /// requests in flight; the seconds it took.
+    static func rawCopy(bytes: Int64, chunkBytes: Int, curve: Bool) async throws -> Double {
+        let context = try Context()
+        let (server, client) = (try Curve.keyPair(), try Curve.keyPair())
+        let serverOptions: [SocketOption] = curve ? [.curveServer(true), .curveSecretKey(server.secretKey)] : []
+        let clientOptions: [SocketOption] = curve ? [.curveServerKey(server.publicKey), .curvePublicKey(client.publicKey),
+                                                     .curveSecretKey(client.secretKey)] : []
+        let chunk = Data(repeating: 0x5A, count: chunkBytes)
+        let bound = Mutex<String?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        Thread {
+            guard let router = try? context.socket(.router), (try? router.set([.linger(milliseconds: 0)] + serverOptions)) != nil,
+                  (try? router.bind("tcp://127.0.0.1:*")) != nil else {
+                ready.signal()
+                return
+            }
+            bound.withLock { $0 = try? router.lastEndpoint }
+            ready.signal()
+            while let frames = try? router.receive(), frames.count == 2, frames[1] != Data("stop".utf8) {
+                _ = try? router.send([frames[0], chunk])
+            }
+            router.close()
+        }.start()
+        ready.wait()
+        guard let endpoint = bound.withLock({ $0 }) else { throw ZMQError("bind the raw copy socket", code: EADDRINUSE) }
+        return try await Measure.onThread {
+            let dealer = try context.socket(.dealer)
+            defer { dealer.close() }
+            try dealer.set([.linger(milliseconds: 1000)] + clientOptions)
+            try dealer.connect(endpoint)
+            let chunks = Int((bytes + Int64(chunkBytes) - 1) / Int64(chunkBytes))
+            let started = ContinuousClock.now
+            var sent = 0, received = 0
+            while sent < min(2, chunks) {
+                try dealer.send([Data("chunk".utf8)])
+                sent += 1
+            }
+            while received < chunks {
+                _ = try dealer.receive()
+                received += 1
+                if sent < chunks {
+                    try dealer.send([Data("chunk".utf8)])
+                    sent += 1
+                }
+            }
+            let seconds = (ContinuousClock.now - started).seconds
+            try dealer.send([Data("stop".utf8)])
+            return seconds
+        }
+    }
+}
