@@ -73,7 +73,7 @@ struct QueryBenchmark: AsyncParsableCommand {
         let (pairedPlain, pairedCurve) = try await PairedLatency.measure(
             .init(endpoint: plainSet.query, security: []),
             .init(endpoint: curveSet.query, security: try SecurityPass.curve.client(curveSet, to: "query")),
-            count: requests, request: Self.filteredQuery)
+            count: requests, request: QueryRequests.filtered)
         for (_, set) in results.values { _ = try await set.stop() }
 
         print(Compare.header)
@@ -101,13 +101,6 @@ struct QueryBenchmark: AsyncParsableCommand {
 
     static func verdict(added: Double) -> String { "(target: CURVE adds ≤ 0.2 ms) " + (added <= 0.2 ? "✓" : "✗") }
 
-    /// The filtered query of the latency figures: condition + design + certainty, 20 hits.
-    @Sendable static func filteredQuery(_ index: Int) -> Request {
-        let condition = ["crohns", "ms", "fibromyalgia", "crps", "chronic-pain", "long-covid"][index % 6]
-        return Request(type: MessageType.query, id: "q-\(index)", body: QueryRequest(
-            filter: EvidenceFilter(condition: condition, design: [.rct], minCertainty: .moderate), limit: 20))
-    }
-
     /// One pass: every figure with this pass's security; prints them as it goes. Returns the
     /// figures and the set, still running (its first replica), for the interleaved comparison.
     func measure(_ pass: SecurityPass) async throws -> (figures: Figures, set: LocalSet) {
@@ -125,28 +118,22 @@ struct QueryBenchmark: AsyncParsableCommand {
         let catchUp = (ContinuousClock.now - started).seconds
         print(pass.keysLine(set))
         print(String(format: "fresh replica caught up on %d records in %.2f s (target ≤ 5 s)", records, catchUp))
-        let image = try await ImageStartBenchmark.measure(set, pass, records: records, snapshotSeconds: catchUp,
+        let image = try await ImageStartBenchmark.measure(set, pass, snapshotSeconds: catchUp,
                                                           admin: (try pass.admin(set, to: "query"), try pass.admin(set, to: "evidence-store")))
 
-        let filtered = try await Measure.latencies(set.query, Self.filteredQuery, count: requests, security: keys.query)
+        let filtered = try await Measure.latencies(set.query, QueryRequests.filtered, count: requests, security: keys.query)
         let raw = try await RawRoundTrip.measure(replyBytes: filtered.1, count: requests, curve: pass == .curve)
         print("latency through the real request path (one client, one request at a time):")
         print("  raw ZeroMQ round trip, \(filtered.1)-byte reply: \(raw.line)")
         print("  filtered query (condition + design + certainty, 20 hits): \(filtered.0.line) (target p99 ≤ 2 ms)")
         print(String(format: "  ratio of p99s, filtered query / raw round trip: ×%.2f (target ≤ ×5)", filtered.0.p99 / max(raw.p99, 0.001)))
 
-        let selective = try await Measure.latencies(set.query, { index in
-            Request(type: MessageType.search, id: "s-\(index)", body: SearchRequest(text: "study \(index % 9973)", limit: 10))
-        }, count: requests, security: keys.query)
+        let selective = try await Measure.latencies(set.query, QueryRequests.selectiveSearch, count: requests, security: keys.query)
         print("  search, selective words (\"study N\", ~10 matches): \(selective.0.line) (target p99 ≤ 5 ms)")
-        let broad = try await Measure.latencies(set.query, { index in
-            Request(type: MessageType.search, id: "b-\(index)", body: SearchRequest(text: ["sleep", "fatigue", "mood"][index % 3], limit: 10))
-        }, count: requests / 4, security: keys.query)
+        let broad = try await Measure.latencies(set.query, QueryRequests.commonWordSearch, count: requests / 4, security: keys.query)
         print("  search, common word (a third of all records match): \(broad.0.line) (target p99 ≤ 15 ms)")
 
-        let summary = try await Measure.latencies(set.query, { index in
-            Request(type: MessageType.summary, id: "m-\(index)", body: SummaryRequest(condition: "crohns"))
-        }, count: requests, security: keys.query)
+        let summary = try await Measure.latencies(set.query, QueryRequests.summary, count: requests, security: keys.query)
         print("  summary of the largest condition, unchanged data (cached): \(summary.0.line) (target p99 ≤ 20 ms)")
         let fresh = try await freshSummaries(set, pass, count: 40)
         print("  summary of the largest condition, just after a change: \(fresh.line) (target p99 ≤ 20 ms)")
@@ -182,9 +169,8 @@ struct QueryBenchmark: AsyncParsableCommand {
             let body = SyntheticRecords.record(records + index).jsonData
             _ = try await Measure.load([body], ingest: set.ingest, batchSize: 1, inFlight: 1, security: try pass.client(set, to: "ingest"))
             _ = try await caughtUp(set.query, set, pass)
-            let (latency, _) = try await Measure.latencies(set.query, { _ in
-                Request(type: MessageType.summary, id: "fresh-\(index)", body: SummaryRequest(condition: "crohns"))
-            }, count: 1, security: try pass.client(set, to: "query"))
+            let (latency, _) = try await Measure.latencies(set.query, { QueryRequests.summary(index * 1000 + $0) }, count: 1,
+                                                           security: try pass.client(set, to: "query"))
             samples += latency.sorted
         }
         return Measure.Latencies(samples)

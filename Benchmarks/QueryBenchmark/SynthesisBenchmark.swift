@@ -41,7 +41,7 @@ struct SynthesisBenchmark {
     func run() async throws {
         print("LDN synthesis benchmark — SYNTHETIC records and trials (generated, not real studies)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; "
-              + "load average at start: \(Self.loadAverage())")
+              + "load average at start: \(Measure.loadAverage())")
         let set = try await LocalSet.start(["evidence-store", "ingest"], environment: ["LDN_STATS_INTERVAL": "0"])
         defer { set.killAll() }
         let trials = (0..<Self.trials).map { SyntheticTrials.trial($0, condition: Self.condition, outcome: Self.outcome) }
@@ -82,7 +82,7 @@ struct SynthesisBenchmark {
         } catch {
             print("for scale: fibromyalgia pain (thousands of candidates) failed: \(error)")
         }
-        print("load average at end: \(Self.loadAverage())")
+        print("load average at end: \(Measure.loadAverage())")
         _ = try await set.stop()
     }
 
@@ -156,14 +156,4 @@ struct SynthesisBenchmark {
         work()
         return (ContinuousClock.now - started).milliseconds
     }
-
-    /// The 1, 5 and 15 minute load averages, as `uptime` prints them.
-    static func loadAverage() -> String {
-        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: ", ") ?? "unknown"
-    }
-}
-
-struct BenchmarkFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -6,8 +6,11 @@ struct ScaleFigures: Sendable {
     /// Records per second: the raw SQLite baseline, and end to end through ingest into the store.
     let baseline: Double, intake: Double
     let ack: Measure.Latencies
-    /// Seconds from starting an empty replica until it has applied everything the store holds.
+    /// Seconds from starting an empty replica until it has applied everything the store holds,
+    /// by the store's snapshot (records re-applied).
     let freshReplica: Double
+    /// The same from a ready replica's database image, next to a raw copy of its bytes.
+    let image: ImageStartBenchmark.Figures
     let filtered: Measure.Latencies, selectiveSearch: Measure.Latencies, commonWordSearch: Measure.Latencies
     let summaryCached: Measure.Latencies, summaryFresh: Measure.Latencies
     let synthesizeCached: Measure.Latencies, synthesizeFresh: Measure.Latencies

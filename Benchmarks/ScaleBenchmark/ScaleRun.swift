@@ -6,7 +6,8 @@ import TestHarness
 import WireProtocol
 
 /// One size of the scale benchmark: `records` SYNTHETIC records and 200 SYNTHETIC trials
-/// loaded through ingest into a fresh store, then a fresh replica, its reads, and a notifier
+/// loaded through ingest into a fresh store, then a fresh replica from the store's snapshot and
+/// another from the first one's image, the first one's reads, and a notifier
 /// with watches. Plaintext sockets, default settings, every service a real release process.
 struct ScaleRun {
     let records: Int
@@ -39,7 +40,8 @@ struct ScaleRun {
         let query = try await set.start("query")
         _ = try await waitUntilCaughtUp(set.query, store: set.store, timeout: .seconds(3600))
         let freshReplica = (ContinuousClock.now - started).seconds
-        print(String(format: "fresh replica: everything applied %.2f s after start", freshReplica))
+        print(String(format: "fresh replica, loading the store's snapshot: everything applied %.2f s after start", freshReplica))
+        let image = try await ImageStartBenchmark.measure(set, .plain, snapshotSeconds: freshReplica, admin: ([], []))
 
         let reads = try await Reads(set: set, requests: requests, freshRounds: freshRounds, firstNewRecord: bodies.count).measure()
         let notifier = try await NotifierStart(set: set).measure()
@@ -52,7 +54,7 @@ struct ScaleRun {
         _ = try await set.stop()
         set.layout.removeData()
         return ScaleFigures(
-            records: records, baseline: baseline, intake: load.throughput, ack: load.latencies, freshReplica: freshReplica,
+            records: records, baseline: baseline, intake: load.throughput, ack: load.latencies, freshReplica: freshReplica, image: image,
             filtered: reads.filtered, selectiveSearch: reads.selective, commonWordSearch: reads.common,
             summaryCached: reads.summaryCached, summaryFresh: reads.summaryFresh,
             synthesizeCached: reads.synthesizeCached, synthesizeFresh: reads.synthesizeFresh,

@@ -1,4 +1,3 @@
-import BenchmarkSupport
 import Foundation
 import Synchronization
 import TestHarness
@@ -9,19 +8,19 @@ import ZMQ
 /// timed from its start until it has applied all the store holds, next to a raw copy of the
 /// same bytes in the same chunk size over a plain DEALER/ROUTER pair in the same run (the
 /// floor: no checksum, no file, no SQLite), with the same two chunks in flight as the fetcher.
-enum ImageStartBenchmark {
-    struct Figures {
-        let seconds: Double, rawSeconds: Double, bytes: Int64, chunkBytes: Int
-        var ratio: Double { seconds / rawSeconds }
+public enum ImageStartBenchmark {
+    public struct Figures: Sendable {
+        public let seconds: Double, rawSeconds: Double, bytes: Int64, chunkBytes: Int
+        public var ratio: Double { seconds / rawSeconds }
     }
 
-    static func measure(_ set: LocalSet, _ pass: SecurityPass, records: Int, snapshotSeconds: Double,
+    public static func measure(_ set: LocalSet, _ pass: SecurityPass, snapshotSeconds: Double,
                         admin: (query: [SocketOption], store: [SocketOption])) async throws -> Figures {
         let endpoint = try freeEndpoint()
         let started = ContinuousClock.now
         let replica = try await set.startExtra("query", bind: endpoint, dataDirectory: "query-image", extraArguments: ["--image-from", set.query])
         try pass.check([replica])
-        let status = try await waitUntilCaughtUp(endpoint, store: set.store, timeout: .seconds(300), security: (admin.query, admin.store))
+        let status = try await waitUntilCaughtUp(endpoint, store: set.store, timeout: .seconds(3600), security: (admin.query, admin.store))
         let seconds = (ContinuousClock.now - started).seconds
         let line = replica.log.first { $0.contains("replica started from an image") } ?? "no image: \(replica.log.suffix(3))"
         _ = try await replica.stop()
@@ -38,13 +37,12 @@ enum ImageStartBenchmark {
                      raw, figures.ratio))
         print(String(format: "  the snapshot path (records re-applied), same run: %.2f s; image start is %.1f × faster",
                      snapshotSeconds, snapshotSeconds / seconds))
-        _ = records
         return figures
     }
 
     /// `bytes` in `chunkBytes` replies from a ROUTER on a thread of its own to a DEALER, two
     /// requests in flight; the seconds it took.
-    static func rawCopy(bytes: Int64, chunkBytes: Int, curve: Bool) async throws -> Double {
+    public static func rawCopy(bytes: Int64, chunkBytes: Int, curve: Bool) async throws -> Double {
         let context = try Context()
         let (server, client) = (try Curve.keyPair(), try Curve.keyPair())
         let serverOptions: [SocketOption] = curve ? [.curveServer(true), .curveSecretKey(server.secretKey)] : []
