@@ -20,7 +20,7 @@ struct ReplicaImageTests {
 
     @Test("A second replica started with --image-from a ready one never loads the snapshot, answers as the first does, and follows live changes after the image")
     func startsFromImage() async throws {
-        let set = try await readySet(records: 1500)
+        let set = try await readySet(records: 600)
         defer { set.killAll() }
         let second = try freeEndpoint()
         let replica = try await set.startExtra("query", bind: second, dataDirectory: "query-2", extraArguments: ["--image-from", set.query])
@@ -28,7 +28,7 @@ struct ReplicaImageTests {
         #expect(replica.log.contains { $0.contains("replica started from an image") && $0.contains("seq=") }, "\(replica.log)")
         #expect(!replica.log.contains { $0.contains("loading a snapshot") }, "\(replica.log)")
         #expect(caughtUp.counters["image.installed"] == 1 && caughtUp.counters["image.fallbacks"] == 0, "\(caughtUp.counters)")
-        #expect(caughtUp.counters["records"] == 1500)
+        #expect(caughtUp.counters["records"] == 600)
         for arguments in [["query", "--condition", "ms", "--design", "rct", "--json"], ["search", "quality", "--json"],
                           ["summary", "fibromyalgia", "--json"]] {
             let a = try await ldn(arguments + ["--query", set.query])
@@ -36,7 +36,7 @@ struct ReplicaImageTests {
             #expect(a.status == 0 && a.stdout == b.stdout, "\(arguments)")
         }
         // After the image, the feed: changes made now reach the new replica too.
-        let more = try temporaryFile("more.jsonl", SyntheticRecords.jsonLines(1500..<1600))
+        let more = try temporaryFile("more.jsonl", SyntheticRecords.jsonLines(600..<700))
         #expect(try await ldn(["submit", more, "--ingest", set.ingest]).status == 0)
         _ = try await waitUntilCaughtUp(second, store: set.store)
         #expect(try await replicaContents(second) == storeContents(set.store))

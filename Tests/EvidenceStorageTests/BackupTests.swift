@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TestHarness
 import Testing
 @testable import EvidenceStorage
 
@@ -80,6 +81,11 @@ struct BackupTests {
             _ = try await store.commit([TestRecords.write("w", (1...3).map { TestRecords.record($0) })])
             try Backup.take(from: target, to: file).keep()
             _ = try await store.commit([TestRecords.write("w2", [TestRecords.record(4)])])
+        }
+        // The database closes, and lets go of its directory lock, once its writer has let go of
+        // it too: a moment after the last commit returned, longer on a loaded machine.
+        try await eventually("the store's directory lock is released", timeout: .seconds(20)) {
+            (try? DirectoryLock(directory: target)) != nil
         }
         let refused = #expect(throws: StorageError.self) { try Restore.run(from: file.path, into: target, force: false) }
         #expect(refused?.description.contains("head seq 4, 4 records") == true, "\(String(describing: refused))")
