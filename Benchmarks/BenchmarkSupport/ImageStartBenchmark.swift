@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TestHarness
 import WireProtocol
 import ZMQ
@@ -43,29 +42,11 @@ public enum ImageStartBenchmark {
     /// `bytes` in `chunkBytes` replies from a ROUTER on a thread of its own to a DEALER, two
     /// requests in flight; the seconds it took.
     public static func rawCopy(bytes: Int64, chunkBytes: Int, curve: Bool) async throws -> Double {
-        let context = try Context()
-        let (server, client) = (try Curve.keyPair(), try Curve.keyPair())
-        let serverOptions: [SocketOption] = curve ? [.curveServer(true), .curveSecretKey(server.secretKey)] : []
-        let clientOptions: [SocketOption] = curve ? [.curveServerKey(server.publicKey), .curvePublicKey(client.publicKey),
-                                                     .curveSecretKey(client.secretKey)] : []
         let chunk = Data(repeating: 0x5A, count: chunkBytes)
-        let bound = Mutex<String?>(nil)
-        let ready = DispatchSemaphore(value: 0)
-        Thread {
-            guard let router = try? context.socket(.router), (try? router.set([.linger(milliseconds: 0)] + serverOptions)) != nil,
-                  (try? router.bind("tcp://127.0.0.1:*")) != nil else {
-                ready.signal()
-                return
-            }
-            bound.withLock { $0 = try? router.lastEndpoint }
-            ready.signal()
-            while let frames = try? router.receive(), frames.count == 2, frames[1] != Data("stop".utf8) {
-                _ = try? router.send([frames[0], chunk])
-            }
-            router.close()
-        }.start()
-        ready.wait()
-        guard let endpoint = bound.withLock({ $0 }) else { throw ZMQError("bind the raw copy socket", code: EADDRINUSE) }
+        let router = try RawRouter(curve: curve) { frames in
+            frames.count == 2 && frames[1] != Data("stop".utf8) ? [frames[0], chunk] : nil
+        }
+        let (context, endpoint, clientOptions) = (router.context, router.endpoint, router.clientOptions)
         return try await Measure.onThread {
             let dealer = try context.socket(.dealer)
             defer { dealer.close() }
