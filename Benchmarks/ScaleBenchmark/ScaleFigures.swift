@@ -9,8 +9,9 @@ struct ScaleFigures: Sendable {
     /// Seconds from starting an empty replica until it has applied everything the store holds,
     /// by the store's snapshot (records re-applied).
     let freshReplica: Double
-    /// The same from a ready replica's database image, next to a raw copy of its bytes.
-    let image: ImageStartBenchmark.Figures
+    /// The same from a ready replica's database image, next to a raw copy of its bytes
+    /// (nil with `--no-image`, for services built before images).
+    let image: ImageStartBenchmark.Figures?
     let filtered: Measure.Latencies, selectiveSearch: Measure.Latencies, commonWordSearch: Measure.Latencies
     let summaryCached: Measure.Latencies, summaryFresh: Measure.Latencies
     let synthesizeCached: Measure.Latencies, synthesizeFresh: Measure.Latencies

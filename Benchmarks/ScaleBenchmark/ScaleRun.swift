@@ -14,6 +14,8 @@ struct ScaleRun {
     /// Requests per latency figure; fresh (after-a-change) figures take `freshRounds`.
     let requests: Int
     let freshRounds: Int
+    /// Also start a replica from the first one's image.
+    let withImage: Bool
 
     static let trials = 200
     /// A question the generated records never touch: its candidates are the 200 trials.
@@ -41,7 +43,7 @@ struct ScaleRun {
         _ = try await waitUntilCaughtUp(set.query, store: set.store, timeout: .seconds(3600))
         let freshReplica = (ContinuousClock.now - started).seconds
         print(String(format: "fresh replica, loading the store's snapshot: everything applied %.2f s after start", freshReplica))
-        let image = try await ImageStartBenchmark.measure(set, .plain, snapshotSeconds: freshReplica, admin: ([], []))
+        let image = withImage ? try await ImageStartBenchmark.measure(set, .plain, snapshotSeconds: freshReplica, admin: ([], [])) : nil
 
         let reads = try await Reads(set: set, requests: requests, freshRounds: freshRounds, firstNewRecord: bodies.count).measure()
         let notifier = try await NotifierStart(set: set).measure()

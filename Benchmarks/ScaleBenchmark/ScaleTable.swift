@@ -24,10 +24,10 @@ struct ScaleTable {
         Line(label: "ack p50, ms", value: { $0.ack.p50 }, format: "%.1f"),
         Line(label: "ack p99, ms", value: { $0.ack.p99 }, format: "%.1f"),
         Line(label: "fresh replica by snapshot, s", value: { $0.freshReplica }, format: "%.2f"),
-        Line(label: "fresh replica from an image, s", value: { $0.image.seconds }, format: "%.2f", target: 20, targetText: "≤ 20 s"),
-        Line(label: "  raw copy of the image's bytes, s", value: { $0.image.rawSeconds }, format: "%.2f"),
-        Line(label: "  image start / raw copy", value: { $0.image.ratio }, format: "%.1f"),
-        Line(label: "  image size, MB", value: { Double($0.image.bytes) / 1e6 }, format: "%.0f"),
+        Line(label: "fresh replica from an image, s", value: { $0.image?.seconds ?? .nan }, format: "%.2f", target: 20, targetText: "≤ 20 s"),
+        Line(label: "  raw copy of the image's bytes, s", value: { $0.image?.rawSeconds ?? .nan }, format: "%.2f"),
+        Line(label: "  image start / raw copy", value: { $0.image?.ratio ?? .nan }, format: "%.1f"),
+        Line(label: "  image size, MB", value: { $0.image.map { Double($0.bytes) / 1e6 } ?? .nan }, format: "%.0f"),
         Line(label: "filtered query p50, ms", value: { $0.filtered.p50 }, format: "%.2f"),
         Line(label: "filtered query p99, ms", value: { $0.filtered.p99 }, format: "%.2f", target: 3, targetText: "≤ 3 ms"),
         Line(label: "selective search p50, ms", value: { $0.selectiveSearch.p50 }, format: "%.2f"),
@@ -59,10 +59,10 @@ struct ScaleTable {
         output.append(row(Array(repeating: "---", count: 2 + sizes.count + growth.count)))
         for line in Self.lines {
             let values = rows.map(line.value)
-            var cells = [line.label] + values.map { String(format: line.format, $0) }
-            cells += zip(values, values.dropFirst()).map { String(format: "%.2f", $1 / max($0, 1e-9)) }
+            var cells = [line.label] + values.map { $0.isNaN ? "–" : String(format: line.format, $0) }
+            cells += zip(values, values.dropFirst()).map { $0.isNaN || $1.isNaN ? "–" : String(format: "%.2f", $1 / max($0, 1e-9)) }
             var target = line.targetText
-            if let limit = line.target, let million = rows.first(where: { $0.records == 1_000_000 }) {
+            if let limit = line.target, let million = rows.first(where: { $0.records == 1_000_000 }), !line.value(million).isNaN {
                 target += line.value(million) <= limit ? " ✓" : " ✗"
             }
             output.append(row(cells + [target]))
