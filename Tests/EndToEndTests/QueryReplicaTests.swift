@@ -11,7 +11,7 @@ struct QueryReplicaTests {
     func snapshotThenLive() async throws {
         let set = try await LocalSet.start(["evidence-store", "ingest"])
         let first = try temporaryFile("first.jsonl", SyntheticRecords.jsonLines(0..<400))
-        let loaded = try await ldn(["submit", first, "--ingest", set.ingest])
+        let loaded = try await submitPatiently(first, ingest: set.ingest)
         #expect(loaded.status == 0, "\(loaded.stderr)")
 
         let query = try await set.start("query")
@@ -19,7 +19,7 @@ struct QueryReplicaTests {
         #expect(query.log.contains { $0.contains("snapshot loaded") && $0.contains("records=400") })
 
         let second = try temporaryFile("second.jsonl", SyntheticRecords.jsonLines(400..<500))
-        let submitted = try await ldn(["submit", second, "--ingest", set.ingest])
+        let submitted = try await submitPatiently(second, ingest: set.ingest)
         #expect(submitted.status == 0, "\(submitted.stderr)")
         let replica = try await waitUntilCaughtUp(set.query, store: set.store)
         #expect(replica.counters["records"] == 500)
@@ -63,7 +63,7 @@ struct QueryReplicaTests {
         let set = try await LocalSet.start(["evidence-store", "ingest", "query"],
                                            extraArguments: ["evidence-store": ["--feed-high-water-mark", "1"]])
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<2000))
-        let submitted = try await ldn(["submit", file, "--ingest", set.ingest])
+        let submitted = try await submitPatiently(file, ingest: set.ingest)
         #expect(submitted.status == 0, "\(submitted.stderr)")
         let replica = try await waitUntilCaughtUp(set.query, store: set.store)
         #expect(replica.counters["records"] == 2000)
@@ -78,7 +78,7 @@ struct QueryReplicaTests {
         let secondQuery = try freeEndpoint()
         let second = try await set.startExtra("query", bind: secondQuery, dataDirectory: "query-2")
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<1500))
-        let submitted = try await ldn(["submit", file, "--ingest", set.ingest])
+        let submitted = try await submitPatiently(file, ingest: set.ingest)
         #expect(submitted.status == 0, "\(submitted.stderr)")
         _ = try await waitUntilCaughtUp(set.query, store: set.store)
         _ = try await waitUntilCaughtUp(secondQuery, store: set.store)

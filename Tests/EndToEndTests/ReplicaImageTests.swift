@@ -12,7 +12,7 @@ struct ReplicaImageTests {
     func readySet(records: Int) async throws -> LocalSet {
         let set = try await LocalSet.start(["evidence-store", "ingest", "query"])
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<records))
-        let submitted = try await ldn(["submit", file, "--ingest", set.ingest])
+        let submitted = try await submitPatiently(file, ingest: set.ingest)
         #expect(submitted.status == 0, "\(submitted.stderr)")
         _ = try await waitUntilCaughtUp(set.query, store: set.store)
         return set
@@ -37,7 +37,7 @@ struct ReplicaImageTests {
         }
         // After the image, the feed: changes made now reach the new replica too.
         let more = try temporaryFile("more.jsonl", SyntheticRecords.jsonLines(600..<700))
-        #expect(try await ldn(["submit", more, "--ingest", set.ingest]).status == 0)
+        #expect(try await submitPatiently(more, ingest: set.ingest).status == 0)
         _ = try await waitUntilCaughtUp(second, store: set.store)
         #expect(try await replicaContents(second) == storeContents(set.store))
         #expect(try await replica.stop() == 0)
@@ -71,7 +71,7 @@ struct ReplicaImageTests {
         let set = try await LocalSet.start(["evidence-store", "ingest"])
         defer { set.killAll() }
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(0..<300))
-        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+        #expect(try await submitPatiently(file, ingest: set.ingest).status == 0)
         let started = ContinuousClock.now
         let replica = try await set.start("query", extraArguments: ["--image-from", try freeEndpoint()])
         let caughtUp = try await waitUntilCaughtUp(set.query, store: set.store, timeout: .seconds(30))
@@ -89,7 +89,7 @@ struct ReplicaImageTests {
         let set = try await LocalSet.start(["evidence-store", "ingest"])
         defer { set.killAll() }
         let file = try temporaryFile("load.jsonl", SyntheticRecords.jsonLines(100..<300))
-        #expect(try await ldn(["submit", file, "--ingest", set.ingest]).status == 0)
+        #expect(try await submitPatiently(file, ingest: set.ingest).status == 0)
         let replica = try await set.start("query", extraArguments: ["--image-from", other.query])
         let caughtUp = try await waitUntilCaughtUp(set.query, store: set.store)
         #expect(replica.log.contains { $0.contains("cannot start from an image") && $0.contains("store history") }, "\(replica.log)")

@@ -61,3 +61,11 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
         }.start()
     }
 }
+
+/// `ldn submit FILE --ingest ENDPOINT` for a test that loads data to test something else,
+/// with the patience a loaded machine needs: at the suite's start two cores run dozens of
+/// processes, a store can be starved for seconds, and ingest then answers `unavailable`,
+/// which ldn resends after a growing wait (6 times here instead of 2).
+public func submitPatiently(_ file: String, ingest: String) async throws -> ClientRun {
+    try await ldn(["submit", file, "--ingest", ingest, "--retries", "6"])
+}
