@@ -27,11 +27,16 @@ struct ImageFetcherTests {
     typealias Fault = @Sendable (_ offset: Int64, _ call: Int) -> ChunkFault
     enum ChunkFault { case none, corrupt, unavailable }
 
-    func withPeer<T>(serving image: ImageFile, whole: String? = nil, fault: @escaping Fault,
+    /// `building`: the first so many `image.open` calls are answered as a peer building its image does.
+    func withPeer<T>(serving image: ImageFile, whole: String? = nil, building: Int = 0, fault: @escaping Fault,
                      _ body: (String) async throws -> T) async throws -> T {
         let calls = Mutex<[Int64: Int]>([:])
+        let opens = Atomic(0)
         var routes = Routes()
         routes.on(MessageType.imageOpen) { request, _ in
+            if opens.add(1, ordering: .relaxed).newValue <= building {
+                throw ErrorBody(code: .unavailable, message: "an image is being built", details: [ImageSource.building], retryAfterMs: 20)
+            }
             var info = image.reply
             if let whole { info.sha256 = whole }
             return .ok(request, info)
@@ -103,6 +108,19 @@ struct ImageFetcherTests {
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("download") }
         #expect(left.isEmpty, "\(left)")
+    }
+
+    @Test("A peer building its image is waited for, however many times it says so (a large replica's image takes many seconds)")
+    func waitsForABuild() async throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (image, bytes) = try Self.sourceImage(in: folder)
+        let stats = ServiceStats()
+        let result = try await withPeer(serving: image, building: 12, fault: { _, _ in .none }) { peer in
+            try await fetcher(peer, folder: folder, stats: stats).fetch()
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: result.path)) == bytes)
+        #expect(stats.totals["image.interruptions"] == nil, "waiting for a build is not an interruption: \(stats.totals)")
     }
 
     @Test("No peer listening: the fetch fails in bounded time, and the replica can fall back")

@@ -21,6 +21,9 @@ struct ImageFetcher: Sendable {
     let logger: Logger
     let stats: ServiceStats
     var attempts = 4
+    /// How long a peer that says it is building its image is waited for: about a minute per
+    /// 10 GB of copying and hashing, with room for a loaded machine.
+    var buildPatience: Duration = .seconds(300)
     /// Retries of one chunk whose bytes do not match their checksum, within one attempt.
     var chunkRetries = 2
     /// The longest an image may be: a peer's claim above it is refused before anything is written.
@@ -77,7 +80,9 @@ struct ImageFetcher: Sendable {
         var download: Download?
         var lastError: any Error = Failure(description: "no attempt made")
         defer { try? download?.file.close() }
-        for attempt in 1...attempts {
+        var attempt = 0
+        let patientUntil = ContinuousClock.now + buildPatience
+        while attempt < attempts {
             do {
                 let info = try await open(client)
                 if download?.info != info {
@@ -102,11 +107,19 @@ struct ImageFetcher: Sendable {
                 download = nil
                 return (done.path, done.info)
             } catch {
-                // A peer that is catching up (or cannot be reached) before anything was fetched
-                // will not be ready soon: the next peer, or the snapshot, is quicker.
-                if download == nil, case let body as ErrorBody = error, body.code == .unavailable, (body.retryAfterMs ?? 1000) >= 1000 {
-                    throw error
+                if download == nil, case let body as ErrorBody = error, body.code == .unavailable {
+                    // A peer that is catching up before anything was fetched will not be ready
+                    // soon: the next peer, or the snapshot, is quicker.
+                    if (body.retryAfterMs ?? 1000) >= 1000 { throw error }
+                    // (A refused connection says 500 ms: it counts as an attempt below.)
+                    // One building its image (a large replica's takes many seconds) is waited
+                    // for, however often it says so, within `buildPatience`.
+                    if body.details.contains(ImageSource.building), ContinuousClock.now < patientUntil {
+                        try await Task.sleep(for: .milliseconds(max(body.retryAfterMs ?? 200, 10)))
+                        continue
+                    }
                 }
+                attempt += 1
                 lastError = error
                 stats.add("image.interruptions")
                 logger.warning("image transfer interrupted", metadata: ["attempt": "\(attempt)", "reason": "\(error)"])

@@ -59,6 +59,9 @@ final class ImageSource: Sendable {
         routes.on(MessageType.imageChunk, requires: .follower, chunk)
     }
 
+    /// The detail of the `unavailable` answer while an image is being built: the fetcher keeps asking.
+    static let building = ErrorDetail(field: "image", message: "building")
+
     @Sendable func open(_ request: Request, logger: Logger) async throws -> Reply {
         _ = try request.decodeBody(EmptyBody.self)
         guard !follower.state.catchingUp else {
@@ -78,7 +81,7 @@ final class ImageSource: Sendable {
             return !state.building
         }
         guard mayBuild else {
-            throw ErrorBody(code: .unavailable, message: "an image is being built", retryAfterMs: 200)
+            throw ErrorBody(code: .unavailable, message: "an image is being built", details: [ImageSource.building], retryAfterMs: 200)
         }
         defer { state.withLock { $0.building = false } }
         let started = ContinuousClock.now
