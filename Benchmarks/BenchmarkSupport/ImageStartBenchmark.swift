@@ -29,9 +29,11 @@ public enum ImageStartBenchmark {
         let raw = try await rawCopy(bytes: info.bytes, chunkBytes: info.chunkBytes, curve: pass == .curve)
         let figures = Figures(seconds: seconds, rawSeconds: raw, bytes: info.bytes, chunkBytes: info.chunkBytes)
         print("  \(line)")
-        print(String(format: "fresh replica from an image: %d records (%.0f MB image, %d KiB chunks) serving in %.2f s (target ≤ 2 s) %@",
-                     status.counters["records"] ?? 0, Double(info.bytes) / 1e6, info.chunkBytes >> 10, seconds,
-                     seconds <= 2 ? "✓" : "✗"))
+        // Issue 18's targets: 2 s at 100 000 records, 20 s at 1 000 000.
+        let records = status.counters["records"] ?? 0
+        let target = max(2, Double(records) / 50_000)
+        print(String(format: "fresh replica from an image: %d records (%.0f MB image, %d KiB chunks) serving in %.2f s (target ≤ %.0f s) %@",
+                     records, Double(info.bytes) / 1e6, info.chunkBytes >> 10, seconds, target, seconds <= target ? "✓" : "✗"))
         print(String(format: "  raw copy of the same bytes over DEALER/ROUTER, same chunks, 2 in flight: %.2f s; image start / raw copy = %.1f ×",
                      raw, figures.ratio))
         print(String(format: "  the snapshot path (records re-applied), same run: %.2f s; image start is %.1f × faster",
