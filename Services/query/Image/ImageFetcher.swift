@@ -35,7 +35,7 @@ struct ImageFetcher: Sendable {
 
     /// A verified image in a new file in `directory` (the caller removes it), and what the peer said of it.
     func fetch() async throws -> (path: String, info: ImageOpenReply, peer: String) {
-        let peers = await Self.offPool { () -> [String] in
+        let peers = try await offPool(on: .global(qos: .utility)) { () -> [String] in
             var discovery = ReplicaDiscovery(endpoints: RequestEngine.endpoints(in: endpoints))
             _ = discovery.refresh()
             return discovery.current
@@ -199,11 +199,5 @@ struct ImageFetcher: Sendable {
         let hash = SHA256.hash(data: data).hex
         guard hash == body.sha256 else { throw Failure(description: "chunk at \(offset): SHA-256 \(hash), the peer said \(body.sha256)") }
         return data
-    }
-
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async { continuation.resume(returning: work()) }
-        }
     }
 }

@@ -85,7 +85,7 @@ final class ImageSource: Sendable {
         }
         defer { state.withLock { $0.building = false } }
         let started = ContinuousClock.now
-        let image = try await offPool { try self.build() }
+        let image = try await offPool(on: work) { try self.build() }
         state.withLock { state in
             state.current = image  // the superseded one's file goes with its last reference
             state.lastUsed = .now
@@ -115,7 +115,7 @@ final class ImageSource: Sendable {
                             message: "offset must be a multiple of \(info.chunkBytes) below \(info.bytes)",
                             details: [ErrorDetail(field: "offset", message: "out of range")])
         }
-        let data = try await offPool { try image.chunk(at: body.offset) }
+        let data = try await offPool(on: work) { try image.chunk(at: body.offset) }
         stats.add("images.chunks_served")
         let hash = image.chunkHashes[Int(body.offset / Int64(info.chunkBytes))]
         return .ok(request, ImageChunkReply(image: info.image, offset: body.offset, bytes: data.count, sha256: hash),
@@ -150,12 +150,6 @@ final class ImageSource: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasPrefix(Self.filePrefix) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-        }
-    }
-
-    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            work.async { continuation.resume(with: Result { try body() }) }
         }
     }
 }

@@ -18,7 +18,7 @@ struct ImageStart: StartingImage {
             let (path, info, peer) = try await fetcher.fetch()
             defer { unlink(path) }
             let fetched = ContinuousClock.now
-            let contents = try await ImageFetcher.offPool { Result { try replica.install(imageAt: path, for: store) } }.get()
+            let contents = try await offPool(on: .global(qos: .utility)) { try replica.install(imageAt: path, for: store) }
             stats.add("image.installed")
             logger.info("replica started from an image", metadata: [
                 "peer": "\(peer)", "image": "\(info.image)", "seq": "\(contents.seq)", "bytes": "\(info.bytes)",

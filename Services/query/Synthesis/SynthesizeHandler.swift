@@ -20,7 +20,7 @@ extension QueryRoutes {
         let read = ContinuousClock.now
         // Pooling and encoding grow with the studies (leave-one-out pools k times): off the
         // cooperative pool, so that they never hold up other requests.
-        let (synthesis, encoded, pooled) = await Self.computeOffPool {
+        let (synthesis, encoded, pooled) = try await offPool(on: .global(qos: .userInitiated)) {
             let synthesis = EvidenceSynthesis.synthesize(question, candidates: candidates)
             let pooled = ContinuousClock.now
             return (synthesis, Result { try WireJSON.encodeChecked(synthesis.forWire) }, pooled)
@@ -56,12 +56,6 @@ extension QueryRoutes {
     }
 
     static func milliseconds(_ duration: Duration) -> String { String(format: "%.2f", duration.milliseconds) }
-
-    static func computeOffPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
-        }
-    }
 }
 
 extension Synthesis {
