@@ -26,6 +26,9 @@ struct ScaleBenchmark: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also start a replica from another's image (--no-image: services built before images).")
     var image = true
 
+    @Flag(help: "Keep each size's data folders (store, replicas, notifier) and print where, for study after the run.")
+    var keepData = false
+
     func validate() throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1000 }) else { throw ValidationError("--sizes: each at least 1000") }
         guard requests >= 4, freshRounds >= 1 else { throw ValidationError("--requests at least 4, --fresh-rounds at least 1") }
@@ -37,7 +40,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
         var rows: [ScaleFigures] = []
         for size in sizes.sorted() {
-            rows.append(try await ScaleRun(records: size, requests: requests, freshRounds: freshRounds, withImage: image).measure())
+            rows.append(try await ScaleRun(records: size, requests: requests, freshRounds: freshRounds, withImage: image, keepData: keepData).measure())
         }
         print("load average at the end: \(Measure.loadAverage())")
         print(ScaleTable(rows).text)

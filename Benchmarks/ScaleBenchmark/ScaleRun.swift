@@ -16,6 +16,8 @@ struct ScaleRun {
     let freshRounds: Int
     /// Also start a replica from the first one's image.
     let withImage: Bool
+    /// Leave the data folders in place after the run.
+    let keepData: Bool
 
     static let trials = 200
     /// A question the generated records never touch: its candidates are the 200 trials.
@@ -54,7 +56,11 @@ struct ScaleRun {
         let memory = (store: Measure.peakMemoryMB(set.process("evidence-store")!.pid), query: Measure.peakMemoryMB(query.pid),
                       notifier: Measure.peakMemoryMB(set.process("notifier")!.pid))
         _ = try await set.stop()
-        set.layout.removeData()
+        if keepData {
+            print("data kept in \(set.layout.dataRoot.path)")
+        } else {
+            set.layout.removeData()
+        }
         return ScaleFigures(
             records: records, baseline: baseline, intake: load.throughput, ack: load.latencies, freshReplica: freshReplica, image: image,
             filtered: reads.filtered, selectiveSearch: reads.selective, commonWordSearch: reads.common,
