@@ -37,7 +37,8 @@ public enum SourceFile {
             } catch {
                 throw FormatError(file: name, line: error.line, message: error.message)
             }
-            records = citations.enumerated().map { index, citation in
+            // Each citation maps on its own (vocabulary lookups, design inference, canonical JSON).
+            records = citations.concurrentMap { index, citation in
                 record(citation, number: index + 1, file: name, format: format, allowPartial: allowPartial)
             }
         }

@@ -154,4 +154,19 @@ import Testing
         #expect(FixtureFiles.syntaxError { try MedlineReader.read("PMID- PMC123\n") } == BibliographicSyntaxError(line: 1, message: "PMID 'PMC123' is not a PubMed id"))
         #expect(FixtureFiles.syntaxError { try MedlineReader.read("\n\n") } == BibliographicSyntaxError(line: nil, message: "no MEDLINE record (no PMID line)"))
     }
+
+    /// Records are read in parallel chunks: a large export keeps its order and line numbers.
+    @Test func aLargeExportKeepsItsOrderAndLineNumbers() throws {
+        let count = 300
+        let text = (0..<count).map { index in
+            "PMID- \(990_000_001 + index)\nTI  - Synthetic title \(index)\n      continued\nDP  - 2020 Jan\n"
+        }.joined(separator: "\n")
+        let citations = try MedlineReader.read(text)
+        try #require(citations.count == count)
+        for (index, citation) in citations.enumerated() {
+            #expect(citation.pmid == "\(990_000_001 + index)")
+            #expect(citation.title == "Synthetic title \(index) continued")
+            #expect(citation.line == 5 * index + 1)
+        }
+    }
 }

@@ -86,3 +86,32 @@ struct VocabularyTests {
         #expect(Certainty.derived(design: design, participants: participants) == expected)
     }
 }
+
+@Suite("Whole-word phrase matching in folded text")
+struct ContainsWordsTests {
+    @Test("Whole words only, anywhere in the text", arguments: [
+        ("low dose naltrexone for crohn disease", "crohn disease", true),
+        ("crohn disease in adults", "crohn disease", true),
+        ("in crohn disease", "crohn disease", true),
+        ("crohn disease", "crohn disease", true),
+        ("crohn diseases", "crohn disease", false),
+        ("acrohn disease", "crohn disease", false),
+        ("crohn crohn disease", "crohn disease", true),
+        ("ms", "ms", true), ("mss ms", "ms", true), ("mss", "ms", false),
+        ("short", "a longer phrase than the text", false),
+        ("anything", "", false),
+        ("sjogren syndrome", "sjogren", true),
+        ("behçet disease", "behçet", true), ("behçets disease", "behçet", false),
+    ])
+    func matches(text: String, phrase: String, expected: Bool) {
+        #expect(text.containsWords(phrase) == expected)
+    }
+
+    @Test("Titles mention conditions by their contained phrases")
+    func titlesMentionConditions() {
+        let codes = ConditionVocabulary.concepts(mentionedIn: "Low-dose naltrexone in Crohn's disease and fibromyalgia").map(\.code)
+        #expect(codes.contains("crohns"))
+        #expect(codes.contains("fibromyalgia"))
+        #expect(ConditionVocabulary.concepts(mentionedIn: "Naltrexone in healthy volunteers").isEmpty)
+    }
+}

@@ -91,8 +91,46 @@ extension StringProtocol {
     /// Without leading and trailing whitespace. Many times quicker than Foundation's
     /// `trimmingCharacters(in:)` on long values such as abstracts.
     var trimmedEdges: String {
+        if let trimmed = asciiTrimmedEdges { return trimmed }
         let start = firstIndex { !$0.isWhitespace } ?? endIndex
         let end = lastIndex { !$0.isWhitespace }.map(index(after:)) ?? start
         return String(self[start..<end])
     }
+
+    /// `trimmedEdges` decided on the UTF-8 bytes when both new edges are ASCII, without
+    /// Character's Unicode tables (this runs on every line of an import); nil when a
+    /// non-ASCII byte meets an edge, where it may be Unicode whitespace or a mark joined to
+    /// the space before it, and Characters must decide.
+    private var asciiTrimmedEdges: String? {
+        let bytes = utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex, bytes[start].isASCIIWhitespace { start = bytes.index(after: start) }
+        guard start < bytes.endIndex else { return "" }
+        guard bytes[start] < 0x80 else { return nil }
+        // One pass forward (the view need not go backwards): the end is after the last byte
+        // that is not ASCII whitespace.
+        var last = start, index = start
+        while index < bytes.endIndex {
+            if !bytes[index].isASCIIWhitespace { last = index }
+            index = bytes.index(after: index)
+        }
+        guard bytes[last] < 0x80 else { return nil }
+        return String(self[start..<bytes.index(after: last)])
+    }
+
+    /// Whether every character is whitespace, decided on the bytes unless a non-ASCII one
+    /// comes before any ASCII letter, digit or sign (which no whitespace character holds).
+    var isAllWhitespace: Bool {
+        for byte in utf8 {
+            if byte >= 0x80 { return allSatisfy(\.isWhitespace) }
+            if !byte.isASCIIWhitespace { return false }
+        }
+        return true
+    }
+}
+
+extension UInt8 {
+    /// Space, tab, line feed, vertical tab, form feed, carriage return: the ASCII characters
+    /// `Character.isWhitespace` holds.
+    var isASCIIWhitespace: Bool { self == 0x20 || (0x09...0x0D).contains(self) }
 }

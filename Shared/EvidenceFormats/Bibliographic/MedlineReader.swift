@@ -14,12 +14,12 @@ import Foundation
 public enum MedlineReader {
     public static func read(_ text: String) throws(BibliographicSyntaxError) -> [Citation] {
         let lines = TaggedLines.split(text)
-        var citations: [Citation] = []
+        var records: [OpenRecord] = []
         var open: OpenRecord?
 
         func close() {
             guard let record = open else { return }
-            citations.append(citation(from: TaggedRecord(record.fields), lines: lines[record.start...record.end]))
+            records.append(record)
             open = nil
         }
 
@@ -53,7 +53,7 @@ public enum MedlineReader {
                 record.fields[record.fields.count - 1].append(line.text)
                 record.end = index
                 open = record
-            } else if open == nil && citations.isEmpty {
+            } else if open == nil && records.isEmpty {
                 throw BibliographicSyntaxError(line: line.number, message: "text before the first PMID line")
             } else {
                 throw BibliographicSyntaxError(
@@ -61,10 +61,13 @@ public enum MedlineReader {
             }
         }
         close()
-        guard !citations.isEmpty else {
+        guard !records.isEmpty else {
             throw BibliographicSyntaxError(line: nil, message: "no MEDLINE record (no PMID line)")
         }
-        return citations
+        // The file's shape is checked; each record's fields are read on their own.
+        return records.concurrentMap { _, record in
+            citation(from: TaggedRecord(record.fields), lines: lines[record.start...record.end])
+        }
     }
 
     /// "TI  - Title" → ("TI", "Title"): up to four capitals or digits (the first a capital),

@@ -10,7 +10,7 @@ struct TaggedLine {
     let number: Int
     let text: Substring
 
-    var isBlank: Bool { text.allSatisfy(\.isWhitespace) }
+    var isBlank: Bool { text.isAllWhitespace }
 }
 
 enum TaggedLines {

@@ -60,12 +60,21 @@ extension String {
 
     /// Whether this folded text contains `phrase` (folded) as whole words.
     func containsWords(_ phrase: String) -> Bool {
-        var searchFrom = startIndex
-        while let range = self[searchFrom...].range(of: phrase) {
-            let startsWord = range.lowerBound == startIndex || self[index(before: range.lowerBound)] == " "
-            let endsWord = range.upperBound == endIndex || self[range.upperBound] == " "
-            if startsWord && endsWord { return true }
-            searchFrom = index(after: range.lowerBound)
+        // On the UTF-8 bytes, not through Foundation's `range(of:)`: it runs for every vocabulary
+        // phrase on every subject of every imported record. Folded text has no combining marks
+        // and separates words by single spaces, so comparing bytes finds what comparing
+        // characters would, and a match of a whole phrase always starts on a character.
+        var text = self, phrase = phrase
+        return text.withUTF8 { text in phrase.withUTF8 { phrase in Self.containsWords(phrase, in: text) } }
+    }
+
+    private static func containsWords(_ phrase: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !phrase.isEmpty, phrase.count <= text.count else { return false }
+        let space = UInt8(ascii: " ")
+        for start in 0...(text.count - phrase.count) where text[start] == phrase[0] {
+            let end = start + phrase.count
+            guard start == 0 || text[start - 1] == space, end == text.count || text[end] == space else { continue }
+            if memcmp(text.baseAddress! + start, phrase.baseAddress!, phrase.count) == 0 { return true }
         }
         return false
     }
