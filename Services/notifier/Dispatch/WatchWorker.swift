@@ -14,7 +14,8 @@ import WireProtocol
 /// The cursor moves past a change once the change is dealt with: not matching, published,
 /// POSTed, given up on (a dead letter), or unappliable (damaged, not a valid record:
 /// skipped and counted). It is saved after every webhook delivery and after every batch,
-/// so a crash repeats at most what was in flight (at-least-once).
+/// so a crash repeats at most what was in flight (at-least-once). A stream-only watch's save
+/// runs behind its deliveries (`DeferredProgress`); the others wait for theirs.
 /// The worker keeps its watch in memory and reads it again only when told to (resume,
 /// replay) or when a save finds it changed. Failures (the store or the watch database
 /// unreachable) are logged and counted, and the worker tries again after a growing pause:
@@ -24,12 +25,27 @@ struct WatchWorker {
     let context: DeliveryContext
 
     func run(wakeups: AsyncStream<Void>) async {
+        let deferred = DeferredProgress(writer: context.progress)
+        await deliverUntilStopped(wakeups: wakeups, deferred: deferred)
+        await deferred.settle()
+    }
+
+    private func deliverUntilStopped(wakeups: AsyncStream<Void>, deferred: DeferredProgress) async {
         var wakeup = wakeups.makeAsyncIterator()
         var current: WatchStore.Watch?
         var synthesis: SynthesisTracker?
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(8))
         while !Task.isCancelled {
+            switch deferred.takeProblem() {
+            case .stale?: current = nil
+            case .failed?:
+                current = nil
+                await backoff.wait()
+            case .saved?, nil: break
+            }
             if current == nil || context.registry.takeReload(name) {
+                // The database's cursor must be the latest before it is read back.
+                await deferred.settle()
                 do {
                     guard let (watch, saved) = try await context.watches.watchWithSynthesis(name) else { return }  // removed
                     current = watch
@@ -56,7 +72,7 @@ struct WatchWorker {
                 guard await wakeup.next() != nil else { return }
                 continue
             }
-            switch await deliver(batch, for: watch, synthesis: &synthesis) {
+            switch await deliver(batch, for: watch, synthesis: &synthesis, deferred: deferred) {
             case .saved(let watch):
                 current = watch
                 backoff.succeeded()
@@ -91,7 +107,8 @@ struct WatchWorker {
     }
 
     /// Delivers what in `batch` matches (or, for a synthesis watch, moves its synthesis).
-    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch, synthesis: inout SynthesisTracker?) async -> Delivered {
+    private func deliver(_ batch: [ReadChange], for start: WatchStore.Watch, synthesis: inout SynthesisTracker?,
+                         deferred: DeferredProgress) async -> Delivered {
         var watch = start
         var delivered = 0, failures = 0
         // The filter's tests, once per batch: every change of the batch is tried against them.
@@ -100,10 +117,14 @@ struct WatchWorker {
         /// Saves the progress since the last save.
         func save() async -> Delivered {
             let changed = synthesis.flatMap { $0.progress.isEmpty ? nil : $0.progress }
-            let outcome = await context.progress.save(.init(watch: name, rewinds: watch.rewinds, cursor: watch.cursor,
-                                                            delivered: delivered, failures: failures, deadInARow: watch.deadInARow,
-                                                            synthesis: changed))
-            guard case .saved = outcome else { return outcome == .stale ? .reread : .failed }
+            let progress = ProgressWriter.Progress(watch: name, rewinds: watch.rewinds, cursor: watch.cursor, delivered: delivered,
+                                                   failures: failures, deadInARow: watch.deadInARow, synthesis: changed)
+            if watch.webhook == nil && synthesis == nil {
+                deferred.post(progress)  // its outcome is taken up before the next batch
+            } else {
+                let outcome = await context.progress.save(progress)
+                guard case .saved = outcome else { return outcome == .stale ? .reread : .failed }
+            }
             synthesis?.saved()
             if !wasBuilt, let built = synthesis, let figures = built.headline {
                 context.logger.info("synthesis watch ready", metadata: [
