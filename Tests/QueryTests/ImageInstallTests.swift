@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Replication
+@testable import Replication
 import Testing
 import WireProtocol
 @testable import Query
@@ -41,7 +41,8 @@ struct ImageInstallTests {
         // The copy is a working database: the follower writes to it, and a restart reads it.
         try await target.replica.setPosition(6)
         let again = try ReplicaDatabase(directory: target.directory)
-        #expect(try await again.position() == 6 && again.count() == ReplicaTests.records.count)
+        #expect(try await again.position() == 6)
+        #expect(try await again.count() == ReplicaTests.records.count)
     }
 
     @Test("An image of another store history, or ahead of the store's head, is refused before anything is touched: the empty copy stays and keeps working")
@@ -50,7 +51,8 @@ struct ImageInstallTests {
         let (_, path) = try await image(in: target.directory)
         for head in [ChangeLog.StoreHead(seq: 9, storeID: "store-b"), ChangeLog.StoreHead(seq: 4, storeID: "store-a")] {
             #expect(throws: ImageRefused.self) { try target.replica.install(imageAt: path, for: head) }
-            #expect(try await target.replica.count() == 0 && target.replica.position() == 0)
+            #expect(try await target.replica.count() == 0)
+            #expect(try await target.replica.position() == 0)
         }
         try await target.replica.apply([target.change(1, ReplicaTests.records[0])])
         #expect(try await target.replica.count() == 1)
@@ -63,6 +65,7 @@ struct ImageInstallTests {
         let leftover = target.directory.appendingPathComponent("\(ImageSource.filePrefix)download-crashed.sqlite")
         try Data(repeating: 0x5A, count: 10_000).write(to: leftover)
         let again = try ReplicaDatabase(directory: target.directory)
-        #expect(try await again.count() == 0 && again.position() == 0)
+        #expect(try await again.count() == 0)
+        #expect(try await again.position() == 0)
     }
 }
