@@ -178,7 +178,7 @@ let package = Package(
                     path: "Tests/IngestTests"),
         .testTarget(name: "QueryTests",
                     dependencies: ["Query", "EvidenceStore", "TestHarness", "SyntheticData",
-                                   .product(name: "GRDB", package: "GRDB.swift")],
+                                   .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/QueryTests"),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "EvidenceStore", "TestHarness", "SyntheticData", "CurveAuth",
                                                           .product(name: "GRDB", package: "GRDB.swift")],

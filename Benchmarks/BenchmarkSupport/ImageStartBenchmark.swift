@@ -6,7 +6,7 @@ import ZMQ
 /// Issue 18: a fresh replica started from a ready replica's database image (`--image-from`),
 /// timed from its start until it has applied all the store holds, next to a raw copy of the
 /// same bytes in the same chunk size over a plain DEALER/ROUTER pair in the same run (the
-/// floor: no checksum, no file, no SQLite), with the same two chunks in flight as the fetcher.
+/// floor: no checksum, no file, no SQLite), with as many chunks in flight as the fetcher (4).
 public enum ImageStartBenchmark {
     public struct Figures: Sendable {
         public let seconds: Double, rawSeconds: Double, bytes: Int64, chunkBytes: Int
@@ -34,15 +34,18 @@ public enum ImageStartBenchmark {
         let target = max(2, Double(records) / 50_000)
         print(String(format: "fresh replica from an image: %d records (%.0f MB image, %d KiB chunks) serving in %.2f s (target ≤ %.0f s) %@",
                      records, Double(info.bytes) / 1e6, info.chunkBytes >> 10, seconds, target, seconds <= target ? "✓" : "✗"))
-        print(String(format: "  raw copy of the same bytes over DEALER/ROUTER, same chunks, 2 in flight: %.2f s; image start / raw copy = %.1f ×",
+        print(String(format: "  raw copy of the same bytes over DEALER/ROUTER, same chunks, %d in flight: %.2f s; image start / raw copy = %.1f ×", Self.inFlight,
                      raw, figures.ratio))
         print(String(format: "  the snapshot path (records re-applied), same run: %.2f s; image start is %.1f × faster",
                      snapshotSeconds, snapshotSeconds / seconds))
         return figures
     }
 
-    /// `bytes` in `chunkBytes` replies from a ROUTER on a thread of its own to a DEALER, two
-    /// requests in flight; the seconds it took.
+    /// Chunks the fetcher asks for ahead (ImageFetcher.window).
+    static let inFlight = 4
+
+    /// `bytes` in `chunkBytes` replies from a ROUTER on a thread of its own to a DEALER,
+    /// `inFlight` requests in flight; the seconds it took.
     public static func rawCopy(bytes: Int64, chunkBytes: Int, curve: Bool) async throws -> Double {
         let chunk = Data(repeating: 0x5A, count: chunkBytes)
         let router = try RawRouter(curve: curve) { frames in
@@ -57,7 +60,7 @@ public enum ImageStartBenchmark {
             let chunks = Int((bytes + Int64(chunkBytes) - 1) / Int64(chunkBytes))
             let started = ContinuousClock.now
             var sent = 0, received = 0
-            while sent < min(2, chunks) {
+            while sent < min(Self.inFlight, chunks) {
                 try dealer.send([Data("chunk".utf8)])
                 sent += 1
             }

@@ -18,17 +18,23 @@ struct ReplicaImageTests {
         return set
     }
 
-    @Test("A second replica started with --image-from a ready one never loads the snapshot, answers as the first does, and follows live changes after the image")
+    @Test("A second replica started with --image-from a ready one never loads the snapshot, answers as the first does, and follows live changes after the image; a download a crash left in its folder is never taken for its database and is removed")
     func startsFromImage() async throws {
         let set = try await readySet(records: 600)
         defer { set.killAll() }
         let second = try freeEndpoint()
+        // What a crash between download and rename leaves: a partial image under its download name.
+        let folder = set.dataRoot.appendingPathComponent("query-2")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let leftover = folder.appendingPathComponent("query-image-download-crashed.sqlite")
+        try Data(repeating: 0x5A, count: 50_000).write(to: leftover)
         let replica = try await set.startExtra("query", bind: second, dataDirectory: "query-2", extraArguments: ["--image-from", set.query])
         let caughtUp = try await waitUntilCaughtUp(second, store: set.store)
         #expect(replica.log.contains { $0.contains("replica started from an image") && $0.contains("seq=") }, "\(replica.log)")
         #expect(!replica.log.contains { $0.contains("loading a snapshot") }, "\(replica.log)")
         #expect(caughtUp.counters["image.installed"] == 1 && caughtUp.counters["image.fallbacks"] == 0, "\(caughtUp.counters)")
         #expect(caughtUp.counters["records"] == 600)
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
         for arguments in [["query", "--condition", "ms", "--design", "rct", "--json"], ["search", "quality", "--json"],
                           ["summary", "fibromyalgia", "--json"]] {
             let a = try await ldn(arguments + ["--query", set.query])

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import ServiceKit
@@ -89,6 +90,19 @@ struct ImageFetcherTests {
         let counters = stats.totals
         #expect(counters["image.bad_chunks"] == 1, "\(counters)")
         #expect((counters["image.resumes"] ?? 0) >= 1, "\(counters)")
+    }
+
+    @Test("The whole image's checksum is the SHA-256 of the chunks' SHA-256 digests in order (PROTOCOL.md 4.18), computed here from the bytes alone")
+    func wholeChecksumContract() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (image, bytes) = try Self.sourceImage(in: folder)
+        var digests = Data()
+        for start in stride(from: 0, to: bytes.count, by: Self.chunk) {
+            digests.append(contentsOf: SHA256.hash(data: bytes[start..<min(start + Self.chunk, bytes.count)]))
+        }
+        #expect(image.reply.sha256 == SHA256.hash(data: digests).map { String(format: "%02x", $0) }.joined())
+        #expect(image.reply.sha256 != SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
     }
 
     @Test("A chunk damaged every time, or a whole image that does not match its checksum, fails the transfer and leaves no file")

@@ -7,7 +7,8 @@ import WireProtocol
 import ZMQ
 
 /// Downloads a database image from a ready peer replica (`image.open`, `image.chunk`) into a
-/// file, checking every chunk's SHA-256 and the whole image's. An interrupted transfer
+/// file, checking every chunk's SHA-256 as it arrives and, at the end, the whole image's (the
+/// SHA-256 over the chunks' digests: the bytes are hashed once). An interrupted transfer
 /// (the peer restarted, a reply lost, a chunk that does not match its checksum) resumes
 /// from the last good offset when the peer still serves the same image, and starts over
 /// when it serves another; at most `attempts` tries per peer. Several peers (a list, or a
@@ -26,6 +27,9 @@ struct ImageFetcher: Sendable {
     var buildPatience: Duration = .seconds(300)
     /// Retries of one chunk whose bytes do not match their checksum, within one attempt.
     var chunkRetries = 2
+    /// Chunks asked for ahead of the one being checked and written: the peer reads the next
+    /// ones while this side hashes.
+    var window = 4
     /// The longest an image may be: a peer's claim above it is refused before anything is written.
     var maximumBytes: Int64 = 1 << 40
 
@@ -33,8 +37,9 @@ struct ImageFetcher: Sendable {
         let description: String
     }
 
-    /// A verified image in a new file in `directory` (the caller removes it), and what the peer said of it.
-    func fetch() async throws -> (path: String, info: ImageOpenReply, peer: String) {
+    /// A verified image in a new file in `directory` (the caller removes it), what the peer said
+    /// of it, and when the peer first answered `image.open` with it (after building it, if it did).
+    func fetch() async throws -> (path: String, info: ImageOpenReply, peer: String, opened: ContinuousClock.Instant) {
         let peers = try await offPool(on: .global(qos: .utility)) { () -> [String] in
             var discovery = ReplicaDiscovery(endpoints: RequestEngine.endpoints(in: endpoints))
             _ = discovery.refresh()
@@ -43,8 +48,8 @@ struct ImageFetcher: Sendable {
         var reasons: [String] = []
         for peer in peers {
             do {
-                let (path, info) = try await fetch(from: peer)
-                return (path, info, peer)
+                let (path, info, opened) = try await fetch(from: peer)
+                return (path, info, peer, opened)
             } catch {
                 reasons.append("\(peer): \(error)")
                 logger.warning("no image from this peer", metadata: ["peer": "\(peer)", "reason": "\(error)"])
@@ -53,10 +58,10 @@ struct ImageFetcher: Sendable {
         throw Failure(description: reasons.isEmpty ? "no address for \(endpoints)" : reasons.joined(separator: "; "))
     }
 
-    private func fetch(from peer: String) async throws -> (String, ImageOpenReply) {
+    private func fetch(from peer: String) async throws -> (String, ImageOpenReply, ContinuousClock.Instant) {
         let client = try await ServiceClient(endpoint: peer, name: "query-image", attemptTimeout: .seconds(5), attempts: 2,
                                              context: context, logger: logger, security: security)
-        return try await withThrowingTaskGroup(of: (String, ImageOpenReply)?.self) { group in
+        return try await withThrowingTaskGroup(of: (String, ImageOpenReply, ContinuousClock.Instant)?.self) { group in
             group.addTask { try await client.run(); return nil }
             group.addTask { try await transfer(with: client) }
             defer { group.cancelAll() }
@@ -72,11 +77,14 @@ struct ImageFetcher: Sendable {
         let info: ImageOpenReply
         let path: String
         let file: FileHandle
+        let opened = ContinuousClock.now
+        /// Everything below it is written and checked.
         var offset: Int64 = 0
-        var hash = SHA256()
+        /// The SHA-256 digests of the chunks below `offset`, in order.
+        var digests = Data()
     }
 
-    private func transfer(with client: ServiceClient) async throws -> (String, ImageOpenReply) {
+    private func transfer(with client: ServiceClient) async throws -> (String, ImageOpenReply, ContinuousClock.Instant) {
         var download: Download?
         var lastError: any Error = Failure(description: "no attempt made")
         defer { try? download?.file.close() }
@@ -93,19 +101,19 @@ struct ImageFetcher: Sendable {
                     logger.info("resuming the image transfer", metadata: ["image": "\(info.image)", "offset": "\(download!.offset)"])
                 }
                 try await fill(&download!, from: client)
-                let whole = download!.hash.finalize().hex
+                let whole = ImageFile.wholeChecksum(download!.digests)
                 guard whole == info.sha256 else {
                     let path = download!.path
                     try? download!.file.close()
                     unlink(path)
                     download = nil
-                    throw Failure(description: "the whole image's SHA-256 is \(whole), the peer said \(info.sha256)")
+                    throw Failure(description: "the whole image's checksum is \(whole), the peer said \(info.sha256)")
                 }
                 try download!.file.synchronize()
                 try download!.file.close()
                 let done = download!
                 download = nil
-                return (done.path, done.info)
+                return (done.path, done.info, done.opened)
             } catch {
                 if download == nil, case let body as ErrorBody = error, body.code == .unavailable {
                     // A peer that is catching up before anything was fetched will not be ready
@@ -152,32 +160,53 @@ struct ImageFetcher: Sendable {
         return Download(info: info, path: path, file: file)
     }
 
-    /// Fetches the chunks from the download's offset to the end, the next one while the
-    /// current one is checked and written.
+    /// Fetches the chunks from the download's offset to the end, up to `window` of them asked
+    /// for ahead; each is checked and written at its offset in order, so that `offset` is
+    /// where a resumed transfer starts.
     private func fill(_ download: inout Download, from client: ServiceClient) async throws {
         let info = download.info
-        var pending: Task<Reply, any Error>? = requestChunk(at: download.offset, of: info, client)
-        defer { pending?.cancel() }
+        var pending: [(offset: Int64, reply: Task<Reply, any Error>)] = []
+        defer { for request in pending { request.reply.cancel() } }
+        var asked = download.offset
+        func askAhead() {
+            while pending.count < max(window, 1), asked < info.bytes {
+                pending.append((asked, requestChunk(at: asked, of: info, client)))
+                asked += Int64(info.chunkBytes)
+            }
+        }
+        askAhead()
         var retries = 0
-        while let current = pending {
-            let offset = download.offset
-            let reply = try await current.value
-            let next = offset + Int64(info.chunkBytes)
-            pending = next < info.bytes ? requestChunk(at: next, of: info, client) : nil
+        while !pending.isEmpty {
+            let (offset, request) = pending.removeFirst()
+            let reply = try await request.value
             do {
-                let data = try check(reply, at: offset, of: info)
-                try download.file.write(contentsOf: data)
-                download.hash.update(data: data)
+                let (data, digest) = try check(reply, at: offset, of: info)
+                try Self.write(data, at: offset, to: download.file)
+                download.digests.append(digest)
                 download.offset += Int64(data.count)
                 retries = 0
+                askAhead()
             } catch let error as Failure {
                 stats.add("image.bad_chunks")
                 logger.warning("an image chunk does not check; asking again", metadata: ["offset": "\(offset)", "reason": "\(error)"])
                 retries += 1
                 guard retries <= chunkRetries else { throw error }
-                pending?.cancel()
-                pending = requestChunk(at: offset, of: info, client)
+                pending.insert((offset, requestChunk(at: offset, of: info, client)), at: 0)
             }
+        }
+    }
+
+    /// Writes all of `data` at `offset`.
+    private static func write(_ data: Data, at offset: Int64, to file: FileHandle) throws {
+        var written = 0
+        while written < data.count {
+            let count = data.withUnsafeBytes { pwrite(file.fileDescriptor, $0.baseAddress! + written, $0.count - written,
+                                                      off_t(offset) + off_t(written)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "cannot write the image at \(offset): errno \(errno)")
+            }
+            written += count
         }
     }
 
@@ -188,16 +217,18 @@ struct ImageFetcher: Sendable {
         }
     }
 
-    /// The chunk's bytes, when the reply is the chunk asked for and matches its checksum.
-    private func check(_ reply: Reply, at offset: Int64, of info: ImageOpenReply) throws -> Data {
+    /// The chunk's bytes and SHA-256 digest, when the reply is the chunk asked for and matches its checksum.
+    private func check(_ reply: Reply, at offset: Int64, of info: ImageOpenReply) throws -> (Data, Data) {
         let body = try reply.decode(ImageChunkReply.self)
         let expected = Int(min(Int64(info.chunkBytes), info.bytes - offset))
         guard body.image == info.image, body.offset == offset, body.bytes == expected,
               reply.attachments.count == 1, let data = reply.attachments.first, data.count == expected else {
             throw Failure(description: "image.chunk at \(offset) answered another chunk or size")
         }
-        let hash = SHA256.hash(data: data).hex
-        guard hash == body.sha256 else { throw Failure(description: "chunk at \(offset): SHA-256 \(hash), the peer said \(body.sha256)") }
-        return data
+        let digest = SHA256.hash(data: data)
+        guard digest.hex == body.sha256 else {
+            throw Failure(description: "chunk at \(offset): SHA-256 \(digest.hex), the peer said \(body.sha256)")
+        }
+        return (data, Data(digest))
     }
 }

@@ -8,7 +8,7 @@ final class ImageFile: Sendable {
     let reply: ImageOpenReply
     let path: String
     let built: ContinuousClock.Instant
-    /// SHA-256 of each chunk, computed once while hashing the whole file.
+    /// SHA-256 of each chunk, computed once when the image is built.
     let chunkHashes: [String]
     private let descriptor: Int32
 
@@ -18,22 +18,26 @@ final class ImageFile: Sendable {
         self.descriptor = descriptor
         self.path = path
         built = .now
-        var whole = SHA256()
         var hashes: [String] = []
+        var digests = Data()
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
         var size: Int64 = 0
         while true {
             let count = try Self.read(descriptor, into: &buffer, at: size)
             if count == 0 { break }
-            let chunk = buffer[0..<count]
-            whole.update(data: chunk)
-            hashes.append(SHA256.hash(data: chunk).hex)
+            let digest = SHA256.hash(data: buffer[0..<count])
+            hashes.append(digest.hex)
+            digests.append(contentsOf: digest)
             size += Int64(count)
         }
         chunkHashes = hashes
         reply = ImageOpenReply(image: UUID().uuidString.lowercased(), seq: seq, storeID: storeID, bytes: size,
-                               chunkBytes: chunkBytes, sha256: whole.finalize().hex)
+                               chunkBytes: chunkBytes, sha256: Self.wholeChecksum(digests))
     }
+
+    /// The whole image's checksum (PROTOCOL.md 4.18): SHA-256 over the chunks' SHA-256 digests
+    /// (32 bytes each, in order), so that each side hashes the bytes once.
+    static func wholeChecksum(_ chunkDigests: Data) -> String { SHA256.hash(data: chunkDigests).hex }
 
     deinit {
         close(descriptor)

@@ -126,7 +126,13 @@ final class ImageSource: Sendable {
     private func build() throws -> ImageFile {
         let path = directory.appendingPathComponent("\(Self.filePrefix)\(UUID().uuidString.lowercased()).sqlite").path
         do {
-            let copy = try DatabaseQueue(path: path)
+            // A scratch file (removed at the next start if this process dies): no journal, no fsync.
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = OFF")
+                try db.execute(sql: "PRAGMA synchronous = OFF")
+            }
+            let copy = try DatabaseQueue(path: path, configuration: configuration)
             try replica.pool.backup(to: copy)
             let (seq, storeID) = try copy.read { db in
                 (try Int64.fetchOne(db, sql: "SELECT value FROM replica WHERE name = 'applied_seq'") ?? 0,

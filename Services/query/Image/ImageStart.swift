@@ -15,7 +15,7 @@ struct ImageStart: StartingImage {
     func install(for store: ChangeLog.StoreHead) async -> Int64? {
         let started = ContinuousClock.now
         do {
-            let (path, info, peer) = try await fetcher.fetch()
+            let (path, info, peer, opened) = try await fetcher.fetch()
             defer { unlink(path) }
             let fetched = ContinuousClock.now
             let contents = try await offPool(on: .global(qos: .utility)) { try replica.install(imageAt: path, for: store) }
@@ -23,6 +23,8 @@ struct ImageStart: StartingImage {
             logger.info("replica started from an image", metadata: [
                 "peer": "\(peer)", "image": "\(info.image)", "seq": "\(contents.seq)", "bytes": "\(info.bytes)",
                 "fetch.ms": "\(Int((fetched - started).milliseconds))",
+                // Of fetching: until the peer answered with its image (its build included), then the chunks.
+                "open.ms": "\(Int((opened - started).milliseconds))", "transfer.ms": "\(Int((fetched - opened).milliseconds))",
                 "install.ms": "\(Int((ContinuousClock.now - fetched).milliseconds))"])
             return contents.seq
         } catch {

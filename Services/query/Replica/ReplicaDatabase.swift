@@ -12,13 +12,22 @@ import WireProtocol
 /// from the store — the position is in the same transaction as the data it describes.
 final class ReplicaDatabase: FollowerSink, Sendable {
     static let fileName = "query-replica.sqlite"
-    let pool: DatabasePool
+    /// The open copy. Replaced once, when a new replica installs a peer's image (ImageInstall).
+    var pool: DatabasePool { current.withLock { $0 } }
     let path: String
+    /// Swapped only by `install(imageAt:for:)`.
+    let current: Mutex<DatabasePool>
     private let snapshotWrites = OutstandingWrite()
 
     init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent(Self.fileName).path
+        current = Mutex(try Self.open(path))
+    }
+
+    /// Opens the copy at `path` (making an empty one when there is none) and brings its schema
+    /// to this release's.
+    static func open(_ path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // A copy: losing the last transactions to a power cut only means fetching them again.
@@ -27,7 +36,7 @@ final class ReplicaDatabase: FollowerSink, Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
         }
         configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = ReplicaMigrations.migrator
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ErrorBody(code: .internal, message: "replica \(path) was written by a newer ldn-query; remove it to rebuild")
@@ -36,6 +45,7 @@ final class ReplicaDatabase: FollowerSink, Sendable {
         // The reader that ran the check holds the schema from before the migration: a row it
         // reads by name could miss a column just added (GRDB issues 1453, 1500).
         pool.invalidateReadOnlyConnections()
+        return pool
     }
 
     // MARK: FollowerSink
