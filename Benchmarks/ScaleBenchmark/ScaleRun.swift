@@ -55,12 +55,8 @@ struct ScaleRun {
         let replicaBytes = Measure.diskBytes(set.layout.dataDirectory("query"))
         let memory = (store: Measure.peakMemoryMB(set.process("evidence-store")!.pid), query: Measure.peakMemoryMB(query.pid),
                       notifier: Measure.peakMemoryMB(set.process("notifier")!.pid))
-        _ = try await set.stop()
-        if keepData {
-            print("data kept in \(set.layout.dataRoot.path)")
-        } else {
-            set.layout.removeData()
-        }
+        _ = try await set.stop(keepingData: keepData)
+        if keepData { print("data kept in \(set.layout.dataRoot.path)") }
         return ScaleFigures(
             records: records, baseline: baseline, intake: load.throughput, ack: load.latencies, freshReplica: freshReplica, image: image,
             filtered: reads.filtered, selectiveSearch: reads.selective, commonWordSearch: reads.common,
