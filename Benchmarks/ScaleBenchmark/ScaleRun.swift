@@ -55,13 +55,8 @@ struct ScaleRun {
         let replicaBytes = Measure.diskBytes(set.layout.dataDirectory("query"))
         let memory = (store: Measure.peakMemoryMB(set.process("evidence-store")!.pid), query: Measure.peakMemoryMB(query.pid),
                       notifier: Measure.peakMemoryMB(set.process("notifier")!.pid))
-        if keepData {
-            // The set's stop() removes the data: stop each service alone instead.
-            for process in set.processes.values { _ = try await process.stop() }
-            print("data kept in \(set.layout.dataRoot.path)")
-        } else {
-            _ = try await set.stop()
-        }
+        _ = try await set.stop(keepingData: keepData)
+        if keepData { print("data kept in \(set.layout.dataRoot.path)") }
         return ScaleFigures(
             records: records, baseline: baseline, intake: load.throughput, ack: load.latencies, freshReplica: freshReplica, image: image,
             filtered: reads.filtered, selectiveSearch: reads.selective, commonWordSearch: reads.common,

@@ -111,11 +111,12 @@ public final class LocalSet: Sendable {
         for process in processes.values { process.signal(signal) }
     }
 
-    /// SIGTERM to every running service; returns each one's exit status.
-    public func stop() async throws -> [String: Int32] {
+    /// SIGTERM to every running service; returns each one's exit status. The data folders
+    /// are removed unless `keepingData` (a benchmark's `--keep-data`).
+    public func stop(keepingData: Bool = false) async throws -> [String: Int32] {
         var statuses: [String: Int32] = [:]
         for (name, process) in running.withLock({ $0 }) { statuses[name] = try await process.stop() }
-        layout.removeData()
+        if !keepingData { layout.removeData() }
         keys?.remove()
         return statuses
     }

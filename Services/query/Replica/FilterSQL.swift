@@ -18,8 +18,9 @@ struct FilterSQL {
     /// The record id column of `table`.
     var id: String { table == "f" ? "f.record_id" : "r.id" }
 
-    init(_ filter: EvidenceFilter) {
-        let predicates = filter.predicates
+    init(_ filter: EvidenceFilter) { self.init(filter.predicates) }
+
+    init(_ predicates: [FilterPredicate]) {
         table = predicates.contains { if case .condition = $0 { true } else { false } } ? "f" : "r"
         needsRecords = predicates.contains {
             switch $0 {

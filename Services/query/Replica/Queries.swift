@@ -5,15 +5,13 @@ import WireProtocol
 
 extension ReplicaDatabase {
     /// One page of the records passing `filter`, and how many pass in all. The page's ids
-    /// are found from the filtered columns alone; only those records are then read.
+    /// are found from the filtered columns alone (`FilteredQuery`); only those records are
+    /// then read.
     func query(_ filter: EvidenceFilter, sort: QuerySort, limit: Int, offset: Int) async throws -> (total: Int, hits: [Hit]) {
-        let sql = FilterSQL(filter)
+        let query = FilteredQuery(filter)
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(sql.from) \(sql.whereClause)", arguments: sql.arguments) ?? 0
-            let ids = try Int64.fetchAll(db, sql: """
-                SELECT \(sql.id) FROM \(sql.from) \(sql.whereClause) ORDER BY \(sql.orderBy(sort)) LIMIT ? OFFSET ?
-                """, arguments: sql.arguments + [limit, offset])
-            return (total, try Self.hits(ids, in: db))
+            let total = try query.total(in: db)
+            return (total, try Self.hits(query.ids(sort: sort, limit: limit, offset: offset, in: db), in: db))
         }
     }
 

@@ -109,7 +109,8 @@ final class ReplicaDatabase: FollowerSink, Sendable {
 
     /// Drops every record and sets the position to 0.
     private static func empty(_ db: Database) throws {
-        for table in ["records", "record_bodies", "record_conditions", "outcome_index", "records_fts"] {
+        // condition_counts after record_conditions, whose triggers leave it at zeros.
+        for table in ["records", "record_bodies", "record_conditions", "condition_counts", "outcome_index", "records_fts"] {
             try db.execute(sql: "DELETE FROM \(table)")
         }
         try db.execute(sql: "UPDATE replica SET value = 0 WHERE name = 'applied_seq'")

@@ -115,6 +115,43 @@ enum ReplicaMigrations {
             // and the copy is then dropped and loaded again. NULL until the store first names one.
             try db.execute(sql: "CREATE TABLE replica_store (store_id TEXT); INSERT INTO replica_store (store_id) VALUES (NULL)")
         }
+        migrator.registerMigration("v6: condition counts") { db in
+            // How many rows of record_conditions have each code, status, design, certainty and
+            // year, so that a filtered query's total reads a few rows instead of counting its
+            // whole range (FilteredQuery). Triggers keep it exact on every write, whichever path
+            // writes (apply, snapshot, resynchronise); a count that falls to 0 stays as a row.
+            try db.execute(sql: """
+                CREATE TABLE condition_counts (
+                    code TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    design TEXT NOT NULL,
+                    certainty INTEGER NOT NULL,
+                    year INTEGER NOT NULL,
+                    n INTEGER NOT NULL,
+                    PRIMARY KEY (code, status, design, certainty, year)
+                ) WITHOUT ROWID;
+                INSERT INTO condition_counts (code, status, design, certainty, year, n)
+                    SELECT code, status, design, certainty, year, COUNT(*) FROM record_conditions
+                    GROUP BY code, status, design, certainty, year;
+                CREATE TRIGGER condition_counts_insert AFTER INSERT ON record_conditions BEGIN
+                    INSERT INTO condition_counts (code, status, design, certainty, year, n)
+                        VALUES (new.code, new.status, new.design, new.certainty, new.year, 1)
+                        ON CONFLICT (code, status, design, certainty, year) DO UPDATE SET n = n + 1;
+                END;
+                CREATE TRIGGER condition_counts_delete AFTER DELETE ON record_conditions BEGIN
+                    UPDATE condition_counts SET n = n - 1 WHERE code = old.code AND status = old.status
+                        AND design = old.design AND certainty = old.certainty AND year = old.year;
+                END;
+                CREATE TRIGGER condition_counts_update AFTER UPDATE OF code, status, design, certainty, year
+                    ON record_conditions BEGIN
+                    UPDATE condition_counts SET n = n - 1 WHERE code = old.code AND status = old.status
+                        AND design = old.design AND certainty = old.certainty AND year = old.year;
+                    INSERT INTO condition_counts (code, status, design, certainty, year, n)
+                        VALUES (new.code, new.status, new.design, new.certainty, new.year, 1)
+                        ON CONFLICT (code, status, design, certainty, year) DO UPDATE SET n = n + 1;
+                END;
+                """)
+        }
         return migrator
     }
 }
