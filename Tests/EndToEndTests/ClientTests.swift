@@ -33,8 +33,11 @@ struct ClientTests {
             let elapsed = ContinuousClock.now - started
             times.append(elapsed)
             #expect(run.status == 2, "\(command): exit \(run.status)\n\(run.stderr)")
-            // Each well under the 10 s reply timeout (a loaded machine has slowed one start to 7 s).
-            #expect(elapsed < .seconds(8), "\(command) took \(elapsed) to fail")
+            // The refusal itself is what the message below says was seen, not a reply timeout; the
+            // median below says it is quick. One command alone has taken 9.1 s to start and fail
+            // in the loaded first minutes of the suite on 2 cores: the bound is only against a
+            // wait for timeouts and retries (10 s each).
+            #expect(elapsed < .seconds(20), "\(command) took \(elapsed) to fail")
             #expect(run.stderr.contains("is not running at \(endpoint): the connection was refused (nothing listens there)"),
                     "\(command): \(run.stderr)")
             #expect(run.stderr.contains("Start it with `ldn-"), "\(command): \(run.stderr)")
