@@ -161,7 +161,9 @@ struct IntakeTests {
         // Nothing listens at the store's endpoint: ingest's socket monitor reports the refused attempt, no timeout needed.
         #expect(result.stderr.contains("ingest is up but cannot do this now: connection refused at \(set.store): nothing listens there"),
                 "\(result.stderr)")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // The message shows the refusal was reported (a timeout says otherwise); the bound leaves
+        // room for a process start in the suite's loaded first minute.
+        #expect(ContinuousClock.now - started < .seconds(9))
         #expect(try await status(set.ingest).service == "ingest")
         _ = try await set.stop()
     }

@@ -78,7 +78,9 @@ struct SecurityTests {
         defer { set.killAll() }
         let started = ContinuousClock.now
         let run = try await ldn(["query"], environment: set.clientEnvironment)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The message below is what shows the refusal was seen; the bound only rules out waiting
+        // for reply timeouts (10 s each): 3.3 s was seen in the loaded first minutes of the suite.
+        #expect(ContinuousClock.now - started < .seconds(9))
         #expect(run.status == 1, "exit \(run.status): \(run.stderr)")
         #expect(run.stderr.contains("query at \(set.query) refused ldn's plaintext connection: it requires CURVE keys"), "\(run.stderr)")
         #expect(run.stderr.contains("This service needs keys: pass --keys DIR"), "\(run.stderr)")

@@ -109,7 +109,8 @@ struct MetricsServerTests {
         let started = ContinuousClock.now
         let page = try await RawHTTP.scrape(port: server.port)
         #expect(page.value("ldn_test_total") == 1)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Typically milliseconds; the bound leaves room for the suite's loaded first minute.
+        #expect(ContinuousClock.now - started < .seconds(8))
         try await Self.stop(server)
     }
 

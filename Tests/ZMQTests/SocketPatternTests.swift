@@ -128,7 +128,7 @@ struct SocketPatternTests {
             return (message, ContinuousClock.now - started)
         }
         #expect(message == nil)
-        #expect(waited >= .milliseconds(140) && waited < .seconds(2))
+        #expect(waited >= .milliseconds(140) && waited < .seconds(6), "a 150 ms timeout, on a machine that may be busy")
     }
 
     @Test("ZMQ_MAXMSGSIZE drops an oversized frame with its connection; the socket keeps serving others")

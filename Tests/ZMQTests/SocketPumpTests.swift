@@ -35,7 +35,14 @@ struct SocketPumpTests {
             let client = try socket(context, .dealer)
             try client.connect(endpoint)
             for index in 0..<50 { try client.send(frames("m\(index)")) }
-            return try (0..<50).map { _ in strings(try client.receive()) }
+            // A receive timeout (2 s) is only a pause: the loaded first minute of the suite has
+            // starved the serving task for longer. What counts is that all 50 come, in order.
+            var replies: [[String]] = []
+            let deadline = ContinuousClock.now + .seconds(45)
+            while replies.count < 50, ContinuousClock.now < deadline {
+                if let reply = try client.receive() { replies.append(strings(reply)) }
+            }
+            return replies
         }
         #expect(replies == (0..<50).map { ["echo:m\($0)"] })
         await server.stop()
@@ -93,8 +100,9 @@ struct SocketPumpTests {
         try await Task.sleep(for: .milliseconds(100))
         // With the four idle pumps' blocking polls on the pool, this sleep would never end; the
         // bound only needs to be short of the time limit, and loose enough for a machine busy
-        // with the rest of the suite (0.54 s seen with two compilers running beside it).
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // with the rest of the suite (0.54 s seen with two compilers running beside it, and
+        // pauses of several seconds in the suite's loaded first minute on 2 cores).
+        #expect(ContinuousClock.now - started < .seconds(20))
         for pump in pumps { await pump.stop() }
     }
 
