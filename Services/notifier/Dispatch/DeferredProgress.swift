@@ -51,19 +51,25 @@ final class DeferredProgress: Sendable {
     }
 
     private func saveWhilePosted() async {
-        while let progress = state.withLock({ state in defer { state.next = nil }; return state.next }) {
-            let outcome = await writer.save(progress)
+        while true {
+            // The next progress, or (in the same lock, so nothing posted can be missed) the end
+            // of saving and whoever waits for it.
+            let (next, idle) = state.withLock { state -> (ProgressWriter.Progress?, [CheckedContinuation<Void, Never>]) in
+                if let next = state.next {
+                    state.next = nil
+                    return (next, [])
+                }
+                state.saving = false
+                defer { state.idle.removeAll() }
+                return (nil, state.idle)
+            }
+            guard let next else {
+                for continuation in idle { continuation.resume() }
+                return
+            }
+            let outcome = await writer.save(next)
             if outcome != .saved { state.withLock { $0.problem = $0.problem ?? outcome } }
         }
-        let waiting = state.withLock { state in
-            // Posted between the last take and here: keep saving.
-            guard state.next == nil else { return nil as [CheckedContinuation<Void, Never>]? }
-            state.saving = false
-            defer { state.idle.removeAll() }
-            return state.idle
-        }
-        guard let waiting else { return await saveWhilePosted() }
-        for continuation in waiting { continuation.resume() }
     }
 
     private func merged(_ earlier: ProgressWriter.Progress, then later: ProgressWriter.Progress) -> ProgressWriter.Progress {
