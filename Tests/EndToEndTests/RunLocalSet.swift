@@ -33,10 +33,11 @@ final class RunLocalSet {
     /// Everything the script printed, standard output then standard error.
     var transcript: String { (script.output + script.log).joined(separator: "\n") }
 
-    /// Waits until the script says the set is up; fails when it exits first.
+    /// Waits until the script says the set is up and has printed what follows (the `export`
+    /// lines, then "then try"); fails when it exits first.
     func ready(timeout: Duration = .seconds(90)) async throws {
         try await eventually("run-local.sh says the set is up; it printed:\n\(transcript)", timeout: timeout) {
-            if script.output.contains(where: { $0.contains("run-local: the set is up") }) { return true }
+            if script.output.contains(where: { $0.contains("run-local: then try:") }) { return true }
             if script.hasExited { throw TestFailure("run-local.sh exited early; it printed:\n\(transcript)") }
             return false
         }
