@@ -90,6 +90,8 @@ let package = Package(
                                          .product(name: "Metrics", package: "swift-metrics")],
                           path: "Services/evidence-store/Server"),
         .executableTarget(name: "Query", dependencies: ["ServiceKit", "Client", "Replication", .product(name: "GRDB", package: "GRDB.swift"),
+                                                        // FTS5's C API, for the ranking function (FullTextRankFunction).
+                                                        .product(name: "GRDBSQLite", package: "GRDB.swift"),
                                                         .product(name: "Crypto", package: "swift-crypto")],
                           path: "Services/query"),
         .executableTarget(

@@ -83,11 +83,11 @@ struct FullTextRankingTests {
     @Test("Windows too small for the filter fall back and still give the exact order")
     func smallWindows() async throws {
         let fixture = try await Self.fixture()
-        let match = FilterSQL.match(["sleep"])
         for (name, filter) in Self.filters {
             let resolved = try filter.resolved()
             for window in [1, 3, 25, 1000] {
-                let ranking = FullTextRanking(match: match, filter: FilterSQL(resolved), window: window)
+                let ranking = FullTextRanking(words: ["sleep"], filter: FilterSQL(resolved), counts: fixture.replica.searchCounts,
+                                              window: window)
                 let page = try await fixture.replica.pool.read { db in try ranking.page(limit: 10, in: db) }
                 let expected = try await Self.oracle("sleep", resolved, limit: 10, in: fixture.replica)
                 #expect(page.total == expected.total && page.ranked.map(\.id) == expected.ids, "\(name), window \(window)")

@@ -14,6 +14,8 @@ struct FilterSQL {
     let needsRecords: Bool
     private(set) var clauses: [String] = []
     private(set) var arguments = StatementArguments()
+    /// The filter is the default one alone: active records only.
+    let activeOnly: Bool
 
     /// The record id column of `table`.
     var id: String { table == "f" ? "f.record_id" : "r.id" }
@@ -28,6 +30,7 @@ struct FilterSQL {
             default: false
             }
         }
+        activeOnly = predicates.count == 1 && { if case .status([.active]) = predicates[0] { true } else { false } }()
         for predicate in predicates { add(predicate) }
     }
 

@@ -24,8 +24,9 @@ extension ReplicaDatabase {
         filter.text = nil
         let words = EvidenceFilter(text: text).terms
         guard !words.isEmpty else { return (0, []) }
-        let ranking = FullTextRanking(match: FilterSQL.match(words), filter: FilterSQL(filter))
+        let filterSQL = FilterSQL(filter)
         return try await pool.read { db in
+            let ranking = FullTextRanking(words: words, filter: filterSQL, counts: searchCounts)
             let page = try ranking.page(limit: limit, in: db)
             var hits = try Self.hits(page.ranked.map(\.id), in: db)
             let snippets = try ranking.snippets(page.ranked.map(\.id), in: db)

@@ -18,6 +18,8 @@ final class ReplicaDatabase: FollowerSink, Sendable {
     /// Swapped only by `install(imageAt:for:)`.
     let current: Mutex<DatabasePool>
     private let snapshotWrites = OutstandingWrite()
+    /// Searches' counts of phrases and matches, kept while the copy does not change.
+    let searchCounts = SearchCounts()
 
     init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -34,6 +36,7 @@ final class ReplicaDatabase: FollowerSink, Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Checkpoint less often: catching up writes a lot, and readers never wait on the WAL.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+            try FullTextRankFunction.register(in: db)
         }
         configuration.busyMode = .timeout(5)
         let pool = try DatabasePool(path: path, configuration: configuration)
