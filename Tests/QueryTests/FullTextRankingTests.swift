@@ -96,6 +96,25 @@ struct FullTextRankingTests {
         }
     }
 
+    @Test("When the best matches are all retracted, the default filter's first small window falls back and the order stays exact")
+    func bestMatchesRetracted() async throws {
+        let fixture = try await Self.fixture()
+        // 40 short records that rank before every other match of "sleep", all retracted.
+        try await fixture.replica.apply((401...440).map {
+            fixture.change($0, study("sleep sleep sleep \($0)", year: 2020, conditions: ["ms"], design: .rct), status: .retracted)
+        })
+        let filter = try EvidenceFilter().resolved()
+        let unfiltered = try await fixture.replica.search("sleep", filter: try EvidenceFilter(includeRetracted: true).resolved(), limit: 40)
+        #expect(unfiltered.hits.allSatisfy { $0.status == .retracted }, "the retracted records rank first")
+        for limit in [1, 10, 100] {
+            let page = try await fixture.replica.search("sleep", filter: filter, limit: limit)
+            let expected = try await Self.oracle("sleep", filter, limit: limit, in: fixture.replica)
+            #expect(page.total == expected.total && page.hits.map(\.id) == expected.ids && page.hits.map(\.score) == expected.scores,
+                    "limit \(limit)")
+            #expect(page.hits.count == limit && page.hits.allSatisfy { $0.status == .active })
+        }
+    }
+
     @Test("Ties in BM25 are broken by record id, so a page is stable")
     func tiesByID() async throws {
         let fixture = try await Self.fixture()
