@@ -17,6 +17,10 @@ enum FullTextRankFunction {
 
     /// Makes `ldn_bm25` available on this connection (FTS5 auxiliary functions are per connection).
     static func register(in db: Database) throws {
+        // GRDB's `FTS5.api` stops the process when FTS5 is missing: say so as an error instead.
+        guard sqlite3_compileoption_used("ENABLE_FTS5") == 1 else {
+            throw DatabaseError(message: "this SQLite (\(String(cString: sqlite3_libversion()))) was built without FTS5, which search needs")
+        }
         let api = UnsafeMutablePointer(mutating: FTS5.api(db))
         guard let create = api.pointee.xCreateFunction else { throw DatabaseError(message: "FTS5 offers no xCreateFunction") }
         let code = name.withCString { create(api, $0, nil, rankRow, nil) }
