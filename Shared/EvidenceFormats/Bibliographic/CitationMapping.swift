@@ -45,7 +45,7 @@ enum CitationMapping {
                 members.append((key, value))
                 carried.append(label)
             }
-            let title = citation.title?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmpty
+            let title = citation.title?.trimmedEdges.nonEmpty
             carry("title", title.map(JSONValue.string), as: "title")
             if title == nil { problems.append(Problem(field: "title", message: "the \(format.displayName) record has no title")) }
             carry("year", citation.year.map { .number(.integer(Int64($0))) }, as: "year \(citation.year ?? 0)")

@@ -14,45 +14,36 @@ import Foundation
 public enum MedlineReader {
     public static func read(_ text: String) throws(BibliographicSyntaxError) -> [Citation] {
         let lines = TaggedLines.split(text)
-        var records: [OpenRecord] = []
-        var open: OpenRecord?
-
-        func close() {
-            guard let record = open else { return }
-            records.append(record)
-            open = nil
-        }
-
+        // One pass in line order checks the file's shape and finds where each record is;
+        // nothing is copied. Each record's fields are then read on their own, on every core.
+        var records: [ClosedRange<Int>] = []
+        var open: ClosedRange<Int>?
         for (index, line) in lines.enumerated() {
             if line.isBlank {
-                close()
-                continue
-            }
-            if let (tag, value) = medlineTag(line.text) {
-                let field = TaggedField(tag: tag, line: line.number, value: value)
-                if var record = open {
-                    guard tag != "PMID" else {
+                if let record = open { records.append(record) }
+                open = nil
+            } else if let length = tagLength(line.text) {
+                if let record = open {
+                    guard length != 4 || !line.text.utf8.starts(with: "PMID".utf8) else {
                         throw BibliographicSyntaxError(
                             line: line.number,
-                            message: "a second PMID in the record starting at line \(lines[record.start].number); records are separated by a blank line")
+                            message: "a second PMID in the record starting at line \(lines[record.lowerBound].number); records are separated by a blank line")
                     }
-                    record.fields.append(field)
-                    record.end = index
-                    open = record
+                    open = record.lowerBound...index
                 } else {
+                    let (tag, value) = field(line.text, tagLength: length)
                     guard tag == "PMID" else {
                         throw BibliographicSyntaxError(
                             line: line.number, message: "a record without PMID: MEDLINE records start with 'PMID- ', this one with '\(tag)'")
                     }
-                    guard BibliographicValue.isPubMedID(field.text) else {
-                        throw BibliographicSyntaxError(line: line.number, message: "PMID '\(field.text)' is not a PubMed id")
+                    let pmid = TaggedField(tag: tag, line: line.number, value: value).text
+                    guard BibliographicValue.isPubMedID(pmid) else {
+                        throw BibliographicSyntaxError(line: line.number, message: "PMID '\(pmid)' is not a PubMed id")
                     }
-                    open = OpenRecord(start: index, end: index, fields: [field])
+                    open = index...index
                 }
-            } else if line.text.first?.isWhitespace == true, var record = open {
-                record.fields[record.fields.count - 1].append(line.text)
-                record.end = index
-                open = record
+            } else if line.text.first?.isWhitespace == true, let record = open {
+                open = record.lowerBound...index
             } else if open == nil && records.isEmpty {
                 throw BibliographicSyntaxError(line: line.number, message: "text before the first PMID line")
             } else {
@@ -60,38 +51,60 @@ public enum MedlineReader {
                     line: line.number, message: "expected a tag like 'TI  - ' or a continuation line")
             }
         }
-        close()
+        if let record = open { records.append(record) }
         guard !records.isEmpty else {
             throw BibliographicSyntaxError(line: nil, message: "no MEDLINE record (no PMID line)")
         }
-        // The file's shape is checked; each record's fields are read on their own.
-        return records.concurrentMap { _, record in
-            citation(from: TaggedRecord(record.fields), lines: lines[record.start...record.end])
+        return records.concurrentMap { _, range in
+            citation(from: TaggedRecord(fields(lines[range])), lines: lines[range])
         }
+    }
+
+    /// The fields of one record's lines (checked by `read`): a tag line opens a field, an
+    /// indented line continues it.
+    private static func fields(_ lines: ArraySlice<TaggedLine>) -> [TaggedField] {
+        var fields: [TaggedField] = []
+        for line in lines {
+            if let length = tagLength(line.text) {
+                let (tag, value) = field(line.text, tagLength: length)
+                fields.append(TaggedField(tag: tag, line: line.number, value: value))
+            } else if !fields.isEmpty {
+                fields[fields.count - 1].append(line.text)
+            }
+        }
+        return fields
     }
 
     /// "TI  - Title" → ("TI", "Title"): up to four capitals or digits (the first a capital),
     /// padded with spaces to four, then "-" and a space, or the end of the line.
     static func medlineTag(_ text: Substring) -> (tag: String, value: Substring)? {
-        // On the UTF-8 bytes: tags are ASCII, and this runs on every line.
-        let head = Array(text.utf8.prefix(6))
+        tagLength(text).map { field(text, tagLength: $0) }
+    }
+
+    /// The length of the tag `text` starts with (2 to 4), or nil when it starts with none.
+    /// On the UTF-8 bytes, in place: tags are ASCII, and this runs on every line.
+    private static func tagLength(_ text: Substring) -> Int? {
+        text.utf8.withContiguousStorageIfAvailable(tagLength) ?? Array(text.utf8.prefix(6)).withUnsafeBufferPointer(tagLength)
+    }
+
+    private static func tagLength(_ head: UnsafeBufferPointer<UInt8>) -> Int? {
         guard head.count >= 5, head[4] == UInt8(ascii: "-"), head.count == 5 || head[5] == UInt8(ascii: " ") else { return nil }
-        let length = head[0..<4].firstIndex(of: UInt8(ascii: " ")) ?? 4
         func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
         func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        let length = head[0..<4].firstIndex(of: UInt8(ascii: " ")) ?? 4
         guard length >= 2, isUpper(head[0]), head[0..<length].allSatisfy({ isUpper($0) || isDigit($0) }),
               head[length..<4].allSatisfy({ $0 == UInt8(ascii: " ") })
         else { return nil }
-        let value = text.utf8.index(text.utf8.startIndex, offsetBy: head.count)
-        return (String(decoding: head[0..<length], as: UTF8.self), text[value...])
+        return length
     }
 
-    private struct OpenRecord {
-        /// Indexes of the PMID line and of the record's last line in the file's lines.
-        let start: Int
-        var end: Int
-        var fields: [TaggedField]
+    /// The tag and the value of a line whose tag is `tagLength` long.
+    private static func field(_ text: Substring, tagLength length: Int) -> (tag: String, value: Substring) {
+        let bytes = text.utf8
+        let value = bytes.index(bytes.startIndex, offsetBy: min(6, bytes.count))
+        return (String(decoding: bytes.prefix(length), as: UTF8.self), text[value...])
     }
+
 }
 
 extension MedlineReader {
