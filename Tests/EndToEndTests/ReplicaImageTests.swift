@@ -31,6 +31,9 @@ struct ReplicaImageTests {
         let replica = try await set.startExtra("query", bind: second, dataDirectory: "query-2", extraArguments: ["--image-from", set.query])
         let caughtUp = try await waitUntilCaughtUp(second, store: set.store)
         #expect(replica.log.contains { $0.contains("replica started from an image") && $0.contains("seq=") }, "\(replica.log)")
+        // The peer, quiet, copied its database file rather than going through the backup API (ImageCopy).
+        let peerLog = set.process("query")?.log ?? []
+        #expect(peerLog.contains { $0.contains("image built") && $0.contains("method=copy") }, "\(peerLog.filter { $0.contains("image") })")
         #expect(!replica.log.contains { $0.contains("loading a snapshot") }, "\(replica.log)")
         #expect(caughtUp.counters["image.installed"] == 1 && caughtUp.counters["image.fallbacks"] == 0, "\(caughtUp.counters)")
         #expect(caughtUp.counters["records"] == 600)

@@ -10,9 +10,10 @@ import WireProtocol
 /// `image.chunk`, docs/PROTOCOL.md 4.18), so that they start from a copy instead of
 /// re-applying every record.
 ///
-/// An image is taken with SQLite's online backup API in one step inside one read
-/// transaction: one consistent position, while the follower keeps writing. It lives in a
-/// file in the data folder. Bounds: at most one image exists and at most one is being built
+/// An image is the database file copied while it alone holds one state (`ImageCopy`), or,
+/// when no such moment comes, taken with SQLite's online backup API in one step inside one
+/// read transaction: one consistent position either way, while the follower keeps writing.
+/// It lives in a file in the data folder. Bounds: at most one image exists and at most one is being built
 /// (another `image.open` meanwhile gets `unavailable` with a retry hint); an image younger
 /// than `reuseFor` is handed out again; an older one is superseded by the next `image.open`
 /// (its file removed; a transfer of it gets `not_found` and opens again); one unused for
@@ -85,14 +86,14 @@ final class ImageSource: Sendable {
         }
         defer { state.withLock { $0.building = false } }
         let started = ContinuousClock.now
-        let image = try await offPool(on: work) { try self.build() }
+        let (image, method) = try await offPool(on: work) { try self.build() }
         state.withLock { state in
             state.current = image  // the superseded one's file goes with its last reference
             state.lastUsed = .now
         }
         stats.add("images.built")
         logger.info("image built", metadata: ["image": "\(image.reply.image)", "seq": "\(image.reply.seq)",
-                                              "bytes": "\(image.reply.bytes)",
+                                              "bytes": "\(image.reply.bytes)", "method": "\(method)",
                                               "ms": "\(Int((ContinuousClock.now - started).milliseconds))"])
         return .ok(request, image.reply)
     }
@@ -122,28 +123,40 @@ final class ImageSource: Sendable {
                    attachments: [data])
     }
 
-    /// A consistent copy of the replica in a new file, hashed.
-    private func build() throws -> ImageFile {
+    /// A consistent copy of the replica in a new file, hashed, and how it was made: the file
+    /// copied while it alone holds one state (`ImageCopy`), or else SQLite's backup API.
+    private func build() throws -> (image: ImageFile, method: String) {
         let path = directory.appendingPathComponent("\(Self.filePrefix)\(UUID().uuidString.lowercased()).sqlite").path
         do {
-            // A scratch file (removed at the next start if this process dies): no journal, no fsync.
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = OFF")
-                try db.execute(sql: "PRAGMA synchronous = OFF")
+            if let (seq, storeID) = try ImageCopy.copy(replica.path, to: path, reading: Self.position) {
+                return (try ImageFile(path: path, seq: seq, storeID: storeID, chunkBytes: chunkBytes), "copy")
             }
-            let copy = try DatabaseQueue(path: path, configuration: configuration)
-            try replica.pool.backup(to: copy)
-            let (seq, storeID) = try copy.read { db in
-                (try Int64.fetchOne(db, sql: "SELECT value FROM replica WHERE name = 'applied_seq'") ?? 0,
-                 try String.fetchOne(db, sql: "SELECT store_id FROM replica_store"))
-            }
-            try copy.close()
-            return try ImageFile(path: path, seq: seq, storeID: storeID, chunkBytes: chunkBytes)
+            let (seq, storeID) = try backup(to: path)
+            return (try ImageFile(path: path, seq: seq, storeID: storeID, chunkBytes: chunkBytes), "backup")
         } catch {
             unlink(path)
             throw error
         }
+    }
+
+    /// The position and store history of the state `db` reads.
+    private static func position(_ db: Database) throws -> (seq: Int64, storeID: String?) {
+        (try Int64.fetchOne(db, sql: "SELECT value FROM replica WHERE name = 'applied_seq'") ?? 0,
+         try String.fetchOne(db, sql: "SELECT store_id FROM replica_store"))
+    }
+
+    /// SQLite's backup API, in one step inside one read transaction, into `path`.
+    private func backup(to path: String) throws -> (seq: Int64, storeID: String?) {
+        // A scratch file (removed at the next start if this process dies): no journal, no fsync.
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+        }
+        let copy = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? copy.close() }
+        try replica.pool.backup(to: copy)
+        return try copy.read(Self.position)
     }
 
     /// Drops the image when nobody asked for it for `expireAfter`.
