@@ -140,11 +140,15 @@ final class WatchStore: Sendable {
     /// read it, so the worker starts again from what is saved.
     func advance(_ updates: [ProgressWriter.Progress]) async throws -> [Bool] {
         try await pool.write { db in
-            try updates.map { update in
-                try db.execute(sql: """
-                    UPDATE watches SET cursor = ?, delivered = delivered + ?, failures = failures + ?, dead_in_a_row = ?
-                    WHERE name = ? AND rewinds = ?
-                    """, arguments: [update.cursor, update.delivered, update.failures, update.deadInARow, update.watch, update.rewinds])
+            // Prepared once per connection: a group commit saves every woken watch's progress,
+            // and compiling this statement each time was a tenth of the notifier's CPU.
+            let statement = try db.cachedStatement(sql: """
+                UPDATE watches SET cursor = ?, delivered = delivered + ?, failures = failures + ?, dead_in_a_row = ?
+                WHERE name = ? AND rewinds = ?
+                """)
+            return try updates.map { update in
+                try statement.execute(arguments: [update.cursor, update.delivered, update.failures, update.deadInARow,
+                                                  update.watch, update.rewinds])
                 guard db.changesCount > 0 else { return false }
                 if let synthesis = update.synthesis { try Self.save(synthesis, of: update.watch, db) }
                 return true
