@@ -18,5 +18,11 @@ final class DirectoryLock: Sendable {
         descriptor = fd
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        // Unlocked before closing: a child process forked meanwhile (tests spawn services
+        // while a store closes) shares the descriptor's lock until it execs, and closing
+        // ours alone would leave the directory locked for that moment.
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 }
