@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WireProtocol
 
 /// A consistent copy of the replica's database made by copying its file in the kernel
 /// (`sendfile`): at a million records 0.8 s where SQLite's backup API, which copies page by
@@ -46,25 +47,20 @@ enum ImageCopy {
     }
 
     /// The whole file, copied by the kernel.
-    static func copyFile(_ source: String, to destination: String) throws {
+    private static func copyFile(_ source: String, to destination: String) throws {
         let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw ImageCopyError("cannot open \(source): errno \(errno)") }
+        guard input >= 0 else { throw ErrorBody(code: .internal, message: "cannot open \(source): errno \(errno)") }
         defer { close(input) }
         let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard output >= 0 else { throw ImageCopyError("cannot create \(destination): errno \(errno)") }
+        guard output >= 0 else { throw ErrorBody(code: .internal, message: "cannot create \(destination): errno \(errno)") }
         defer { close(output) }
         while true {
             let copied = sendfile(output, input, nil, 1 << 30)
             if copied == 0 { return }
             if copied < 0 {
                 if errno == EINTR { continue }
-                throw ImageCopyError("cannot copy \(source) to \(destination): errno \(errno)")
+                throw ErrorBody(code: .internal, message: "cannot copy \(source) to \(destination): errno \(errno)")
             }
         }
     }
-}
-
-struct ImageCopyError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -128,11 +128,9 @@ final class ImageSource: Sendable {
     private func build() throws -> (image: ImageFile, method: String) {
         let path = directory.appendingPathComponent("\(Self.filePrefix)\(UUID().uuidString.lowercased()).sqlite").path
         do {
-            if let (seq, storeID) = try ImageCopy.copy(replica.path, to: path, reading: Self.position) {
-                return (try ImageFile(path: path, seq: seq, storeID: storeID, chunkBytes: chunkBytes), "copy")
-            }
-            let (seq, storeID) = try backup(to: path)
-            return (try ImageFile(path: path, seq: seq, storeID: storeID, chunkBytes: chunkBytes), "backup")
+            let (position, method) = try ImageCopy.copy(replica.path, to: path, reading: Self.position).map { ($0, "copy") }
+                ?? (try backup(to: path), "backup")
+            return (try ImageFile(path: path, seq: position.seq, storeID: position.storeID, chunkBytes: chunkBytes), method)
         } catch {
             unlink(path)
             throw error

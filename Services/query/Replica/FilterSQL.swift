@@ -30,7 +30,7 @@ struct FilterSQL {
             default: false
             }
         }
-        activeOnly = predicates.count == 1 && { if case .status([.active]) = predicates[0] { true } else { false } }()
+        activeOnly = predicates == [.status([.active])]
         for predicate in predicates { add(predicate) }
     }
 

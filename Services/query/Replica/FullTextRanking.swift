@@ -86,16 +86,15 @@ struct FullTextRanking {
                                     arguments: [match] + filter.arguments) ?? 0
         }
         let key = "\(filter.activeOnly ? "active " : "")records matching \(match)"
-        return try Int(counts.counts([key], in: db) { _ in
-            let matches = try phraseHits.count == 1 ? phraseHits[0]
-                : Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM records_fts WHERE records_fts MATCH ?", arguments: [match]) ?? 0
+        return try Int(counts.count(key, in: db) {
+            let matches = try phraseHits.count == 1 ? phraseHits[0] : SearchCounts.records(matching: match, in: db)
             guard filter.activeOnly, matches > 0 else { return matches }
             // `+rowid`: each match is tested against the list as it goes by, not looked up one by one.
             return try matches - (Int64.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM records_fts WHERE records_fts MATCH ?
                 AND +rowid IN (SELECT id FROM records INDEXED BY records_not_active WHERE status != 'active')
                 """, arguments: [match]) ?? 0)
-        }[0])
+        })
     }
 
     /// The best passage of each of these records, the matched words between `**`.

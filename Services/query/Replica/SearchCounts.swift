@@ -51,11 +51,19 @@ final class SearchCounts: Sendable {
         return counts.map { $0 ?? 0 }
     }
 
+    /// The count under `key` in `db`'s snapshot: the kept one, or `count()`'s.
+    func count(_ key: String, in db: Database, count: () throws -> Int64) throws -> Int64 {
+        try counts([key], in: db) { _ in try count() }[0]
+    }
+
     /// How many records contain each phrase (a `FilterSQL.match` of one word).
     func phraseHits(_ phrases: [String], in db: Database) throws -> [Int64] {
-        try counts(phrases.map { "records with \($0)" }, in: db) { index in
-            try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM records_fts WHERE records_fts MATCH ?", arguments: [phrases[index]]) ?? 0
-        }
+        try counts(phrases.map { "records with \($0)" }, in: db) { index in try Self.records(matching: phrases[index], in: db) }
+    }
+
+    /// How many records match an FTS5 query, counted (every record has one row in the index).
+    static func records(matching match: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM records_fts WHERE records_fts MATCH ?", arguments: [match]) ?? 0
     }
 
     /// Nil at position 0: a snapshot of records is being loaded, and the copy changes without

@@ -65,8 +65,7 @@ public enum MedlineReader {
     private static func fields(_ lines: ArraySlice<TaggedLine>) -> [TaggedField] {
         var fields: [TaggedField] = []
         for line in lines {
-            if let length = tagLength(line.text) {
-                let (tag, value) = field(line.text, tagLength: length)
+            if let (tag, value) = medlineTag(line.text) {
                 fields.append(TaggedField(tag: tag, line: line.number, value: value))
             } else if !fields.isEmpty {
                 fields[fields.count - 1].append(line.text)
@@ -104,7 +103,6 @@ public enum MedlineReader {
         let value = bytes.index(bytes.startIndex, offsetBy: min(6, bytes.count))
         return (String(decoding: bytes.prefix(length), as: UTF8.self), text[value...])
     }
-
 }
 
 extension MedlineReader {
